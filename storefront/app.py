@@ -1,0 +1,49 @@
+"""The application factory: settings in, Flask app out, no I/O at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from storefront import errors, health, observability
+from storefront.config import Settings, load_settings
+from storefront.db import Database
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
+    settings = settings or load_settings()
+    app = Flask(
+        "storefront",
+        template_folder=str(TEMPLATES),
+        static_folder=str(STATIC),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=settings.secret_key.get_secret_value(),
+        MAX_CONTENT_LENGTH=1024 * 1024,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
+        JSON_SORT_KEYS=False,
+    )
+    app.extensions["settings"] = settings
+    app.jinja_env.globals["shop_settings"] = settings
+
+    observability.configure_logging(settings.log_level)
+    (database or Database(settings.database_url)).init_app(app)
+    observability.init_app(app)
+    errors.init_app(app)
+
+    app.register_blueprint(health.bp)
+    from storefront import pages
+
+    app.register_blueprint(pages.bp)
+    return app
+
+
+def get_settings(app: Flask) -> Settings:
+    return app.extensions["settings"]

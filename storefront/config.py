@@ -1,0 +1,287 @@
+"""Configuration: one typed setting per environment variable, validated at start-up.
+
+Every setting has a safe default for the embedded mode (SQLite, the local content lake and
+local emulators of every outside service, all served by ``storefront dev`` on one port).
+Production (``STOREFRONT_ENV=production``) refuses development secrets and requires the
+credentials of the real services; a bad value stops start-up with one line naming the
+setting (see :func:`load_settings`).
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - the known development value we refuse in production
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: Path prefixes under which ``storefront dev`` mounts each emulator next to the shop.
+EMULATOR_PREFIXES = {
+    "sanity": "/_emulators/sanity",
+    "stripe": "/_emulators/stripe",
+    "paypal": "/_emulators/paypal",
+    "gelato": "/_emulators/gelato",
+    "mailchimp": "/_emulators/mailchimp",
+}
+
+
+class ConfigError(Exception):
+    """A setting is missing or wrong; the message names the environment variable."""
+
+
+class Settings(BaseSettings):
+    """All settings of the shop. Field name upper-cased = environment variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", frozen=True
+    )
+
+    # --- the process -----------------------------------------------------------------------
+    storefront_env: Literal["development", "test", "production"] = Field(
+        "development", description="development, test or production."
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(DEV_SECRET_KEY), description="Signs cookies, preview and order links."
+    )
+    base_url: str = Field(
+        "http://127.0.0.1:8000",
+        description="Public address of the shop, used in links and e-mails.",
+    )
+    database_url: str = Field(
+        "sqlite:///var/storefront.db",
+        description="SQLAlchemy URL; SQLite file by default, postgresql+psycopg://… in production.",
+    )
+    redis_url: str | None = Field(
+        None, description="Optional Redis for a shared content cache and rate limits."
+    )
+    log_level: str = Field("INFO", description="Python logging level of the JSON logs.")
+    data_dir: Path = Field(Path("var"), description="Folder for local files (lake, mail outbox).")
+
+    # --- Sanity (content) -------------------------------------------------------------------
+    sanity_project_id: str = Field("local", description="Sanity project id.")
+    sanity_dataset: str = Field("production", description="Sanity dataset.")
+    sanity_api_version: str = Field("v2025-02-19", description="Pinned Sanity API version.")
+    sanity_api_url: str | None = Field(
+        None,
+        description="Live API base (default: https://<project>.api.sanity.io, or the local lake).",
+    )
+    sanity_cdn_url: str | None = Field(
+        None, description="API CDN base for public reads (default: the apicdn host / local lake)."
+    )
+    sanity_read_token: SecretStr | None = Field(None, description="Token for drafts (preview).")
+    sanity_write_token: SecretStr | None = Field(None, description="Token for mutations (sync).")
+    sanity_webhook_secret: SecretStr = Field(
+        SecretStr("dev-sanity-webhook-secret"), description="Secret of the publish webhook."
+    )
+    content_cache_ttl: float = Field(60.0, description="Seconds a cached GROQ result is fresh.")
+    content_cache_stale: float = Field(
+        300.0, description="Extra seconds a stale result may be served while it is refreshed."
+    )
+
+    # --- Stripe ------------------------------------------------------------------------------
+    stripe_api_key: SecretStr = Field(SecretStr("sk_test_local"), description="Stripe secret key.")
+    stripe_webhook_secret: SecretStr = Field(
+        SecretStr("whsec_local"), description="Signing secret of the Stripe webhook endpoint."
+    )
+    stripe_api_base: str | None = Field(
+        None, description="Stripe API base (default: https://api.stripe.com or the emulator)."
+    )
+
+    # --- PayPal ------------------------------------------------------------------------------
+    paypal_client_id: str = Field("local-client", description="PayPal REST client id.")
+    paypal_client_secret: SecretStr = Field(
+        SecretStr("local-secret"), description="PayPal REST secret."
+    )
+    paypal_api_base: str | None = Field(
+        None, description="PayPal REST base (default: https://api-m.paypal.com or the emulator)."
+    )
+    paypal_webhook_id: str = Field("WH-LOCAL", description="Id of our PayPal webhook.")
+    paypal_cert_hosts: str = Field(
+        "paypal.com",
+        description="Hosts (and subdomains) PayPal webhook certs may come from, comma-separated.",
+    )
+
+    # --- Gelato --------------------------------------------------------------------------------
+    gelato_api_key: SecretStr = Field(SecretStr("gelato-local-key"), description="Gelato API key.")
+    gelato_api_base: str | None = Field(
+        None, description="Base for Gelato's order/product/shipment hosts (default: the emulator)."
+    )
+    gelato_webhook_secret: SecretStr = Field(
+        SecretStr("dev-gelato-webhook-secret"),
+        description="Secret in the Gelato webhook path and header.",
+    )
+    gelato_order_type: Literal["order", "draft"] = Field(
+        "draft", description="Gelato orderType; `order` prints for real."
+    )
+
+    # --- Mailchimp ---------------------------------------------------------------------------
+    mailchimp_api_key: SecretStr = Field(
+        SecretStr("local-key-us1"), description="Mailchimp API key (…-<dc>)."
+    )
+    mailchimp_list_id: str = Field("local-list", description="Mailchimp audience id.")
+    mailchimp_api_base: str | None = Field(
+        None, description="Mailchimp API base (default: https://<dc>.api.mailchimp.com/3.0)."
+    )
+    mailchimp_webhook_secret: SecretStr = Field(
+        SecretStr("dev-mailchimp-webhook-secret"), description="Secret in the audience webhook URL."
+    )
+
+    # --- e-mail ---------------------------------------------------------------------------------
+    smtp_url: str | None = Field(
+        None, description="smtp://user:pass@host:port; unset = write mails to the local outbox."
+    )
+    mail_from: str = Field("Storefront <shop@localhost>", description="Sender of shop e-mails.")
+
+    # ----------------------------------------------------------------------------------------
+    @field_validator(
+        "base_url",
+        "sanity_api_url",
+        "sanity_cdn_url",
+        "stripe_api_base",
+        "paypal_api_base",
+        "gelato_api_base",
+        "mailchimp_api_base",
+    )
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://shop.example")
+        return value.rstrip("/")
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must be a sqlite:/// or postgresql+psycopg:// URL")
+        if value.startswith("postgresql://"):
+            value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _log_level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ValueError("must be one of DEBUG, INFO, WARNING, ERROR")
+        return value
+
+    @model_validator(mode="after")
+    def _production_rules(self) -> Settings:
+        if self.storefront_env != "production":
+            return self
+        if (
+            self.secret_key.get_secret_value() == DEV_SECRET_KEY
+            or len(self.secret_key.get_secret_value()) < 32
+        ):
+            raise ValueError("SECRET_KEY: set a random value of 32+ characters for production")
+        if not self.base_url.startswith("https://"):
+            raise ValueError("BASE_URL: production must be served over https://")
+        for name in (
+            "stripe_api_key",
+            "stripe_webhook_secret",
+            "paypal_client_secret",
+            "gelato_api_key",
+            "mailchimp_api_key",
+            "sanity_webhook_secret",
+            "gelato_webhook_secret",
+            "mailchimp_webhook_secret",
+        ):
+            secret = getattr(self, name).get_secret_value()
+            if secret == type(self).model_fields[name].default.get_secret_value():
+                raise ValueError(f"{name.upper()}: set the real credential for production")
+        if self.sanity_project_id == "local":
+            raise ValueError("SANITY_PROJECT_ID: set your Sanity project id for production")
+        if self.smtp_url is None:
+            raise ValueError("SMTP_URL: production needs an SMTP server for order e-mails")
+        return self
+
+    # --- derived addresses -------------------------------------------------------------------
+    @property
+    def is_production(self) -> bool:
+        return self.storefront_env == "production"
+
+    def emulator_url(self, service: str) -> str:
+        """Where ``storefront dev`` serves the emulator of ``service`` (next to the shop)."""
+        return self.base_url + EMULATOR_PREFIXES[service]
+
+    @cached_property
+    def sanity_live_url(self) -> str:
+        if self.sanity_api_url:
+            return self.sanity_api_url
+        if self.is_production:
+            return f"https://{self.sanity_project_id}.api.sanity.io"
+        return self.emulator_url("sanity")
+
+    @cached_property
+    def sanity_public_url(self) -> str:
+        if self.sanity_cdn_url:
+            return self.sanity_cdn_url
+        if self.is_production:
+            return f"https://{self.sanity_project_id}.apicdn.sanity.io"
+        return self.sanity_live_url
+
+    @cached_property
+    def stripe_base(self) -> str:
+        return self.stripe_api_base or (
+            "https://api.stripe.com" if self.is_production else self.emulator_url("stripe")
+        )
+
+    @cached_property
+    def paypal_base(self) -> str:
+        return self.paypal_api_base or (
+            "https://api-m.paypal.com" if self.is_production else self.emulator_url("paypal")
+        )
+
+    @cached_property
+    def gelato_base(self) -> str | None:
+        """``None`` in production means Gelato's own three hosts."""
+        if self.gelato_api_base:
+            return self.gelato_api_base
+        return None if self.is_production else self.emulator_url("gelato")
+
+    @cached_property
+    def mailchimp_base(self) -> str:
+        if self.mailchimp_api_base:
+            return self.mailchimp_api_base
+        if self.is_production:
+            dc = self.mailchimp_api_key.get_secret_value().rsplit("-", 1)[-1]
+            return f"https://{dc}.api.mailchimp.com/3.0"
+        return self.emulator_url("mailchimp") + "/3.0"
+
+    @property
+    def paypal_cert_host_list(self) -> tuple[str, ...]:
+        return tuple(h.strip().lower() for h in self.paypal_cert_hosts.split(",") if h.strip())
+
+    @property
+    def lake_path(self) -> Path:
+        return self.data_dir / "lake.sqlite3"
+
+    @property
+    def mail_outbox_dir(self) -> Path:
+        return self.data_dir / "mail"
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line naming the first bad setting as its environment variable."""
+    err = exc.errors()[0]
+    loc = ".".join(str(p) for p in err.get("loc", ()) if p != "__root__")
+    message = str(err.get("msg", "invalid value")).removeprefix("Value error, ")
+    if loc:
+        return f"{loc.upper()}: {message}"
+    return message
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and ``.env``; a bad one raises :class:`ConfigError`."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None

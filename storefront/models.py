@@ -1,0 +1,34 @@
+"""Every table of the shop, imported once so the metadata (and Alembic) sees them all."""
+
+from storefront.accounts.models import Address, Customer
+from storefront.cart.models import Cart, CartItem
+from storefront.checkout.models import Reservation, StockCounter
+from storefront.db import Base
+from storefront.jobs.models import JobRun, Lease
+from storefront.newsletter.models import Subscriber
+from storefront.orders.models import Order, OrderEvent, OrderItem
+from storefront.outbox.models import OutboxEntry
+from storefront.payments.models import Payment, Refund
+from storefront.webhooks.models import WebhookEvent
+
+metadata = Base.metadata
+
+__all__ = [
+    "Address",
+    "Cart",
+    "CartItem",
+    "Customer",
+    "JobRun",
+    "Lease",
+    "Order",
+    "OrderEvent",
+    "OrderItem",
+    "OutboxEntry",
+    "Payment",
+    "Refund",
+    "Reservation",
+    "StockCounter",
+    "Subscriber",
+    "WebhookEvent",
+    "metadata",
+]

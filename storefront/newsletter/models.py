@@ -1,0 +1,24 @@
+"""Newsletter subscribers with their consent: our record of who asked for mail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storefront.db import Base, TimestampMixin
+
+
+class Subscriber(TimestampMixin, Base):
+    __tablename__ = "newsletter_subscribers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    consent_at: Mapped[datetime | None]
+    consent_source: Mapped[str | None] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None]
+    unsubscribed_at: Mapped[datetime | None]
+    provider_status: Mapped[str | None] = mapped_column(String(16))
+    provider_synced_at: Mapped[datetime | None]

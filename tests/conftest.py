@@ -1,0 +1,97 @@
+"""Shared fixtures: settings, apps and databases on SQLite and a real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from storefront import migrate
+from storefront.app import create_app
+from storefront.config import Settings
+from storefront.db import make_engine
+from storefront.models import metadata
+from tests.support.postgres import PostgresUnavailable, create_database, postgres_server
+
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def make_settings(**overrides: object) -> Settings:
+    """Settings for tests: hermetic (no .env, no inherited environment surprises)."""
+    values: dict[str, object] = {"storefront_env": "test", "log_level": "WARNING"}
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file per run, copied for each test (much faster than migrating)."""
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    migrate.upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    try:
+        with postgres_server() as url:
+            yield url
+    except PostgresUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required in CI and could not start: {exc}")
+        pytest.skip(f"PostgreSQL leg skipped locally: {exc}")
+
+
+@pytest.fixture(scope="session")
+def pg_migrated_url(pg_server: str) -> str:
+    url = create_database(pg_server, "storefront_test")
+    migrate.upgrade(url)
+    return url
+
+
+def _truncate_all(url: str) -> None:
+    engine = make_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in reversed(metadata.sorted_tables))
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    path = tmp_path / "storefront.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[str]:
+    """A migrated, empty database — the test runs once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield sqlite_url
+        return
+    url = request.getfixturevalue("pg_migrated_url")
+    _truncate_all(url)
+    yield url
+    _truncate_all(url)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sqlite_url: str) -> Settings:
+    return make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
+
+
+@pytest.fixture
+def app(settings: Settings):  # type: ignore[no-untyped-def]
+    application = create_app(settings)
+    yield application
+    application.extensions["db"].dispose()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
