@@ -137,6 +137,23 @@ class Settings(BaseSettings):
     )
     mail_from: str = Field("Storefront <shop@localhost>", description="Sender of shop e-mails.")
 
+    # --- sync process (seconds) ------------------------------------------------------------
+    sync_lease_ttl: float = Field(90.0, description="Seconds a sync process's lease lasts.")
+    sync_inventory_interval: float = Field(900.0, description="Inventory reconcile interval.")
+    sync_newsletter_interval: float = Field(600.0, description="Newsletter reconcile interval.")
+    sync_payments_interval: float = Field(300.0, description="Payment reconciliation interval.")
+    sync_outbox_interval: float = Field(15.0, description="Outbox (Gelato push, e-mail) interval.")
+    sync_fulfillment_interval: float = Field(
+        600.0, description="Gelato status backstop (polling) interval."
+    )
+    sync_reservations_interval: float = Field(60.0, description="Reservation expiry interval.")
+    sync_content_sweep_interval: float = Field(
+        60.0, description="Cache sweep for publish webhooks that never arrived."
+    )
+    payment_grace_minutes: float = Field(
+        30.0, description="Minutes before an unpaid order is asked about at the provider."
+    )
+
     # ----------------------------------------------------------------------------------------
     @field_validator(
         "base_url",

@@ -149,3 +149,19 @@ class Database:
 
 def get_db(app: Flask) -> Database:
     return app.extensions["db"]
+
+
+def insert_or_ignore(session: Session, model: type[Base], values: dict[str, Any]) -> bool:
+    """INSERT … ON CONFLICT DO NOTHING; True when the row is new.
+
+    The unique constraints decide: this is how "exactly once" is enforced under concurrency
+    (two deliveries of one webhook, two enqueues of one outbox entry) on both databases.
+    """
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    pk = model.__table__.primary_key.columns.values()[0]
+    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(pk)
+    return session.execute(stmt).first() is not None

@@ -1,0 +1,53 @@
+"""Shop e-mails: rendered from Jinja templates (text and HTML) and sent through the outbox.
+
+``queue_email`` writes an outbox entry in the caller's transaction, so an e-mail is promised
+exactly when the fact behind it commits; ``deliver`` renders and sends one entry.
+"""
+
+from __future__ import annotations
+
+from email.message import EmailMessage
+from typing import Any
+
+from flask import Flask, render_template
+from sqlalchemy.orm import Session
+
+from storefront.outbox import service as outbox
+
+TOPIC = "email"
+
+#: template name -> subject line (a Jinja expression over the context)
+SUBJECTS = {
+    "order_confirmation": "Your order {number} is confirmed",
+    "payment_failed": "Your payment for order {number} did not go through",
+    "order_shipped": "Your order {number} is on its way",
+    "order_refunded": "We refunded {amount} for order {number}",
+    "newsletter_confirm": "Confirm your newsletter subscription",
+    "password_reset": "Reset your password",
+    "verify_email": "Confirm your e-mail address",
+}
+
+
+def queue_email(
+    session: Session, template: str, to: str, key: str, context: dict[str, Any]
+) -> bool:
+    """Promise an e-mail; the same ``key`` twice is sent once."""
+    if template not in SUBJECTS:
+        raise ValueError(f"unknown e-mail template {template!r}")
+    return outbox.enqueue(
+        session, TOPIC, f"{template}:{key}", {"template": template, "to": to, "context": context}
+    )
+
+
+def build_message(app: Flask, template: str, to: str, context: dict[str, Any]) -> EmailMessage:
+    settings = app.extensions["settings"]
+    with app.app_context():
+        text = render_template(f"email/{template}.txt", **context)
+        html = render_template(f"email/{template}.html", **context)
+    message = EmailMessage()
+    message["Subject"] = SUBJECTS[template].format(**context)
+    message["From"] = settings.mail_from
+    message["To"] = to
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message

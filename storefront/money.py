@@ -1,0 +1,102 @@
+"""Money: integer minor units plus an ISO 4217 currency. The only place that knows exponents.
+
+Provider formats are produced at the edges from here: Stripe takes minor units as they are,
+PayPal takes a decimal string in major units (``to_decimal_string``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+#: Currencies whose minor unit is the major unit (Stripe's list); everything else we sell in
+#: has two decimals. Three-decimal currencies are refused rather than guessed.
+ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
+THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
+
+
+class CurrencyError(ValueError):
+    pass
+
+
+def exponent(currency: str) -> int:
+    code = normalise_currency(currency)
+    if code in THREE_DECIMAL:
+        raise CurrencyError(f"{code} has three decimals; the shop does not sell in it")
+    return 0 if code in ZERO_DECIMAL else 2
+
+
+def normalise_currency(currency: str) -> str:
+    code = (currency or "").strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise CurrencyError(f"not an ISO 4217 currency code: {currency!r}")
+    return code
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    amount: int
+    currency: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.amount, int) or isinstance(self.amount, bool):
+            raise TypeError("Money.amount must be an int of minor units")
+        object.__setattr__(self, "currency", normalise_currency(self.currency))
+
+    def __add__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount + other.amount, self.currency)
+
+    def __sub__(self, other: Money) -> Money:
+        self._same(other)
+        return Money(self.amount - other.amount, self.currency)
+
+    def __mul__(self, quantity: int) -> Money:
+        if not isinstance(quantity, int):
+            raise TypeError("multiply Money by an integer quantity")
+        return Money(self.amount * quantity, self.currency)
+
+    def _same(self, other: Money) -> None:
+        if other.currency != self.currency:
+            raise CurrencyError(f"cannot combine {self.currency} and {other.currency}")
+
+    @classmethod
+    def zero(cls, currency: str) -> Money:
+        return cls(0, currency)
+
+    def to_decimal(self) -> Decimal:
+        return to_decimal(self.amount, self.currency)
+
+    def format(self) -> str:
+        return format_money(self.amount, self.currency)
+
+
+def to_decimal(amount: int, currency: str) -> Decimal:
+    exp = exponent(currency)
+    return (Decimal(amount) / (Decimal(10) ** exp)).quantize(Decimal(1).scaleb(-exp))
+
+
+def to_decimal_string(amount: int, currency: str) -> str:
+    """``2750, "EUR"`` → ``"27.50"``; ``500, "JPY"`` → ``"500"`` (PayPal's format)."""
+    return str(to_decimal(amount, currency))
+
+
+def from_decimal(value: str | Decimal, currency: str) -> int:
+    """A decimal amount in major units → minor units, refusing sub-minor precision."""
+    exp = exponent(currency)
+    dec = Decimal(str(value))
+    minor = dec.scaleb(exp)
+    if minor != minor.to_integral_value():
+        raise CurrencyError(f"{value} has more than {exp} decimals for {currency}")
+    return int(minor.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def format_money(amount: int, currency: str) -> str:
+    """Human display: ``€24.00``, ``-$5.00``, ``¥500``; unknown currencies as ``24.00 SEK``."""
+    code = normalise_currency(currency)
+    dec = to_decimal(abs(amount), code)
+    sign = "-" if amount < 0 else ""
+    text = f"{dec:,}"
+    symbol = SYMBOLS.get(code)
+    return f"{sign}{symbol}{text}" if symbol else f"{sign}{text} {code}"
