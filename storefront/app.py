@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from storefront import errors, health, observability
+from storefront import errors, health, observability, security
 from storefront.config import Settings, load_settings
 from storefront.db import Database
 
@@ -32,17 +32,25 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     )
     app.extensions["settings"] = settings
     app.jinja_env.globals["shop_settings"] = settings
+    app.jinja_env.globals["csrf_token"] = _csrf_token
 
     observability.configure_logging(settings.log_level)
     (database or Database(settings.database_url)).init_app(app)
     observability.init_app(app)
     errors.init_app(app)
+    security.init_app(app, settings)
 
     app.register_blueprint(health.bp)
     from storefront import pages
 
     app.register_blueprint(pages.bp)
     return app
+
+
+def _csrf_token() -> str:
+    from flask_wtf.csrf import generate_csrf
+
+    return generate_csrf()
 
 
 def get_settings(app: Flask) -> Settings:

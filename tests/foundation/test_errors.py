@@ -6,6 +6,7 @@ from flask import Flask, request
 from storefront.errors import NotFound, ValidationFailed
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
+BEARER = {"Authorization": "Bearer test-token"}  # API calls with a token are CSRF-exempt
 
 
 @pytest.fixture
@@ -54,7 +55,9 @@ def test_json_client_gets_json_for_an_html_route(client) -> None:  # type: ignor
 
 
 def test_malformed_json_body_is_a_400_with_a_clear_message(client) -> None:  # type: ignore[no-untyped-def]
-    resp = client.post("/api/v1/_test/echo", data="{not json", content_type="application/json")
+    resp = client.post(
+        "/api/v1/_test/echo", data="{not json", content_type="application/json", headers=BEARER
+    )
     assert resp.status_code == 400
     error = resp.get_json()["error"]
     assert error["code"] == "invalid_json"
@@ -63,7 +66,7 @@ def test_malformed_json_body_is_a_400_with_a_clear_message(client) -> None:  # t
 
 
 def test_wrong_content_type_is_a_415(client) -> None:  # type: ignore[no-untyped-def]
-    resp = client.post("/api/v1/_test/echo", data="a=b")
+    resp = client.post("/api/v1/_test/echo", data="a=b", headers=BEARER)
     assert resp.status_code == 415
     assert resp.get_json()["error"]["code"] == "unsupported_media_type"
 
@@ -98,7 +101,10 @@ def test_app_errors_carry_details(client) -> None:  # type: ignore[no-untyped-de
 
 def test_oversized_body_is_a_413(client) -> None:  # type: ignore[no-untyped-def]
     resp = client.post(
-        "/api/v1/_test/echo", data=b"x" * (2 * 1024 * 1024), content_type="application/json"
+        "/api/v1/_test/echo",
+        data=b"x" * (2 * 1024 * 1024),
+        content_type="application/json",
+        headers=BEARER,
     )
     assert resp.status_code == 413
     assert resp.get_json()["error"]["code"] == "payload_too_large"
