@@ -6,7 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from storefront import errors, health, observability, security
+from storefront import auth, errors, health, observability, security, templating
 from storefront.config import Settings, load_settings
 from storefront.db import Database
 
@@ -39,11 +39,20 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     observability.init_app(app)
     errors.init_app(app)
     security.init_app(app, settings)
+    auth.init_app(app)
+    templating.init_app(app)
 
     app.register_blueprint(health.bp)
     from storefront import pages
 
     app.register_blueprint(pages.bp)
+    from storefront.accounts import views as accounts_views
+
+    accounts_views.init_app(app)
+    if not settings.is_production:
+        from storefront import devtools
+
+        app.register_blueprint(devtools.bp)
     return app
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import Blueprint, Flask, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from storefront.auth import access
 from storefront.db import get_db
 
 bp = Blueprint("health", __name__)
@@ -20,11 +21,13 @@ def add_readiness_check(app: Flask, name: str, check: ReadinessCheck) -> None:
 
 
 @bp.get("/healthz")
+@access("public")
 def healthz() -> ResponseReturnValue:
     return jsonify(status="ok")
 
 
 @bp.get("/readyz")
+@access("public")
 def readyz() -> ResponseReturnValue:
     checks: dict[str, dict[str, str]] = {}
     ok = True

@@ -3,6 +3,7 @@ import json
 import pytest
 from flask import Flask, request
 
+from storefront.auth import access
 from storefront.errors import NotFound, ValidationFailed
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
@@ -12,18 +13,22 @@ BEARER = {"Authorization": "Bearer test-token"}  # API calls with a token are CS
 @pytest.fixture
 def app(app: Flask) -> Flask:
     @app.post("/api/v1/_test/echo")
+    @access("public")
     def _echo():  # type: ignore[no-untyped-def]
         return {"got": request.get_json()}
 
     @app.get("/_test/boom")
+    @access("public")
     def _boom():  # type: ignore[no-untyped-def]
         raise RuntimeError("secret internals that must not leak")
 
     @app.get("/api/v1/_test/invalid")
+    @access("public")
     def _invalid():  # type: ignore[no-untyped-def]
         raise ValidationFailed(details=[{"field": "email", "message": "is not an address"}])
 
     @app.get("/_test/missing")
+    @access("public")
     def _missing():  # type: ignore[no-untyped-def]
         raise NotFound("No such design.")
 

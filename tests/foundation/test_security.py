@@ -4,6 +4,7 @@ import pytest
 from flask import Flask, render_template_string
 
 from storefront.app import create_app
+from storefront.auth import access
 from tests.conftest import make_settings
 
 FORM = '<form method="post"><input name="csrf_token" value="{{ csrf_token() }}"></form>'
@@ -12,14 +13,17 @@ FORM = '<form method="post"><input name="csrf_token" value="{{ csrf_token() }}">
 @pytest.fixture
 def app(app: Flask) -> Flask:
     @app.get("/_test/form")
+    @access("public")
     def _form():  # type: ignore[no-untyped-def]
         return render_template_string(FORM)
 
     @app.post("/_test/form")
+    @access("public")
     def _post():  # type: ignore[no-untyped-def]
         return "ok"
 
     @app.post("/webhooks/_test")
+    @access("public")
     def _hook():  # type: ignore[no-untyped-def]
         return "hook"
 

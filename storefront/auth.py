@@ -1,0 +1,119 @@
+"""Who may use which route: every view declares it, and one hook enforces it.
+
+Views are decorated with :func:`access` (``public``, ``customer``, ``operator``, ``admin``,
+``webhook`` or ``dev``). A view without a declaration is refused (403) and reported, so a
+forgotten decorator fails closed; ``tests/accounts/test_access_walk.py`` walks every route.
+The current user comes from the session cookie (browsers) or a bearer API token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask.typing import ResponseReturnValue
+
+from storefront.errors import Forbidden, NotFound, Unauthorized, wants_json
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ROLES = ("customer", "operator", "admin")
+ROLE_RANK = {"customer": 1, "operator": 2, "admin": 3}
+LEVELS = ("public", "webhook", "dev", "customer", "operator", "admin")
+
+
+@dataclass(frozen=True)
+class CurrentUser:
+    id: int
+    email: str
+    role: str
+    via: str  # "session" or "token"
+
+    def has_role(self, role: str) -> bool:
+        return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]
+
+
+def access(level: str) -> Callable[[F], F]:
+    if level not in LEVELS:
+        raise ValueError(f"unknown access level {level!r}")
+
+    def mark(view: F) -> F:
+        view._access = level  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def declared_access(app: Flask, endpoint: str) -> str | None:
+    view = app.view_functions.get(endpoint)
+    return getattr(view, "_access", None)
+
+
+def current_user() -> CurrentUser | None:
+    if "current_user" not in g:
+        g.current_user = _load_user()
+    return g.current_user
+
+
+#: Resolvers tried in order; accounts registers the session and token ones.
+UserResolver = Callable[[], "CurrentUser | None"]
+
+
+def _load_user() -> CurrentUser | None:
+    for resolver in current_app.extensions.get("user_resolvers", ()):
+        user = resolver()
+        if user is not None:
+            return user
+    return None
+
+
+def login_session(user_id: int, auth_version: str) -> None:
+    session.clear()
+    session["uid"] = user_id
+    session["av"] = auth_version
+    session.permanent = True
+    g.pop("current_user", None)
+
+
+def logout_session() -> None:
+    session.clear()
+    g.pop("current_user", None)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions.setdefault("user_resolvers", [])
+
+    @app.before_request
+    def _enforce() -> ResponseReturnValue | None:
+        if request.endpoint is None or request.routing_exception is not None:
+            return None  # 404/405 are raised by routing
+        if request.endpoint == "static":
+            return None
+        level = declared_access(app, request.endpoint)
+        if level is None:
+            app.logger.error("route %s declares no access level; refusing", request.endpoint)
+            raise Forbidden("This page is not available.")
+        if level in ("public", "webhook"):
+            return None
+        if level == "dev":
+            if app.extensions["settings"].is_production:
+                raise NotFound()
+            return None
+        user = current_user()
+        if user is None:
+            if (
+                not wants_json()
+                and request.method == "GET"
+                and "accounts.login" in app.view_functions
+            ):
+                return redirect(url_for("accounts.login", next=request.full_path.rstrip("?")))
+            raise Unauthorized("Please log in to see this page.")
+        if not user.has_role(level):
+            raise Forbidden()
+        return None
+
+    @app.context_processor
+    def _user() -> dict[str, Any]:
+        return {"current_user": current_user()}
