@@ -1,0 +1,220 @@
+"""The server-side cart: add, change, remove, and re-price from the catalog on every view.
+
+Prices always come from the catalog. A line whose variant is no longer for sale, or whose
+price changed since the shopper last saw it, is flagged with a message — never silently
+dropped and never charged at an old price.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.cart.models import Cart, CartItem
+from storefront.catalog.offers import Offer, OfferSource
+from storefront.money import format_money
+
+MAX_LINE_QUANTITY = 10
+MAX_CART_QUANTITY = 30
+
+
+class CartError(Exception):
+    """A change the shopper must be told about (sold out, limits, mixed currencies)."""
+
+
+@dataclass
+class PricedLine:
+    item_id: int
+    product_id: str
+    variant_key: str
+    quantity: int
+    offer: Offer | None
+    unit_amount: int | None
+    line_amount: int
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def purchasable(self) -> bool:
+        return self.offer is not None and self.offer.available
+
+
+@dataclass
+class PricedCart:
+    token: str
+    currency: str | None
+    lines: list[PricedLine]
+    subtotal: int
+    count: int
+    notices: list[str]
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.lines
+
+    @property
+    def can_check_out(self) -> bool:
+        return bool(self.lines) and all(line.purchasable for line in self.lines)
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def load_cart(session: Session, token: str | None) -> Cart | None:
+    if not token:
+        return None
+    return session.execute(
+        select(Cart).where(Cart.token == token, Cart.status == "open")
+    ).scalar_one_or_none()
+
+
+def cart_for_customer(session: Session, customer_id: int) -> Cart | None:
+    return (
+        session.execute(
+            select(Cart)
+            .where(Cart.customer_id == customer_id, Cart.status == "open")
+            .order_by(Cart.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+
+
+def create_cart(session: Session, currency: str, customer_id: int | None = None) -> Cart:
+    cart = Cart(token=new_token(), currency=currency, customer_id=customer_id, status="open")
+    session.add(cart)
+    session.flush()
+    return cart
+
+
+def _line(cart: Cart, offer: Offer) -> CartItem | None:
+    return next(
+        (
+            i
+            for i in cart.items
+            if i.product_id == offer.product_id and i.variant_key == offer.variant_key
+        ),
+        None,
+    )
+
+
+def _check_totals(cart: Cart, changing: CartItem | None, new_quantity: int) -> None:
+    others = sum(i.quantity for i in cart.items if i is not changing)
+    if others + new_quantity > MAX_CART_QUANTITY:
+        raise CartError(
+            f"A cart holds at most {MAX_CART_QUANTITY} shirts. For bigger orders, write to us."
+        )
+
+
+def add_item(session: Session, cart: Cart, offer: Offer, quantity: int = 1) -> CartItem:
+    if quantity < 1:
+        raise CartError("Choose a quantity of at least 1.")
+    if not offer.available:
+        raise CartError(f"{offer.label} is sold out right now.")
+    if cart.items and offer.currency != cart.currency:
+        raise CartError("This cart is priced in another currency.")
+    cart.currency = offer.currency
+    item = _line(cart, offer)
+    new_quantity = (item.quantity if item else 0) + quantity
+    if new_quantity > MAX_LINE_QUANTITY:
+        raise CartError(f"You can order at most {MAX_LINE_QUANTITY} of {offer.label}.")
+    if offer.limited_quantity is not None and new_quantity > offer.limited_quantity:
+        raise CartError(f"Only {offer.limited_quantity} of {offer.label} exist.")
+    _check_totals(cart, item, new_quantity)
+    if item is None:
+        item = CartItem(
+            cart=cart,
+            product_id=offer.product_id,
+            variant_key=offer.variant_key,
+            quantity=new_quantity,
+            seen_unit_amount=offer.unit_amount,
+            seen_currency=offer.currency,
+        )
+        session.add(item)
+    else:
+        item.quantity = new_quantity
+        item.seen_unit_amount, item.seen_currency = offer.unit_amount, offer.currency
+    session.flush()
+    return item
+
+
+def set_quantity(session: Session, cart: Cart, item_id: int, quantity: int) -> None:
+    item = next((i for i in cart.items if i.id == item_id), None)
+    if item is None:
+        raise CartError("That item is no longer in your cart.")
+    if quantity <= 0:
+        session.delete(item)
+        cart.items.remove(item)
+        return
+    if quantity > MAX_LINE_QUANTITY:
+        raise CartError(f"You can order at most {MAX_LINE_QUANTITY} of one shirt.")
+    _check_totals(cart, item, quantity)
+    item.quantity = quantity
+
+
+def remove_item(session: Session, cart: Cart, item_id: int) -> None:
+    set_quantity(session, cart, item_id, 0)
+
+
+def price_cart(cart: Cart, source: OfferSource, *, acknowledge: bool = True) -> PricedCart:
+    """Re-price every line from the catalog and flag what changed.
+
+    With ``acknowledge`` (a cart page view) the current prices become the ones the shopper
+    has seen, so the notice shows once; checkout prices with ``acknowledge=False`` and refuses
+    to proceed while a notice is pending.
+    """
+    offers = source.offers([(i.product_id, i.variant_key) for i in cart.items])
+    lines: list[PricedLine] = []
+    notices: list[str] = []
+    subtotal = count = 0
+    for item in cart.items:
+        offer = offers.get((item.product_id, item.variant_key))
+        line = PricedLine(item.id, item.product_id, item.variant_key, item.quantity, offer, None, 0)
+        if offer is None:
+            line.notices.append("This shirt is no longer sold. Remove it to check out.")
+        elif not offer.available:
+            line.notices.append(f"{offer.label} is sold out right now. Remove it to check out.")
+        else:
+            if offer.currency != item.seen_currency or offer.unit_amount != item.seen_unit_amount:
+                message = (
+                    f"The price of {offer.label} changed from "
+                    f"{format_money(item.seen_unit_amount, item.seen_currency)} to "
+                    f"{format_money(offer.unit_amount, offer.currency)}."
+                )
+                line.notices.append(message)
+                notices.append(message)
+                if acknowledge:
+                    item.seen_unit_amount, item.seen_currency = offer.unit_amount, offer.currency
+            if offer.limited_quantity is not None and item.quantity > offer.limited_quantity:
+                line.notices.append(f"Only {offer.limited_quantity} of {offer.label} are left.")
+            line.unit_amount = offer.unit_amount
+            line.line_amount = offer.unit_amount * item.quantity
+            subtotal += line.line_amount
+            count += item.quantity
+        lines.append(line)
+    return PricedCart(
+        cart.token, cart.currency if cart.items else None, lines, subtotal, count, notices
+    )
+
+
+def merge_carts(session: Session, guest: Cart, target: Cart) -> None:
+    """Move a guest cart's lines into the customer's cart (on login), within the limits."""
+    for item in list(guest.items):
+        existing = next(
+            (
+                i
+                for i in target.items
+                if i.product_id == item.product_id and i.variant_key == item.variant_key
+            ),
+            None,
+        )
+        if existing is not None:
+            existing.quantity = min(MAX_LINE_QUANTITY, existing.quantity + item.quantity)
+            session.delete(item)
+        elif target.currency == guest.currency or not target.items:
+            item.cart = target
+            target.currency = guest.currency
+    guest.status = "merged"
