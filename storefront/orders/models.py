@@ -31,6 +31,11 @@ class Order(TimestampMixin, Base):
     payment_provider: Mapped[str | None] = mapped_column(String(16))
     paid_at: Mapped[datetime | None]
     attention_reason: Mapped[str | None] = mapped_column(Text)
+    # The cart it came from (emptied once paid) and the form submission that made it, so a
+    # double-clicked "Pay" finds this order instead of making a second one.
+    cart_id: Mapped[int | None] = mapped_column(ForeignKey("carts.id", ondelete="SET NULL"))
+    checkout_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    payment_expires_at: Mapped[datetime | None]
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"

@@ -1,0 +1,53 @@
+"""The checkout form (and API body): contact, address, shipping method, provider."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
+
+from storefront.fulfillment.address import ShippingAddress, validate_address
+
+
+class CheckoutDetails(BaseModel):
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    email: EmailStr
+    first_name: str = Field(min_length=1)
+    last_name: str = Field(min_length=1)
+    address_line1: str = Field(min_length=1)
+    address_line2: str = ""
+    city: str = Field(min_length=1)
+    post_code: str = Field(min_length=1)
+    state: str = ""
+    country: str = Field(min_length=2, max_length=2)
+    phone: str = ""
+    shipping_method: str = "normal"
+    provider: Literal["stripe", "paypal"] = "stripe"
+    checkout_key: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    def address_errors(self) -> dict[str, str]:
+        """Gelato's limits (field lengths, state for US/CA/AU, GB not UK), per field."""
+        errors: dict[str, str] = {}
+        for problem in validate_address(self.address()):
+            errors.setdefault(problem.field, problem.message)
+        return errors
+
+    def address(self) -> ShippingAddress:
+        return ShippingAddress(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            address_line1=self.address_line1,
+            address_line2=self.address_line2,
+            city=self.city,
+            post_code=self.post_code,
+            state=self.state,
+            country=self.country,
+            email=str(self.email),
+            phone=self.phone,
+        )

@@ -1,0 +1,163 @@
+"""Placing an order: one transaction re-prices the cart, snapshots prices, reserves stock.
+
+The order starts in ``pending_payment``. Talking to the payment provider happens after the
+commit (never while holding the database's write lock), and is idempotent per order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.cart import services as carts
+from storefront.catalog.offers import OfferSource
+from storefront.checkout import stock
+from storefront.checkout.schemas import CheckoutDetails
+from storefront.checkout.shipping import ShippingOption, find_option
+from storefront.db import Database, utcnow
+from storefront.fulfillment.address import normalized
+from storefront.orders.models import Order, OrderItem
+from storefront.orders.numbers import new_order_number
+from storefront.orders.states import record_event
+
+#: How long a shopper has to pay; limited stock is held that long (Stripe's minimum is 30 min).
+PAYMENT_WINDOW = timedelta(minutes=45)
+
+
+class CheckoutError(Exception):
+    """Something the shopper must fix before paying; the message says what."""
+
+
+@dataclass(frozen=True)
+class Placed:
+    order_id: int
+    number: str
+    created: bool
+
+
+def place_order(
+    db: Database,
+    *,
+    cart_token: str | None,
+    details: CheckoutDetails,
+    offers: OfferSource,
+    shipping_options: list[ShippingOption],
+    customer_id: int | None = None,
+) -> Placed:
+    """Create the order from the cart, or return the one this form submission already made."""
+    with db.session_scope(write=True) as session:
+        existing = _by_checkout_key(session, details.checkout_key)
+        if existing is not None:
+            return Placed(existing.id, existing.number, created=False)
+
+        cart = carts.load_cart(session, cart_token)
+        if cart is None or not cart.items:
+            raise CheckoutError("Your cart is empty — add a shirt before checking out.")
+        priced = carts.price_cart(cart, offers, acknowledge=True)
+        # A change is acknowledged and committed (so the next attempt passes), then refused.
+        changed = priced.notices
+    if changed:
+        raise CheckoutError(
+            "Your cart changed since you last looked: "
+            + " ".join(changed)
+            + " Please review it and pay again."
+        )
+    with db.session_scope(write=True) as session:
+        existing = _by_checkout_key(session, details.checkout_key)
+        if existing is not None:
+            return Placed(existing.id, existing.number, created=False)
+        cart = carts.load_cart(session, cart_token)
+        if cart is None or not cart.items:
+            raise CheckoutError("Your cart is empty — add a shirt before checking out.")
+        priced = carts.price_cart(cart, offers, acknowledge=False)
+        if priced.notices:
+            raise CheckoutError("Prices changed while you were paying; please review your cart.")
+        if not priced.can_check_out:
+            problems = [n for line in priced.lines for n in line.notices]
+            raise CheckoutError(" ".join(problems) or "Some items cannot be bought right now.")
+        option = find_option(shipping_options, details.shipping_method)
+        if option is None:
+            raise CheckoutError("Choose one of the shipping methods offered for your country.")
+        if option.currency != priced.currency:
+            raise CheckoutError("Shipping is not available in your cart's currency.")
+
+        address = normalized(details.address())
+        now = utcnow()
+        order = Order(
+            number=new_order_number(),
+            customer_id=customer_id,
+            email=str(details.email).lower(),
+            status="pending_payment",
+            currency=priced.currency or option.currency,
+            subtotal_amount=priced.subtotal,
+            shipping_amount=option.amount,
+            total_amount=priced.subtotal + option.amount,
+            shipping_method=option.id,
+            shipping_address=asdict(address),
+            payment_provider=details.provider,
+            cart_id=cart.id,
+            checkout_key=details.checkout_key,
+            payment_expires_at=now + PAYMENT_WINDOW,
+        )
+        session.add(order)
+        session.flush()
+        for line in priced.lines:
+            offer = line.offer
+            assert offer is not None and line.unit_amount is not None
+            session.add(
+                OrderItem(
+                    order_id=order.id,
+                    product_id=offer.product_id,
+                    variant_key=offer.variant_key,
+                    product_uid=offer.product_uid,
+                    title=offer.title,
+                    size=offer.size,
+                    colour=offer.colour,
+                    unit_amount=line.unit_amount,
+                    quantity=line.quantity,
+                    line_amount=line.line_amount,
+                    currency=offer.currency,
+                    print_files=dict(offer.print_files),
+                )
+            )
+            if offer.limited_quantity is not None:
+                try:
+                    stock.reserve(
+                        session,
+                        order,
+                        offer.product_id,
+                        offer.variant_key,
+                        offer.limited_quantity,
+                        line.quantity,
+                        offer.label,
+                        order.payment_expires_at,
+                    )
+                except stock.OutOfStock as exc:
+                    raise CheckoutError(
+                        f"{exc.label} just sold out"
+                        if exc.left == 0
+                        else f"Only {exc.left} of {exc.label} are left; lower the quantity."
+                    ) from exc
+        record_event(
+            session,
+            order,
+            "created",
+            actor=f"customer:{customer_id or 'guest'}",
+            data={
+                "total": order.total_amount,
+                "currency": order.currency,
+                "provider": details.provider,
+            },
+        )
+        return Placed(order.id, order.number, created=True)
+
+
+def _by_checkout_key(session: Session, key: str) -> Order | None:
+    return session.execute(select(Order).where(Order.checkout_key == key)).scalar_one_or_none()
+
+
+def load_order(session: Session, number: str) -> Order | None:
+    return session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
