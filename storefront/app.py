@@ -52,6 +52,16 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from storefront.orders import views as order_views
 
     app.register_blueprint(order_views.bp)
+    from storefront.cart import views as cart_views
+    from storefront.checkout import views as checkout_views
+    from storefront.webhooks import views as webhook_views
+
+    cart_views.init_app(app)
+    checkout_views.init_app(app)
+    app.register_blueprint(webhook_views.bp)
+    from storefront.newsletter import views as newsletter_views
+
+    app.register_blueprint(newsletter_views.bp)
     if not settings.is_production:
         from storefront import devtools
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import hmac
 
-from flask import current_app, url_for
+from flask import url_for
 
 from storefront.signing import InvalidToken, make_token, read_token
+from storefront.urls import absolute_url
 
 
 def order_token(number: str) -> str:
@@ -19,7 +20,7 @@ def order_path(number: str) -> str:
 
 def order_url(number: str) -> str:
     """Absolute link for e-mails and the success page (needs an app context)."""
-    return current_app.extensions["settings"].base_url + order_path(number)
+    return absolute_url("orders.order_page", number=number, t=order_token(number))
 
 
 def token_matches(number: str, token: str | None) -> bool:

@@ -1,0 +1,219 @@
+"""Orders v2 request validation as PayPal does it (amount arithmetic included) and the
+emulator's error type, in PayPal's envelope ``{name, message, details[], debug_id, links}``."""
+
+# ruff: noqa: E501 - PayPal's own error descriptions are kept whole, as PayPal sends them
+
+from __future__ import annotations
+
+import secrets
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+#: PayPal refuses decimals for these currencies.
+NO_DECIMALS = frozenset({"HUF", "JPY", "TWD"})
+BREAKDOWN_ADD = ("item_total", "tax_total", "shipping", "handling", "insurance")
+BREAKDOWN_SUB = ("shipping_discount", "discount")
+
+_MESSAGES = {
+    400: (
+        "INVALID_REQUEST",
+        "Request is not well-formed, syntactically incorrect, or violates schema.",
+    ),
+    401: (
+        "AUTHENTICATION_FAILURE",
+        "Authentication failed due to invalid authentication credentials or a missing Authorization header.",
+    ),
+    404: ("RESOURCE_NOT_FOUND", "The specified resource does not exist."),
+    409: ("RESOURCE_CONFLICT", "The server has detected a conflict while processing this request."),
+    422: (
+        "UNPROCESSABLE_ENTITY",
+        "The requested action could not be performed, semantically incorrect, or failed business validation.",
+    ),
+    500: ("INTERNAL_SERVER_ERROR", "An internal server error has occurred."),
+    503: ("SERVICE_UNAVAILABLE", "Service Unavailable."),
+    504: ("GATEWAY_TIMEOUT", "The server did not respond in time."),
+}
+
+
+class PayPalApiError(Exception):
+    def __init__(
+        self,
+        status: int,
+        issue: str | None = None,
+        description: str | None = None,
+        *,
+        field: str | None = None,
+        value: str | None = None,
+        location: str = "body",
+    ) -> None:
+        super().__init__(issue or str(status))
+        self.status = status
+        self.details: list[dict[str, Any]] = []
+        if issue:
+            detail: dict[str, Any] = {"issue": issue, "description": description or issue}
+            if field:
+                detail["field"] = field
+                detail["location"] = location
+            if value is not None:
+                detail["value"] = value
+            self.details.append(detail)
+
+    def body(self, debug_id: str) -> dict[str, Any]:
+        name, message = _MESSAGES.get(self.status, _MESSAGES[500])
+        body: dict[str, Any] = {"name": name, "message": message, "debug_id": debug_id}
+        if self.details:
+            body["details"] = self.details
+            issue = self.details[0]["issue"]
+            body["links"] = [
+                {
+                    "href": f"https://developer.paypal.com/api/rest/reference/orders/v2/errors/#{issue}",
+                    "rel": "information_link",
+                    "method": "GET",
+                }
+            ]
+        return body
+
+
+def new_debug_id() -> str:
+    return secrets.token_hex(7)
+
+
+def parse_money(money: Any, field: str, currency: str | None = None) -> tuple[str, Decimal]:
+    """``{"currency_code", "value"}`` → (currency, amount), with PayPal's precision rules."""
+    if not isinstance(money, dict) or "currency_code" not in money or "value" not in money:
+        raise PayPalApiError(
+            400, "MISSING_REQUIRED_PARAMETER", "A required field is missing.", field=field
+        )
+    code = str(money["currency_code"])
+    if currency is not None and code != currency:
+        raise PayPalApiError(
+            422,
+            "CURRENCY_MISMATCH",
+            "Currency code should be the same for all amounts.",
+            field=field,
+        )
+    try:
+        value = Decimal(str(money["value"]))
+    except InvalidOperation:
+        raise PayPalApiError(
+            400, "INVALID_PARAMETER_SYNTAX", "Invalid amount.", field=f"{field}/value"
+        ) from None
+    exponent = value.as_tuple().exponent
+    places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
+    if code in NO_DECIMALS and places:
+        raise PayPalApiError(
+            422,
+            "DECIMALS_NOT_SUPPORTED",
+            "Currency does not support decimals.",
+            field=f"{field}/value",
+        )
+    if places > 2:
+        raise PayPalApiError(
+            422, "DECIMAL_PRECISION", "Too many decimal places.", field=f"{field}/value"
+        )
+    if value < 0:
+        raise PayPalApiError(
+            422, "CANNOT_BE_NEGATIVE", "Must not be negative.", field=f"{field}/value"
+        )
+    return code, value
+
+
+def validate_purchase_unit(unit: Any, index: int) -> None:
+    """PayPal's rules: item_total = Σ unit_amount × quantity; value = sum of the breakdown."""
+    where = f"/purchase_units/@reference_id=='{(unit or {}).get('reference_id', 'default')}'"
+    if not isinstance(unit, dict) or "amount" not in unit:
+        raise PayPalApiError(
+            400,
+            "MISSING_REQUIRED_PARAMETER",
+            "A required field is missing.",
+            field=f"/purchase_units/{index}/amount",
+        )
+    currency, total = parse_money(unit["amount"], f"{where}/amount")
+    for name in ("custom_id", "invoice_id", "description"):
+        if len(str(unit.get(name) or "")) > 127:
+            raise PayPalApiError(400, "INVALID_STRING_LENGTH", "Too long.", field=f"{where}/{name}")
+    breakdown = unit["amount"].get("breakdown")
+    items = unit.get("items") or []
+    if items and not (breakdown and "item_total" in breakdown):
+        raise PayPalApiError(
+            422,
+            "ITEM_TOTAL_REQUIRED",
+            "If item details are specified, items.unit_amount and items.quantity are required.",
+            field=f"{where}/amount/breakdown/item_total",
+        )
+    if not breakdown:
+        return
+    parts = {
+        name: parse_money(breakdown[name], f"{where}/amount/breakdown/{name}", currency)[1]
+        for name in (*BREAKDOWN_ADD, *BREAKDOWN_SUB)
+        if name in breakdown
+    }
+    if items:
+        item_sum = Decimal(0)
+        for i, item in enumerate(items):
+            if not item.get("name"):
+                raise PayPalApiError(
+                    400,
+                    "MISSING_REQUIRED_PARAMETER",
+                    "Item name is required.",
+                    field=f"{where}/items/{i}/name",
+                )
+            unit_amount = parse_money(
+                item.get("unit_amount"), f"{where}/items/{i}/unit_amount", currency
+            )[1]
+            try:
+                quantity = int(str(item.get("quantity")))
+            except ValueError:
+                raise PayPalApiError(
+                    400,
+                    "INVALID_PARAMETER_SYNTAX",
+                    "Bad quantity.",
+                    field=f"{where}/items/{i}/quantity",
+                ) from None
+            item_sum += unit_amount * quantity
+        if item_sum != parts["item_total"]:
+            raise PayPalApiError(
+                422,
+                "ITEM_TOTAL_MISMATCH",
+                "Should equal sum of (unit_amount * quantity) across all items for a given purchase_unit.",
+                field=f"{where}/amount/breakdown/item_total",
+                value=str(breakdown["item_total"]["value"]),
+            )
+    expected = sum((parts.get(n, Decimal(0)) for n in BREAKDOWN_ADD), Decimal(0)) - sum(
+        (parts.get(n, Decimal(0)) for n in BREAKDOWN_SUB), Decimal(0)
+    )
+    if expected != total:
+        raise PayPalApiError(
+            422,
+            "AMOUNT_MISMATCH",
+            "Should equal item_total + tax_total + shipping + handling + insurance - shipping_discount - discount.",
+            field=f"{where}/amount/value",
+            value=str(unit["amount"]["value"]),
+        )
+
+
+def validate_order_request(body: Any) -> None:
+    if not isinstance(body, dict):
+        raise PayPalApiError(400, "MALFORMED_REQUEST_JSON", "The request JSON is not well formed.")
+    if body.get("intent") != "CAPTURE":
+        raise PayPalApiError(
+            400,
+            "INVALID_PARAMETER_VALUE",
+            "The emulator supports intent CAPTURE only.",
+            field="/intent",
+        )
+    units = body.get("purchase_units")
+    if not isinstance(units, list) or not 1 <= len(units) <= 10:
+        raise PayPalApiError(
+            400,
+            "MISSING_REQUIRED_PARAMETER",
+            "1 to 10 purchase units are required.",
+            field="/purchase_units",
+        )
+    for index, unit in enumerate(units):
+        validate_purchase_unit(unit, index)
+
+
+def money(currency: str, value: Decimal) -> dict[str, str]:
+    text = f"{value:.0f}" if currency in NO_DECIMALS else f"{value:.2f}"
+    return {"currency_code": currency, "value": text}

@@ -1,0 +1,110 @@
+"""The payment flow shared by pages and jobs: start a provider checkout, apply its answer."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Flask
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storefront.db import get_db, utcnow
+from storefront.errors import ServiceUnavailable
+from storefront.orders.links import order_path, order_token, order_url
+from storefront.orders.models import Order
+from storefront.payments import services as payments
+from storefront.payments.gateway import CheckoutRequest, Line, PaymentError, PaymentStatus
+from storefront.payments.models import Payment
+from storefront.payments.registry import gateway
+from storefront.urls import absolute_url
+
+log = logging.getLogger(__name__)
+
+
+def start_payment(app: Flask, order_id: int) -> str:
+    """Create (or find again) the provider checkout for the order; returns where to send the
+    shopper. Idempotent: the provider sees the same idempotency key for the same order."""
+    db = get_db(app)
+    with db.session_scope() as session:
+        order = session.get_one(Order, order_id)
+        if order.status != "pending_payment":
+            return order_path(order.number)
+        provider = order.payment_provider or "stripe"
+        token = order_token(order.number)
+        success = absolute_url("checkout.returned", provider=provider, order=order.number, t=token)
+        if provider == "stripe":  # Stripe fills in the literal placeholder
+            success += "&session_id={CHECKOUT_SESSION_ID}"
+        request_ = CheckoutRequest(
+            order_id=str(order.id),
+            order_number=order.number,
+            currency=order.currency,
+            lines=tuple(
+                Line(
+                    name=f"{i.title} ({i.colour}, {i.size})",
+                    unit_amount=i.unit_amount,
+                    quantity=i.quantity,
+                    sku=i.product_uid,
+                )
+                for i in order.items
+            ),
+            shipping_amount=order.shipping_amount,
+            customer_email=order.email,
+            success_url=success,
+            cancel_url=absolute_url("checkout.cancelled", order=order.number, t=token),
+            expires_at=order.payment_expires_at or utcnow() + timedelta(minutes=45),
+        )
+    try:
+        started = gateway(app, provider).start_checkout(request_)
+    except PaymentError as exc:
+        log.warning("could not start %s checkout for order %s: %s", provider, order_id, exc)
+        raise ServiceUnavailable(
+            f"{provider.title()} is not answering right now. Your order is saved; "
+            "please try again in a minute."
+        ) from exc
+    with db.session_scope(write=True) as session:
+        payments.record_attempt(
+            session, session.get_one(Order, order_id), provider, started.provider_ref
+        )
+    return started.redirect_url
+
+
+def latest_ref(session: Session, order_id: int, provider: str) -> str | None:
+    return (
+        session.execute(
+            select(Payment.provider_ref)
+            .where(Payment.order_id == order_id, Payment.provider == provider)
+            .order_by(Payment.id.desc())
+        )
+        .scalars()
+        .first()
+    )
+
+
+def apply_status(app: Flask, order_id: int, status: PaymentStatus, *, actor: str) -> str:
+    """Apply what the provider says about a payment (return page and reconciliation)."""
+    facts = payments.PaymentFacts(
+        status.provider, status.provider_ref, status.payment_id, status.amount, status.currency
+    )
+    with get_db(app).session_scope(write=True) as session:
+        order = session.get_one(Order, order_id)
+        if status.state == "paid":
+            with app.app_context():
+                link = order_url(order.number)
+            return payments.confirm_paid(session, order_id, facts, actor=actor, order_link=link)
+        if status.state == "failed":
+            payments.mark_failed(
+                session,
+                order_id,
+                facts,
+                actor=actor,
+                reason=status.failure_reason or "payment failed",
+            )
+            return "failed"
+        if status.state == "expired":
+            payments.expire_order(session, order_id, actor=actor, reason="checkout expired")
+            return "expired"
+        if status.state == "pending":
+            payments.mark_pending(session, order_id, facts, actor=actor)
+            return "pending"
+    return status.state

@@ -1,0 +1,146 @@
+"""Catching what webhooks missed: ask the providers about every order still unpaid.
+
+Run by the sync process (``payments`` job) and callable from the CLI. For each order in
+``pending_payment`` past the grace period, the provider's own answer decides: paid →
+confirmed (the same idempotent path as the webhook), failed → failed, lapsed → cancelled
+and its stock released. Stripe's undelivered events are replayed too.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from storefront.db import get_db, utcnow
+from storefront.orders.links import order_url
+from storefront.orders.models import Order
+from storefront.outbox import service as outbox
+from storefront.payments import services as payments
+from storefront.payments.events import PAYPAL_CAPTURE, handle_event
+from storefront.payments.flow import apply_status, latest_ref
+from storefront.payments.gateway import PaymentError
+from storefront.payments.registry import gateway
+
+log = logging.getLogger(__name__)
+WORKER = f"payments-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class ReconcileReport:
+    checked: int = 0
+    changed: int = 0
+    failed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def reconcile_pending(
+    app: Flask,
+    *,
+    grace: timedelta,
+    dry_run: bool = False,
+    now: datetime | None = None,
+    progress: Callable[[list[int]], list[int]] | None = None,
+) -> ReconcileReport:
+    now = now or utcnow()
+    report = ReconcileReport()
+    db = get_db(app)
+    with db.session_scope() as session:
+        rows = session.execute(
+            select(Order.id, Order.number, Order.payment_provider, Order.payment_expires_at)
+            .where(Order.status == "pending_payment", Order.created_at < now - grace)
+            .order_by(Order.id)
+        ).all()
+        refs = {
+            row.id: latest_ref(session, row.id, row.payment_provider or "stripe") for row in rows
+        }
+    ids = [row.id for row in rows]
+    by_id = {row.id: row for row in rows}
+    for order_id in progress(ids) if progress else ids:
+        row = by_id[order_id]
+        report.checked += 1
+        provider, ref = row.payment_provider or "stripe", refs[order_id]
+        lapsed = row.payment_expires_at is not None and row.payment_expires_at < now
+        if ref is None:
+            if lapsed:
+                report.notes.append(f"{row.number}: never reached {provider}; cancel")
+                if not dry_run:
+                    with db.session_scope(write=True) as session:
+                        payments.expire_order(
+                            session, order_id, actor="job:payments", reason="checkout never started"
+                        )
+                report.changed += 1
+            continue
+        try:
+            status = gateway(app, provider).get_status(ref)
+            if status.state == "approved" and not dry_run:
+                status = gateway(app, provider).capture(ref)
+            if status.state == "open" and lapsed and provider == "stripe" and not dry_run:
+                status = gateway(app, provider).expire(ref)
+        except PaymentError as exc:
+            report.failed += 1
+            report.notes.append(f"{row.number}: {provider} did not answer ({exc})")
+            continue
+        state = status.state
+        if state == "open" and lapsed:
+            state = "expired"  # PayPal orders simply lapse
+            status = replace(status, state="expired")
+        if state in ("paid", "failed", "expired"):
+            report.notes.append(f"{row.number}: {provider} says {state}")
+            report.changed += 1
+            if not dry_run:
+                apply_status(app, order_id, status, actor="job:payments")
+    return report
+
+
+def replay_undelivered_stripe_events(
+    app: Flask, *, since: datetime, dry_run: bool = False
+) -> ReconcileReport:
+    """Stripe keeps events it could not deliver; apply them (deduped like any webhook)."""
+    report = ReconcileReport()
+    try:
+        events = list(gateway(app, "stripe").list_undelivered_events(since))
+    except PaymentError as exc:
+        report.failed += 1
+        report.notes.append(f"stripe events: {exc}")
+        return report
+    for event in events:
+        report.checked += 1
+        if dry_run:
+            report.notes.append(f"would apply {event.type} {event.event_id}")
+            continue
+        with app.app_context():
+            outcome = handle_event(get_db(app), event, order_link=order_url)
+        if outcome != "duplicate":
+            report.changed += 1
+            report.notes.append(f"{event.event_id} {event.type}: {outcome}")
+    return report
+
+
+def capture_approved(app: Flask, *, limit: int = 20) -> ReconcileReport:
+    """PayPal approvals promised by webhooks: capture (idempotently) and apply the result."""
+    report = ReconcileReport()
+    db = get_db(app)
+    for entry in outbox.claim(db, PAYPAL_CAPTURE, WORKER, limit=limit):
+        report.checked += 1
+        try:
+            status = gateway(app, "paypal").capture(entry.payload["paypal_order_id"])
+        except PaymentError as exc:
+            report.failed += 1
+            with db.session_scope() as session:
+                if exc.retryable:
+                    outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
+                else:
+                    outbox.park(session, entry.id, str(exc))
+            continue
+        apply_status(app, int(entry.payload["order_id"]), status, actor="job:paypal-capture")
+        with db.session_scope() as session:
+            outbox.complete(session, entry.id)
+        report.changed += 1
+    return report

@@ -1,0 +1,69 @@
+import re
+
+from flask import Flask
+
+from storefront.db import get_db
+from storefront.newsletter import services
+from tests.accounts.conftest import csrf_from, outbox_mails
+
+
+def _signup(client, email: str):  # type: ignore[no-untyped-def]
+    token = csrf_from(client, "/")
+    return client.post("/newsletter", data={"csrf_token": token, "email": email})
+
+
+def _link(mail: str) -> str:
+    return re.search(r"http://\S+", mail).group(0).removeprefix("http://127.0.0.1:8000")  # type: ignore[union-attr]
+
+
+def test_double_opt_in(app: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    app.extensions["mail_kick"] = "sync"
+    resp = _signup(client, "Eve@Example.com")
+    assert resp.status_code == 200
+    assert "We sent a confirmation link" in resp.get_data(as_text=True)
+    with get_db(app).session_scope() as session:
+        assert services.find(session, "eve@example.com").status == "pending"  # type: ignore[union-attr]
+    (mail,) = outbox_mails(app)
+    assert "Confirm your subscription" in mail or "confirm your subscription" in mail
+    page = client.get(_link(mail))
+    assert "You are subscribed" in page.get_data(as_text=True)
+    with get_db(app).session_scope() as session:
+        sub = services.find(session, "eve@example.com")
+        assert sub is not None
+        assert sub.status == "subscribed"
+        assert sub.consent_at is not None
+        assert sub.consent_source == "site-form"
+    unsubscribe = re.search(
+        r'href="([^"]+/newsletter/unsubscribe/[^"]+)"', page.get_data(as_text=True)
+    ).group(1)  # type: ignore[union-attr]
+    path = unsubscribe.removeprefix("http://127.0.0.1:8000")
+    assert "Unsubscribe eve@example.com?" in client.get(path).get_data(as_text=True)
+    token = csrf_from(client, path)
+    done = client.post(path, data={"csrf_token": token})
+    assert "will get no more newsletters" in done.get_data(as_text=True)
+    with get_db(app).session_scope() as session:
+        assert services.find(session, "eve@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+
+
+def test_bad_email_is_a_422_with_the_field(client) -> None:  # type: ignore[no-untyped-def]
+    resp = _signup(client, "not-an-address")
+    assert resp.status_code == 422
+    assert "Enter an e-mail address" in resp.get_data(as_text=True)
+
+
+def test_tampered_links_are_refused(client) -> None:  # type: ignore[no-untyped-def]
+    assert "damaged" in client.get("/newsletter/unsubscribe/nope", follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert "invalid" in client.get("/newsletter/confirm/nope", follow_redirects=True).get_data(
+        as_text=True
+    )
+
+
+def test_left_at_provider_is_never_resubscribed_by_us(app: Flask) -> None:
+    with get_db(app).session_scope() as session:
+        services.sign_up(session, "leaver@example.com", source="t", confirm_link="x")
+        services.confirm(session, "leaver@example.com")
+        assert services.mark_left_at_provider(session, "leaver@example.com", "unsubscribed")
+        assert not services.mark_left_at_provider(session, "leaver@example.com", "unsubscribed")
+        assert services.find(session, "leaver@example.com").status == "unsubscribed"  # type: ignore[union-attr]
