@@ -1,0 +1,59 @@
+"""The embedded default: every outside service emulated next to the shop, on one port.
+
+``storefront dev`` mounts these WSGI apps under ``/_emulators/<service>`` and points the
+shop's settings at them, so the real clients (the Stripe SDK, our httpx clients) talk to
+them exactly as they would to the real services, and their signed webhooks come back to the
+shop's real webhook endpoints.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from storefront.config import EMULATOR_PREFIXES, Settings
+
+
+@dataclass
+class Embedded:
+    apps: dict[str, Any]  # prefix -> WSGI app
+
+    def mounts(self) -> dict[str, Any]:
+        return dict(self.apps)
+
+
+def build_embedded(settings: Settings) -> Embedded:
+    from storefront.emulators.gelato import GelatoEmulator
+    from storefront.emulators.mailchimp import MailchimpEmulator
+    from storefront.emulators.paypal import PayPalEmulator
+    from storefront.emulators.stripe import StripeEmulator
+
+    shop = settings.base_url
+    gelato_secret = settings.gelato_webhook_secret.get_secret_value()
+    apps: dict[str, Any] = {
+        EMULATOR_PREFIXES["stripe"]: StripeEmulator(
+            webhook_url=f"{shop}/webhooks/stripe",
+            webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+            public_base_url=settings.emulator_url("stripe"),
+        ),
+        EMULATOR_PREFIXES["paypal"]: PayPalEmulator(
+            client_id=settings.paypal_client_id,
+            client_secret=settings.paypal_client_secret.get_secret_value(),
+            webhook_url=f"{shop}/webhooks/paypal",
+            webhook_id=settings.paypal_webhook_id,
+            public_base_url=settings.emulator_url("paypal"),
+        ),
+        EMULATOR_PREFIXES["gelato"]: GelatoEmulator(
+            api_key=settings.gelato_api_key.get_secret_value(),
+            webhook_url=f"{shop}/webhooks/gelato/{gelato_secret}",
+            webhook_header_name="signature",
+            webhook_header_value=gelato_secret,
+        ),
+        EMULATOR_PREFIXES["mailchimp"]: MailchimpEmulator(
+            api_key=settings.mailchimp_api_key.get_secret_value(),
+            list_id=settings.mailchimp_list_id,
+            webhook_url=f"{shop}/webhooks/mailchimp/"
+            f"{settings.mailchimp_webhook_secret.get_secret_value()}",
+        ),
+    }
+    return Embedded(apps)
