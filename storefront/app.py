@@ -40,6 +40,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     errors.init_app(app)
     security.init_app(app, settings)
     auth.init_app(app)
+    from storefront import metrics
+
+    metrics.init_app(app)
     templating.init_app(app)
 
     app.register_blueprint(health.bp)
@@ -62,6 +65,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from storefront.newsletter import views as newsletter_views
 
     app.register_blueprint(newsletter_views.bp)
+    from storefront.fulfillment import views as fulfillment_views
+
+    fulfillment_views.init_app(app)
     if not settings.is_production:
         from storefront import devtools
 

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from storefront.errors import Forbidden, NotFound, Unauthorized, wants_json
@@ -52,6 +52,8 @@ def declared_access(app: Flask, endpoint: str) -> str | None:
 
 
 def current_user() -> CurrentUser | None:
+    if not has_request_context():  # jobs rendering e-mails have no visitor
+        return None
     if "current_user" not in g:
         g.current_user = _load_user()
     return g.current_user

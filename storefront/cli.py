@@ -80,7 +80,7 @@ def _safe_url(url: str) -> str:
 
 def _register_optional_groups() -> None:
     """Feature groups (content, schema, sync, users…) mount themselves here."""
-    for dotted in ("storefront.content.cli:content", "cms_schema.cli:schema"):
+    for dotted in ("storefront.content.cli:content", "cms_schema.cli:schema", "sync.cli:sync"):
         module_name, attr = dotted.split(":")
         try:
             module = __import__(module_name, fromlist=[attr])

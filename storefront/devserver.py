@@ -27,7 +27,11 @@ def dev_settings(host: str, port: int) -> Settings:
     hosts = base.paypal_cert_hosts
     if "127.0.0.1" not in base.paypal_cert_host_list and base.paypal_api_base is None:
         hosts += ",127.0.0.1"
-    return load_settings(base_url=f"http://{host}:{port}", paypal_cert_hosts=hosts)
+    overrides: dict[str, object] = {"base_url": f"http://{host}:{port}", "paypal_cert_hosts": hosts}
+    if base.gelato_api_base is None:
+        # Only the emulator is reached: real orders (not drafts) so statuses move in the demo.
+        overrides["gelato_order_type"] = "order"
+    return load_settings(**overrides)
 
 
 def build_dev_app(settings: Settings):  # type: ignore[no-untyped-def]

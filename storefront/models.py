@@ -1,9 +1,11 @@
 """Every table of the shop, imported once so the metadata (and Alembic) sees them all."""
 
 from storefront.accounts.models import Address, Customer
+from storefront.api.models import ApiToken
 from storefront.cart.models import Cart, CartItem
 from storefront.checkout.models import Reservation, StockCounter
 from storefront.db import Base
+from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.jobs.models import JobRun, Lease
 from storefront.newsletter.models import Subscriber
 from storefront.orders.models import Order, OrderEvent, OrderItem
@@ -15,15 +17,18 @@ metadata = Base.metadata
 
 __all__ = [
     "Address",
+    "ApiToken",
     "Cart",
     "CartItem",
     "Customer",
+    "GelatoOrderRecord",
     "JobRun",
     "Lease",
     "Order",
     "OrderEvent",
     "OrderItem",
     "OutboxEntry",
+    "Parcel",
     "Payment",
     "Refund",
     "Reservation",

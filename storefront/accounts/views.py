@@ -83,7 +83,7 @@ def login() -> ResponseReturnValue:
     if request.method == "POST":
         form, errors = parse_form(Login, request.form)
         if form is not None:
-            with get_db(current_app).session_scope() as session:
+            with get_db(current_app).session_scope(write=True) as session:
                 customer = services.authenticate(session, form.email, form.password)
                 if customer is not None:
                     uid, version = customer.id, services.session_version(customer)

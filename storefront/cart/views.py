@@ -99,7 +99,7 @@ def _parse(model: type[BaseModel]) -> Any:
 @access("public")
 def view() -> ResponseReturnValue:
     token = cart_token()
-    with get_db(current_app).session_scope() as session:
+    with get_db(current_app).session_scope(write=True) as session:
         cart = carts.load_cart(session, token)
         priced = carts.price_cart(cart, offer_source()) if cart else None
     return render_template("cart/cart.html", cart=priced)

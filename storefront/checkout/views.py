@@ -68,7 +68,7 @@ def shipping_options(
 
 
 def _priced() -> carts.PricedCart | None:
-    with get_db(current_app).session_scope() as session:
+    with get_db(current_app).session_scope(write=True) as session:
         cart = carts.load_cart(session, cart_token())
         return carts.price_cart(cart, offer_source()) if cart and cart.items else None
 

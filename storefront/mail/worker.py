@@ -38,11 +38,11 @@ def deliver_due(app: Flask, *, limit: int = 50) -> tuple[int, int]:
         except (MailError, KeyError, ValueError) as exc:
             failed += 1
             log.warning("e-mail %s not sent: %s", entry.key, exc)
-            with db.session_scope() as session:
+            with db.session_scope(write=True) as session:
                 outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
             continue
         sent += 1
-        with db.session_scope() as session:
+        with db.session_scope(write=True) as session:
             outbox.complete(session, entry.id)
     return sent, failed
 

@@ -131,11 +131,12 @@ def park(session: Session, entry_id: int, error: str) -> None:
 
 
 def requeue(session: Session, topic: str, key: str) -> bool:
-    """An operator's retry of a parked entry."""
+    """An operator's retry: the entry runs again from scratch (it may exist already)."""
     row = session.execute(
         select(OutboxEntry).where(OutboxEntry.topic == topic, OutboxEntry.key == key)
     ).scalar_one_or_none()
-    if row is None or row.status == DONE:
+    if row is None:
         return False
     row.status, row.available_at, row.locked_until, row.locked_by = PENDING, utcnow(), None, None
+    row.attempts, row.last_error = 0, None
     return True

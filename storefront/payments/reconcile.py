@@ -47,6 +47,7 @@ def reconcile_pending(
     dry_run: bool = False,
     now: datetime | None = None,
     progress: Callable[[list[int]], list[int]] | None = None,
+    lapsed_only: bool = False,
 ) -> ReconcileReport:
     now = now or utcnow()
     report = ReconcileReport()
@@ -54,7 +55,11 @@ def reconcile_pending(
     with db.session_scope() as session:
         rows = session.execute(
             select(Order.id, Order.number, Order.payment_provider, Order.payment_expires_at)
-            .where(Order.status == "pending_payment", Order.created_at < now - grace)
+            .where(
+                Order.status == "pending_payment",
+                Order.created_at < now - grace,
+                *([Order.payment_expires_at < now] if lapsed_only else []),
+            )
             .order_by(Order.id)
         ).all()
         refs = {
@@ -133,14 +138,14 @@ def capture_approved(app: Flask, *, limit: int = 20) -> ReconcileReport:
             status = gateway(app, "paypal").capture(entry.payload["paypal_order_id"])
         except PaymentError as exc:
             report.failed += 1
-            with db.session_scope() as session:
+            with db.session_scope(write=True) as session:
                 if exc.retryable:
                     outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
                 else:
                     outbox.park(session, entry.id, str(exc))
             continue
         apply_status(app, int(entry.payload["order_id"]), status, actor="job:paypal-capture")
-        with db.session_scope() as session:
+        with db.session_scope(write=True) as session:
             outbox.complete(session, entry.id)
         report.changed += 1
     return report

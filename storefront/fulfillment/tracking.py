@@ -1,0 +1,170 @@
+"""Following an order to the door: Gelato's statuses and parcels, read back into ours.
+
+Webhooks and the polling job both end in :func:`sync_order`, which re-reads the orders from
+Gelato (webhooks are unsigned and lossy, so their content is never trusted), aggregates
+split orders item by item, moves our order forward only, merges tracking codes and sends
+one "shipped" e-mail per new tracking code.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from flask import Flask
+from sqlalchemy import select
+
+from storefront.db import get_db, utcnow
+from storefront.fulfillment.errors import GelatoError
+from storefront.fulfillment.gelato_types import FulfillmentStatus as G
+from storefront.fulfillment.gelato_types import GelatoOrder
+from storefront.fulfillment.models import GelatoOrderRecord, Parcel
+from storefront.fulfillment.push import gelato_client
+from storefront.mail.messages import queue_email
+from storefront.orders.links import order_url
+from storefront.orders.models import Order
+from storefront.orders.repository import lock_order
+from storefront.orders.states import OPEN_FULFILLMENT, OrderStatus, transition
+
+log = logging.getLogger(__name__)
+S = OrderStatus
+
+#: Gelato item status → how far along that item is, in our terms.
+ITEM_STAGE = {
+    G.CREATED: S.SUBMITTED,
+    G.UPLOADING: S.SUBMITTED,
+    G.PASSED: S.SUBMITTED,
+    G.PENDING_APPROVAL: S.SUBMITTED,
+    G.DIGITIZING: S.SUBMITTED,
+    G.DRAFT: S.SUBMITTED,
+    G.IN_PRODUCTION: S.IN_PRODUCTION,
+    G.PRINTED: S.IN_PRODUCTION,
+    G.SHIPPED: S.SHIPPED,
+    G.IN_TRANSIT: S.SHIPPED,
+    G.DELIVERED: S.DELIVERED,
+}
+TROUBLE = frozenset({G.FAILED, G.ON_HOLD})
+RANK = {S.SUBMITTED: 1, S.IN_PRODUCTION: 2, S.SHIPPED: 3, S.DELIVERED: 4}
+
+
+@dataclass
+class SyncResult:
+    order_number: str
+    status_before: str
+    status_after: str
+    new_parcels: list[str] = field(default_factory=list)
+
+
+def aggregate(orders: list[GelatoOrder]) -> tuple[S | None, str | None]:
+    """The stage every item has reached (the slowest item decides), or trouble and why."""
+    stages = []
+    for g in orders:
+        for item in g.items:
+            status = item.fulfillment_status
+            if status in TROUBLE:
+                return S.NEEDS_ATTENTION, f"Gelato reports item {item.item_reference_id} {status}"
+            stage = ITEM_STAGE.get(status)
+            if stage is not None:
+                stages.append(stage)
+        if not g.items and g.fulfillment_status in TROUBLE:
+            return S.NEEDS_ATTENTION, f"Gelato order {g.id} is {g.fulfillment_status}"
+    if not stages:
+        return None, None
+    return min(stages, key=RANK.__getitem__), None
+
+
+def next_status(current: S, target: S | None) -> S | None:
+    """Forward only: a late ``printed`` never overwrites ``shipped``."""
+    if target is None or target == current:
+        return None
+    if target == S.NEEDS_ATTENTION or current == S.NEEDS_ATTENTION:
+        return target  # trouble, or Gelato cleared the trouble
+    return target if RANK[target] > RANK[current] else None
+
+
+def sync_order(app: Flask, number: str, *, actor: str = "gelato") -> SyncResult | None:
+    client, db = gelato_client(app), get_db(app)
+    try:
+        orders = [client.get_order(s.id) for s in client.find_by_reference(number)]
+    except GelatoError as exc:
+        log.warning("could not read Gelato orders for %s: %s", number, exc)
+        return None
+    with db.session_scope(write=True) as session:
+        order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
+        if order is None:
+            return None
+        order = lock_order(session, order_id=order.id)
+        assert order is not None
+        result = SyncResult(number, order.status, order.status)
+        for g in orders:
+            record = session.execute(
+                select(GelatoOrderRecord).where(GelatoOrderRecord.gelato_order_id == g.id)
+            ).scalar_one_or_none()
+            if record is None:
+                record = GelatoOrderRecord(order_id=order.id, gelato_order_id=g.id, status="")
+                session.add(record)
+            record.status = g.fulfillment_status
+            record.fulfillment_country = g.fulfillment_country or record.fulfillment_country
+            record.item_statuses = {i.item_reference_id: str(i.fulfillment_status) for i in g.items}
+            for package in g.packages:
+                if package.tracking_code and _add_parcel(
+                    session, order, g.id, package.tracking_code, package.tracking_url
+                ):
+                    result.new_parcels.append(package.tracking_code)
+        target, reason = aggregate(orders)
+        if order.status in (*OPEN_FULFILLMENT, S.NEEDS_ATTENTION):
+            step = next_status(S(order.status), target)
+            if step is not None:
+                why = reason or "Gelato: " + ", ".join(
+                    sorted({str(g.fulfillment_status) for g in orders})
+                )
+                transition(session, order, step, actor=actor, reason=why)
+        country = next((g.fulfillment_country for g in orders if g.fulfillment_country), None)
+        for code in result.new_parcels:
+            parcel = session.execute(
+                select(Parcel).where(Parcel.order_id == order.id, Parcel.tracking_code == code)
+            ).scalar_one()
+            with app.app_context():
+                link = order_url(order.number)
+            queue_email(
+                session,
+                "order_shipped",
+                order.email,
+                f"{order.number}:{code}",
+                {
+                    "number": order.number,
+                    "tracking_code": code,
+                    "tracking_url": parcel.tracking_url or "",
+                    "country": country or "",
+                    "link": link,
+                },
+            )
+            parcel.notified_at = utcnow()
+        result.status_after = order.status
+        return result
+
+
+def _add_parcel(session, order: Order, gelato_id: str, code: str, url: str | None) -> bool:  # type: ignore[no-untyped-def]
+    existing = session.execute(
+        select(Parcel).where(Parcel.order_id == order.id, Parcel.tracking_code == code)
+    ).scalar_one_or_none()
+    if existing is not None:
+        if url and not existing.tracking_url:
+            existing.tracking_url = url
+        return False
+    session.add(
+        Parcel(order_id=order.id, gelato_order_id=gelato_id, tracking_code=code, tracking_url=url)
+    )
+    session.flush()
+    return True
+
+
+def open_order_numbers(app: Flask) -> list[str]:
+    with get_db(app).session_scope() as session:
+        return list(
+            session.execute(
+                select(Order.number)
+                .where(Order.status.in_([s.value for s in OPEN_FULFILLMENT]))
+                .order_by(Order.id)
+            ).scalars()
+        )

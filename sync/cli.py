@@ -1,0 +1,216 @@
+"""``storefront sync …``: run the scheduler, run one job now, show status and the job list.
+
+Mounted by ``storefront/cli.py`` as the ``sync`` group. Settings come from
+``storefront.config.load_settings()``; tests hand in a ready app and registry through
+``CliRunner.invoke(sync, …, obj=SyncCliState(app=…, registry=…))``.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass
+from datetime import timedelta
+from types import FrameType
+
+import click
+from flask import Flask
+from sqlalchemy.exc import SQLAlchemyError
+
+from sync.health import HealthReport, JobHealth, compute_health, format_age
+from sync.lease import read_lease
+from sync.registry import JobRegistry, UnknownJob, load_jobs
+from sync.runner import JobRunResult, run_job
+
+
+@dataclass
+class SyncCliState:
+    """The app and job registry the commands use; built from the environment when absent."""
+
+    app: Flask | None = None
+    registry: JobRegistry | None = None
+
+    def get_app(self) -> Flask:
+        if self.app is None:
+            from storefront.app import create_app
+            from storefront.config import load_settings
+
+            self.app = create_app(load_settings())
+        return self.app
+
+    def get_registry(self) -> JobRegistry:
+        if self.registry is None:
+            self.registry = load_jobs()
+        return self.registry
+
+
+pass_state = click.make_pass_decorator(SyncCliState, ensure=True)
+
+
+@click.group("sync")
+def sync() -> None:
+    """Scheduled jobs: inventory, newsletter, payments, fulfillment and more."""
+
+
+@sync.command("list")
+@pass_state
+def list_jobs(state: SyncCliState) -> None:
+    """The registered jobs and how often they run."""
+    settings = state.get_app().extensions["settings"]
+    registry = state.get_registry()
+    if not len(registry):
+        click.echo("no jobs registered")
+        return
+    rows = [
+        (
+            spec.id,
+            format_age(timedelta(seconds=spec.interval_seconds(settings))),
+            format_age(spec.expected_window(settings)),
+            spec.description,
+        )
+        for spec in registry
+    ]
+    _table(("JOB", "EVERY", "OVERDUE AFTER", "DESCRIPTION"), rows)
+
+
+@sync.command("run-once")
+@click.argument("job_id", metavar="JOB")
+@click.option("--dry-run", is_flag=True, help="Read and report; write nothing.")
+@pass_state
+def run_once(state: SyncCliState, job_id: str, dry_run: bool) -> None:
+    """Run JOB now in this process, print what it did, exit 1 if it failed."""
+    registry = state.get_registry()
+    if job_id not in registry:
+        raise click.UsageError(str(UnknownJob(job_id, registry.ids())))
+    result = run_job(
+        state.get_app(),
+        job_id,
+        dry_run=dry_run,
+        trigger="cli",
+        interactive=True,
+        registry=registry,
+    )
+    _print_result(result)
+    if not result.ok:
+        raise SystemExit(1)
+
+
+@sync.command("status")
+@pass_state
+def status(state: SyncCliState) -> None:
+    """Last run of every job, the lease holder, and the alerts (exit 0 even with alerts)."""
+    app = state.get_app()
+    report = compute_health(app, registry=state.get_registry())
+    lease = read_lease(app.extensions["db"])
+    if lease is None:
+        click.echo("lease: free (no sync process is running)")
+    elif lease.expires_at <= report.checked_at:
+        click.echo(f"lease: expired, last held by {lease.holder}")
+    else:
+        left = format_age(lease.expires_at - report.checked_at)
+        click.echo(f"lease: held by {lease.holder} (renew due within {left})")
+    click.echo()
+    _print_health(report)
+
+
+@sync.command("run")
+@pass_state
+def run(state: SyncCliState) -> None:
+    """Run the scheduler in this process until SIGTERM/SIGINT (one per deployment)."""
+    from sync.scheduler import build_scheduler
+
+    app = state.get_app()
+    try:
+        read_lease(app.extensions["db"])
+    except SQLAlchemyError as exc:
+        raise click.ClickException(
+            f"cannot read the leases table ({type(exc).__name__}); "
+            "is the database reachable and migrated (storefront db upgrade)?"
+        ) from None
+    scheduler = build_scheduler(app, blocking=True, registry=state.get_registry())
+    stopper = threading.Thread(target=scheduler.shutdown, name="sync-shutdown")
+
+    def _stop(signum: int, _frame: FrameType | None) -> None:
+        # Shutting down from a signal handler would re-enter the scheduler's own lock in
+        # this thread; a helper thread stops it and waits for running jobs instead.
+        if not stopper.is_alive() and stopper.ident is None:
+            click.echo(f"{signal.Signals(signum).name}: finishing running jobs…", err=True)
+            stopper.start()
+
+    previous = {sig: signal.signal(sig, _stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    ids = ", ".join(j.id for j in scheduler.get_jobs())
+    click.echo(f"sync scheduler starting ({ids}); Ctrl+C to stop", err=True)
+    try:
+        scheduler.start()  # blocks until the stopper thread shuts the scheduler down
+    finally:
+        if stopper.ident is not None:
+            stopper.join()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    click.echo("sync scheduler stopped", err=True)
+
+
+# --- output --------------------------------------------------------------------------------
+def _print_result(result: JobRunResult) -> None:
+    mode = " (dry run: nothing written)" if result.dry_run else ""
+    for line in result.notes:
+        click.echo(f"  {line}")
+    if result.notes_dropped:
+        click.echo(f"  … {result.notes_dropped} more note(s) not kept")
+    c = result.counts
+    click.echo(
+        f"{result.job_id}: {result.outcome}{mode} in {result.duration_s:.2f}s — "
+        f"read {c.read}, changed {c.changed}, skipped {c.skipped}, failed {c.failed} "
+        f"(run #{result.run_id})"
+    )
+    if result.error:
+        click.secho(f"error: {result.error}", fg="red", err=True)
+
+
+def _print_health(report: HealthReport) -> None:
+    rows = [_job_row(job, report) for job in report.jobs]
+    if rows:
+        headers = ("JOB", "LAST RUN", "AGE", "READ", "CHANGED", "SKIPPED", "FAILED", "STREAK")
+        _table((*headers, "LAST OK"), rows)
+    else:
+        click.echo("no jobs registered")
+    click.echo()
+    if not report.alerts:
+        click.secho("no alerts", fg="green")
+        return
+    click.secho(f"!! {len(report.alerts)} ALERT(S)", fg="red", bold=True)
+    for alert in report.alerts:
+        colour = "red" if alert.severity == "critical" else "yellow"
+        click.secho(f"!! [{alert.severity.upper()}] {alert.code}: {alert.message}", fg=colour)
+
+
+def _job_row(job: JobHealth, report: HealthReport) -> tuple[str, ...]:
+    run = job.last_run
+    last_ok = (
+        format_age(report.checked_at - job.last_success_at) + " ago"
+        if job.last_success_at
+        else "never"
+    )
+    if job.overdue:
+        last_ok += " (OVERDUE)"
+    if run is None:
+        return (job.job_id, "never", "-", "-", "-", "-", "-", "0", last_ok)
+    outcome = run.outcome + (" (dry)" if run.dry_run else "")
+    return (
+        job.job_id,
+        outcome,
+        format_age(report.checked_at - run.started_at),
+        str(run.read),
+        str(run.changed),
+        str(run.skipped),
+        str(run.failed),
+        str(job.consecutive_failures),
+        last_ok,
+    )
+
+
+def _table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    click.echo("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip())
+    for row in rows:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip())

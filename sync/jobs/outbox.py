@@ -1,0 +1,64 @@
+"""The outbox: push paid orders to Gelato and send queued e-mails."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storefront.fulfillment.push import TOPIC, push_due
+from storefront.mail.messages import TOPIC as MAIL_TOPIC
+from storefront.mail.worker import deliver_due
+from storefront.outbox.models import OutboxEntry
+from sync.context import JobContext
+from sync.registry import job
+
+
+def _due(ctx: JobContext, topic: str) -> int:
+    with ctx.db.session_scope() as session:
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(OutboxEntry)
+                .where(
+                    OutboxEntry.topic == topic, OutboxEntry.status.in_(("pending", "submitting"))
+                )
+            )
+            or 0
+        )
+
+
+@job(
+    id="fulfillment-push",
+    interval=lambda s: s.sync_outbox_interval,
+    description="Send paid orders to Gelato, exactly once.",
+)
+def fulfillment_push(ctx: JobContext) -> None:
+    if ctx.dry_run:
+        ctx.read(_due(ctx, TOPIC))
+        ctx.note(f"would push {ctx.counts.read} order(s) to Gelato")
+        return
+    while True:
+        report = push_due(ctx.app, limit=25)
+        ctx.read(report.pushed + report.found + report.retried + report.parked + report.skipped)
+        ctx.changed(report.pushed + report.found)
+        ctx.failed(report.parked)
+        ctx.skipped(report.retried + report.skipped)
+        for line in report.notes:
+            ctx.note(line)
+        if not (report.pushed or report.found):
+            break
+
+
+@job(
+    id="mail",
+    interval=lambda s: s.sync_outbox_interval,
+    description="Send queued shop e-mails (confirmations, shipping, sign-ups).",
+)
+def mail(ctx: JobContext) -> None:
+    if ctx.dry_run:
+        ctx.read(_due(ctx, MAIL_TOPIC))
+        ctx.note(f"would send {ctx.counts.read} e-mail(s)")
+        return
+    sent, failed = deliver_due(ctx.app, limit=200)
+    ctx.read(sent + failed)
+    ctx.changed(sent)
+    ctx.failed(failed)

@@ -1,0 +1,197 @@
+"""The sync process's APScheduler 3.x scheduler: every registered job, guarded by the lease.
+
+Jobs are static and defined in code, so the memory job store is right (nothing to pickle,
+nothing shared between processes — APScheduler 3 cannot coordinate processes anyway). The
+database lease is the coordination: each tick first claims or renews the lease, and a
+process that does not hold it idles ("standby"). A separate keeper job renews the lease
+every ``ttl/3`` so a long job does not let it lapse.
+
+Never call this from ``create_app`` or a web worker: one scheduler per worker would run
+every job N times. ``storefront sync run`` (blocking) and ``storefront dev`` (background,
+via :func:`start_background`) are the only starters.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime, timedelta
+
+import structlog
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN, SchedulerEvent
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from flask import Flask
+
+from storefront.config import Settings
+from storefront.db import Database
+from sync.lease import Lease
+from sync.registry import JobRegistry, JobSpec, load_jobs
+from sync.runner import run_job
+
+#: APScheduler id of the lease keeper; registered ids start with a letter, so no clash.
+KEEPER_ID = "_lease_keeper"
+#: A run may start this late and still run (seconds; never less, see :func:`misfire_grace`).
+MIN_MISFIRE_GRACE = 30
+#: First runs are staggered this far apart after start-up, so they do not all start at once.
+START_STAGGER = timedelta(seconds=2)
+MAX_START_DELAY = timedelta(seconds=10)
+
+_log = structlog.get_logger("sync.scheduler")
+
+
+def misfire_grace(interval_s: float) -> int:
+    """How late a run may start: one interval (at least 30 s).
+
+    APScheduler's default of 1 s silently drops a run that is late because the pool was
+    busy or the host was paused. With ``coalesce=True`` a backlog collapses into one run
+    anyway, so letting a run start up to one interval late loses nothing; later than that,
+    the next regular tick is due and takes its place.
+    """
+    return max(MIN_MISFIRE_GRACE, round(interval_s))
+
+
+class SyncService:
+    """What the scheduler calls: lease-guarded job ticks and the lease keeper."""
+
+    def __init__(self, app: Flask, registry: JobRegistry, lease: Lease) -> None:
+        self.app = app
+        self.registry = registry
+        self.lease = lease
+        self._active: bool | None = None  # last known lease state, to log changes once
+        self._state_lock = threading.Lock()
+
+    def holds_lease(self) -> bool:
+        """Claim or renew the lease; log when this process turns active or standby."""
+        try:
+            active = self.lease.try_acquire()
+        except Exception:  # the database is down: do nothing this tick, try again next
+            _log.exception("lease.error", lease=self.lease.name)
+            active = False
+        with self._state_lock:
+            changed, self._active = self._active != active, active
+        if changed and active:
+            _log.info("active", lease=self.lease.name, holder=self.lease.holder)
+        elif changed:
+            other = _safe_current_holder(self.lease)
+            _log.info("standby", lease=self.lease.name, holder=self.lease.holder, held_by=other)
+        return active
+
+    def tick(self, job_id: str) -> None:
+        """One scheduled run of ``job_id`` — or an idle tick when another process leads."""
+        if not self.holds_lease():
+            _log.debug("standby", job_id=job_id)
+            return
+        try:
+            run_job(self.app, job_id, trigger="schedule", registry=self.registry)
+        except Exception:  # recording failed (database down): log; the next tick retries
+            _log.exception("job.record_failed", job_id=job_id)
+
+    def keep_lease(self) -> None:
+        """Renew while active (a long job must not let the lease lapse); else try to take it."""
+        if self._active:
+            try:
+                renewed = self.lease.renew()
+            except Exception:
+                _log.exception("lease.error", lease=self.lease.name)
+                return
+            if not renewed:
+                _log.warning("lease.lost", lease=self.lease.name, holder=self.lease.holder)
+                with self._state_lock:
+                    self._active = False
+            return
+        self.holds_lease()
+
+    def on_shutdown(self, _event: SchedulerEvent) -> None:
+        try:
+            if self.lease.release():
+                _log.info("lease.released", lease=self.lease.name, holder=self.lease.holder)
+        except Exception:
+            _log.exception("lease.error", lease=self.lease.name)
+
+
+def build_scheduler(
+    app: Flask,
+    *,
+    blocking: bool = True,
+    registry: JobRegistry | None = None,
+    lease: Lease | None = None,
+) -> BaseScheduler:
+    """A configured, not yet started scheduler with every registered job and the keeper."""
+    settings: Settings = app.extensions["settings"]
+    db: Database = app.extensions["db"]
+    registry = registry if registry is not None else load_jobs()
+    # Our job.start/job.finish lines say it better than APScheduler's per-tick INFO lines.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
+    lease = lease or Lease(db, "sync", ttl=settings.sync_lease_ttl)
+    service = SyncService(app, registry, lease)
+
+    # One thread per job plus the keeper: a slow job can never starve the lease renewal.
+    executors = {"default": ThreadPoolExecutor(max_workers=len(registry) + 2)}
+    scheduler_cls = BlockingScheduler if blocking else BackgroundScheduler
+    scheduler: BaseScheduler = scheduler_cls(executors=executors, timezone=UTC)
+
+    now = datetime.now(UTC)
+    for index, spec in enumerate(registry):
+        _add_job(scheduler, service, spec, settings, now + START_STAGGER * index)
+    keeper_every = max(settings.sync_lease_ttl / 3, 0.05)
+    scheduler.add_job(
+        service.keep_lease,
+        trigger=IntervalTrigger(seconds=keeper_every, timezone=UTC),
+        id=KEEPER_ID,
+        name="sync lease keeper",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=misfire_grace(keeper_every),
+        next_run_time=now,
+    )
+    scheduler.add_listener(service.on_shutdown, EVENT_SCHEDULER_SHUTDOWN)
+    scheduler.sync_service = service  # type: ignore[attr-defined] - for status and tests
+    return scheduler
+
+
+def _add_job(
+    scheduler: BaseScheduler,
+    service: SyncService,
+    spec: JobSpec,
+    settings: Settings,
+    stagger_at: datetime,
+) -> None:
+    interval = spec.interval_seconds(settings)
+    first = min(stagger_at, datetime.now(UTC) + MAX_START_DELAY)
+    first = min(first, datetime.now(UTC) + timedelta(seconds=interval))
+    scheduler.add_job(
+        service.tick,
+        trigger=IntervalTrigger(seconds=interval, timezone=UTC),
+        args=[spec.id],
+        id=spec.id,
+        name=spec.description or spec.id,
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=misfire_grace(interval),
+        next_run_time=first,
+    )
+
+
+def start_background(app: Flask, *, registry: JobRegistry | None = None) -> BaseScheduler:
+    """Start the scheduler in a background thread (``storefront dev``); returns it.
+
+    Call ``scheduler.shutdown()`` to stop it; the lease is released on shutdown.
+    """
+    scheduler = build_scheduler(app, blocking=False, registry=registry)
+    scheduler.start()
+    _log.info("scheduler.started", mode="background", jobs=[j.id for j in scheduler.get_jobs()])
+    return scheduler
+
+
+def _safe_current_holder(lease: Lease) -> str | None:
+    try:
+        state = lease.current()
+    except Exception:
+        return None
+    return state.holder if state else None

@@ -1,0 +1,168 @@
+"""GET /metrics: request counters, DB gauges at scrape time, cache counters, access."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.exc import OperationalError
+
+from storefront import metrics
+from storefront.app import create_app
+from storefront.auth import CurrentUser
+from storefront.db import Database, utcnow
+from storefront.jobs.models import JobRun
+from storefront.orders.models import Order
+from storefront.outbox.models import OutboxEntry
+from storefront.webhooks.models import WebhookEvent
+from tests.conftest import make_settings
+
+
+def _install(app: Flask) -> metrics.Metrics:
+    if "metrics" not in app.extensions:  # until create_app calls metrics.init_app itself
+        metrics.init_app(app)
+    return app.extensions["metrics"]
+
+
+def _as_operator(app: Flask) -> None:
+    operator = CurrentUser(id=1, email="ops@example.org", role="operator", via="token")
+    app.extensions["user_resolvers"].insert(0, lambda: operator)
+
+
+@pytest.fixture
+def metrics_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
+    app = create_app(make_settings(database_url=db_url, data_dir=tmp_path / "var"))
+    _install(app)
+    _as_operator(app)
+    yield app
+    app.extensions["db"].dispose()
+
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def _get(samples: Samples, name: str, **labels: str) -> float | None:
+    return samples.get((name, frozenset(labels.items())))
+
+
+def _samples(client: FlaskClient) -> Samples:
+    response = client.get("/metrics")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.content_type.startswith("text/plain; version=")
+    out: Samples = {}
+    for family in text_string_to_metric_families(response.get_data(as_text=True)):
+        for sample in family.samples:
+            out[(sample.name, frozenset(sample.labels.items()))] = sample.value
+    return out
+
+
+def test_requests_are_counted_by_route_template_and_status(metrics_app: Flask) -> None:
+    client = metrics_app.test_client()
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/no/such/page/123").status_code == 404
+
+    samples = _samples(client)
+
+    ok = {"method": "GET", "route": "/healthz", "status": "200"}
+    assert _get(samples, "storefront_http_requests_total", **ok) == 2
+    assert _get(samples, "storefront_http_request_duration_seconds_count", **ok) == 2
+    assert _get(samples, "storefront_http_request_duration_seconds_bucket", le="+Inf", **ok) == 2
+    unmatched = {"method": "GET", "route": "<unmatched>", "status": "404"}
+    assert _get(samples, "storefront_http_requests_total", **unmatched) == 1
+
+
+def test_db_gauges_are_computed_at_scrape_time(metrics_app: Flask) -> None:
+    db: Database = metrics_app.extensions["db"]
+    client = metrics_app.test_client()
+    before = _samples(client)
+    assert _get(before, "storefront_db_metrics_up") == 1
+    assert not any(name == "storefront_orders" for name, _labels in before)
+
+    finished = utcnow()
+    with db.session_scope(write=True) as session:
+        for number, status in (("SF-1", "paid"), ("SF-2", "paid"), ("SF-3", "needs_attention")):
+            session.add(
+                Order(
+                    number=number,
+                    email="a@example.org",
+                    status=status,
+                    currency="EUR",
+                    subtotal_amount=1,
+                    shipping_amount=0,
+                    total_amount=1,
+                    shipping_address={},
+                )
+            )
+        session.add(OutboxEntry(topic="gelato.submit", key="SF-1", status="pending"))
+        session.add(OutboxEntry(topic="gelato.submit", key="SF-2", status="done"))
+        session.add(
+            WebhookEvent(provider="stripe", event_id="evt_1", event_type="x", outcome="processed")
+        )
+        session.add(JobRun(job_id="outbox", outcome="succeeded", finished_at=finished))
+        session.add(JobRun(job_id="outbox", outcome="failed", finished_at=finished))
+        session.add(
+            JobRun(job_id="outbox", outcome="succeeded", dry_run=True, finished_at=utcnow())
+        )
+
+    samples = _samples(client)
+
+    assert _get(samples, "storefront_orders", status="paid") == 2
+    assert _get(samples, "storefront_orders", status="needs_attention") == 1
+    assert _get(samples, "storefront_outbox_entries", status="pending", topic="gelato.submit") == 1
+    assert _get(samples, "storefront_outbox_entries", status="done", topic="gelato.submit") == 1
+    assert _get(samples, "storefront_webhook_events", outcome="processed", provider="stripe") == 1
+    assert _get(samples, "storefront_job_runs", job="outbox", outcome="succeeded") == 2
+    assert _get(samples, "storefront_job_runs", job="outbox", outcome="failed") == 1
+    last = _get(samples, "storefront_job_last_success_timestamp_seconds", job="outbox")
+    assert last == pytest.approx(finished.timestamp(), abs=0.001)  # the real run, not the dry one
+
+
+def test_content_cache_counters(metrics_app: Flask) -> None:
+    client = metrics_app.test_client()
+    with metrics_app.app_context():
+        metrics.content_cache_event(True)
+        metrics.content_cache_event(True)
+        metrics.content_cache_event(False)
+    metrics.content_cache_event(True)  # no app context: ignored, never an error
+    metrics.content_cache_event(False, app=metrics_app)  # explicit app, e.g. a refresh thread
+    samples = _samples(client)
+    assert _get(samples, "storefront_content_cache_events_total", result="hit") == 2
+    assert _get(samples, "storefront_content_cache_events_total", result="miss") == 2
+
+
+def test_each_app_has_its_own_registry(app: Flask) -> None:
+    first = _install(app)
+    other = create_app(make_settings(database_url=app.extensions["settings"].database_url))
+    try:
+        second = _install(other)
+        assert first.registry is not second.registry
+        first.content_cache_event(True)
+        assert second.content_cache.labels(result="hit")._value.get() == 0
+    finally:
+        other.extensions["db"].dispose()
+
+
+def test_metrics_are_for_operators_only(app: Flask) -> None:
+    _install(app)
+    response = app.test_client().get("/metrics", headers={"Accept": "application/json"})
+    assert response.status_code == 401
+    customer = CurrentUser(id=2, email="c@example.org", role="customer", via="session")
+    app.extensions["user_resolvers"].insert(0, lambda: customer)
+    assert app.test_client().get("/metrics").status_code == 403
+
+
+def test_a_database_outage_does_not_fail_the_scrape(
+    metrics_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def down(*_args: object, **_kwargs: object) -> None:
+        raise OperationalError("SELECT", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(metrics.DatabaseCollector, "_fill", down)
+    samples = _samples(metrics_app.test_client())
+    assert _get(samples, "storefront_db_metrics_up") == 0
+    assert _get(samples, "storefront_orders", status="paid") is None
