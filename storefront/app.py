@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from storefront.fulfillment import views as fulfillment_views
 
     fulfillment_views.init_app(app)
+    from storefront.admin import views as admin_views
+
+    app.register_blueprint(admin_views.bp)
     if not settings.is_production:
         from storefront import devtools
 

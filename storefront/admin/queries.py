@@ -1,0 +1,99 @@
+"""Read models for the dashboard: order search with filters, the sales overview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
+
+from storefront.orders.models import Order, OrderItem
+
+PAGE_SIZE = 25
+REVENUE_STATUSES = ("paid", "submitted", "in_production", "shipped", "delivered")
+
+
+@dataclass(frozen=True)
+class OrderFilters:
+    status: str = ""
+    provider: str = ""
+    since: date | None = None
+    until: date | None = None
+    q: str = ""
+    page: int = 1
+
+
+def filtered(filters: OrderFilters) -> Select[tuple[Order]]:
+    stmt = select(Order)
+    if filters.status:
+        stmt = stmt.where(Order.status == filters.status)
+    if filters.provider:
+        stmt = stmt.where(Order.payment_provider == filters.provider)
+    if filters.since:
+        stmt = stmt.where(Order.created_at >= datetime.combine(filters.since, time.min, UTC))
+    if filters.until:
+        stmt = stmt.where(
+            Order.created_at < datetime.combine(filters.until + timedelta(days=1), time.min, UTC)
+        )
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Order.number).like(like), func.lower(Order.email).like(like))
+        )
+    return stmt
+
+
+def search_orders(session: Session, filters: OrderFilters) -> tuple[list[Order], int]:
+    stmt = filtered(filters)
+    total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
+    rows = (
+        session.execute(
+            stmt.order_by(Order.id.desc())
+            .limit(PAGE_SIZE)
+            .offset((max(filters.page, 1) - 1) * PAGE_SIZE)
+        )
+        .scalars()
+        .all()
+    )
+    return list(rows), total
+
+
+@dataclass(frozen=True)
+class DayTotal:
+    day: date
+    orders: int
+    revenue: int
+
+
+def sales_by_day(
+    session: Session, *, days: int = 14, today: date | None = None, currency: str = "EUR"
+) -> list[DayTotal]:
+    today = today or datetime.now(UTC).date()
+    start = today - timedelta(days=days - 1)
+    rows = session.execute(
+        select(Order.paid_at, Order.total_amount - Order.refunded_amount).where(
+            Order.paid_at.is_not(None),
+            Order.currency == currency,
+            Order.paid_at >= datetime.combine(start, time.min, UTC),
+        )
+    ).all()
+    buckets = {start + timedelta(days=i): [0, 0] for i in range(days)}
+    for paid_at, amount in rows:
+        day = paid_at.astimezone(UTC).date()
+        if day in buckets:
+            buckets[day][0] += 1
+            buckets[day][1] += int(amount)
+    return [DayTotal(d, n, r) for d, (n, r) in sorted(buckets.items())]
+
+
+def top_designs(session: Session, *, limit: int = 5) -> list[tuple[str, int]]:
+    rows = session.execute(
+        select(OrderItem.title, func.sum(OrderItem.quantity))
+        .join(Order, Order.id == OrderItem.order_id)
+        .where(Order.status.in_(REVENUE_STATUSES))
+        .group_by(OrderItem.title)
+        .order_by(func.sum(OrderItem.quantity).desc())
+        .limit(limit)
+    ).all()
+    return [(title, int(qty)) for title, qty in rows]
