@@ -65,6 +65,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from storefront.newsletter import views as newsletter_views
 
     app.register_blueprint(newsletter_views.bp)
+    from storefront.newsletter import webhook as newsletter_webhook
+
+    app.register_blueprint(newsletter_webhook.bp)
     from storefront.fulfillment import views as fulfillment_views
 
     fulfillment_views.init_app(app)

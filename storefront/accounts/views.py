@@ -226,3 +226,47 @@ def init_app(app: object) -> None:
     assert isinstance(app, Flask)
     app.register_blueprint(bp)
     app.extensions["user_resolvers"].append(session_user)
+
+
+@bp.get("/account/data")
+@access("customer")
+def download_data() -> ResponseReturnValue:
+    """Everything we hold about the logged-in person, as a JSON download."""
+    import json
+
+    from flask import Response
+
+    from storefront.accounts import privacy
+
+    user = current_user()
+    assert user is not None
+    with get_db(current_app).session_scope() as session:
+        data = privacy.export(session, user.id)
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=my-data.json"},
+    )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@access("customer")
+def delete_account() -> ResponseReturnValue:
+    """Forget the person everywhere; orders stay for the books, without personal data."""
+    from storefront.accounts import privacy
+
+    user = current_user()
+    assert user is not None
+    if request.method == "GET":
+        return render_template("accounts/delete.html")
+    if request.form.get("confirm") != "delete":
+        flash("Type “delete” to confirm.")
+        return render_template("accounts/delete.html"), 422
+    with get_db(current_app).session_scope(write=True) as session:
+        privacy.forget(session, user.id, actor=f"customer:{user.id}")
+    logout_session()
+    flash(
+        "Your account and personal data are deleted. Orders are kept for accounting, "
+        "without your name or address."
+    )
+    return redirect(url_for("pages.home"), 303)

@@ -123,8 +123,8 @@ def _allowed(status: str) -> frozenset[OrderStatus]:
 
 
 def _refund_update(session: Session, order_id: int, event: ProviderEvent) -> str:
-    refund_id = str(event.payload.get("refund_id") or "")
-    state = str(event.payload.get("refund_state") or "")
+    refund_id = event.refund_id or ""
+    state = event.refund_state or ""
     refund = (
         session.execute(
             select(Refund).where(Refund.order_id == order_id, Refund.provider_ref == refund_id)

@@ -15,7 +15,7 @@ import threading
 import time
 import zlib
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -171,7 +171,7 @@ class PayPalVerifier:
             raise SignatureError(
                 "PayPal cert is not a PEM certificate", provider="paypal"
             ) from None
-        now = datetime.fromtimestamp(self._clock()).astimezone()
+        now = datetime.fromtimestamp(self._clock(), UTC)
         if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
             raise SignatureError("PayPal cert is outside its validity period", provider="paypal")
         with self._lock:

@@ -21,7 +21,6 @@ from storefront.payments.gateway import (
     CheckoutStarted,
     EventKind,
     PaymentDeclined,
-    PaymentError,
     PaymentState,
     PaymentStatus,
     ProviderEvent,
@@ -330,4 +329,4 @@ def _to_event(data: dict[str, Any]) -> ProviderEvent:
     )
 
 
-__all__ = ["EVENT_KINDS", "PaymentError", "StripeGateway"]
+__all__ = ["EVENT_KINDS", "StripeGateway"]

@@ -13,10 +13,10 @@ from flask.typing import ResponseReturnValue
 
 from storefront.auth import access
 from storefront.db import get_db
-from storefront.errors import BadRequest
+from storefront.errors import BadRequest, ServiceUnavailable
 from storefront.orders.links import order_url
 from storefront.payments.events import handle_event
-from storefront.payments.gateway import SignatureError
+from storefront.payments.gateway import ProviderUnavailable, SignatureError
 from storefront.payments.registry import gateway
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,9 @@ def _handle(provider: str, parse) -> ResponseReturnValue:  # type: ignore[no-unt
         raise BadRequest(
             "The webhook signature is missing, wrong or too old.", code="bad_signature"
         ) from exc
+    except ProviderUnavailable as exc:  # e.g. PayPal's certificate could not be fetched
+        log.warning("%s webhook not verifiable now: %s", provider, exc)
+        raise ServiceUnavailable("Cannot verify the webhook right now; retry later.") from exc
     except ValueError as exc:
         raise BadRequest("The webhook body is not a valid event.", code="bad_event") from exc
     outcome = handle_event(get_db(app), event, order_link=order_url)

@@ -177,3 +177,43 @@ def test_reset_for_unknown_email_answers_the_same(app: Flask, client: FlaskClien
 def test_tampered_reset_link_is_refused(client: FlaskClient) -> None:
     resp = client.get("/account/password-reset/not-a-token", follow_redirects=True)
     assert "That reset link is invalid" in resp.get_data(as_text=True)
+
+
+def test_download_and_delete_my_data(app: Flask, client: FlaskClient) -> None:
+    register(client)
+    with get_db(app).session_scope() as session:
+        session.add(
+            Order(
+                number="SF-MINE0001",
+                email="ada@example.com",
+                status="delivered",
+                currency="EUR",
+                subtotal_amount=1,
+                shipping_amount=0,
+                total_amount=1,
+                shipping_address={"first_name": "Ada", "city": "Berlin", "country": "DE"},
+            )
+        )
+    data = client.get("/account/data")
+    assert data.headers["Content-Disposition"].startswith("attachment")
+    exported = data.get_json()
+    assert exported["account"]["email"] == "ada@example.com"
+    assert exported["orders"][0]["number"] == "SF-MINE0001"
+
+    token = csrf_from(client, "/account/delete")
+    assert (
+        client.post("/account/delete", data={"csrf_token": token, "confirm": "nope"}).status_code
+        == 422
+    )
+    token = csrf_from(client, "/account/delete")
+    resp = client.post("/account/delete", data={"csrf_token": token, "confirm": "delete"})
+    assert resp.status_code == 303
+    assert client.get("/account").status_code == 302  # logged out
+    with get_db(app).session_scope() as session:
+        order = session.query(Order).one()
+        assert order.email.startswith("deleted-")
+        assert order.shipping_address == {"country": "DE", "anonymised": True}
+        customer = session.query(Customer).one()
+        assert customer.password_hash is None
+        assert customer.anonymised_at is not None
+    assert login(app.test_client(), "ada@example.com", "correct horse battery").status_code == 401

@@ -14,7 +14,7 @@ from storefront.emulators.common import (
     new_id,
     wsgi_sender,
 )
-from tests.payments.conftest import Inbox
+from tests.payments.support import Inbox
 
 
 def make_app(faults: FaultInjector, queue: WebhookQueue | None = None) -> Flask:
@@ -197,6 +197,11 @@ def test_wsgi_sender_delivers_into_an_app() -> None:
     queue.enqueue("evt_1", "http://anything/webhooks/x", b"payload", headers)
     assert seen == [(b"payload", "7")]
     assert queue.attempts[0].ok
+    via_test_client = WebhookQueue(sender=wsgi_sender(shop.test_client()))
+    via_test_client.enqueue("evt_2", "http://shop.test/webhooks/x", b"again", headers)
+    assert seen[-1] == (b"again", "5")
+    via_test_client.enqueue("evt_3", "http://shop.test/elsewhere", b"x", headers)
+    assert via_test_client.attempts[-1].status == 404
 
 
 def test_live_server_serves_on_a_free_port_and_stops() -> None:

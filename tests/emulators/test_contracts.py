@@ -19,7 +19,7 @@ import pytest
 from storefront.emulators.paypal import PayPalEmulator
 from storefront.emulators.stripe import StripeEmulator
 from storefront.payments.paypal_gateway import PayPalGateway
-from tests.payments.conftest import Inbox, checkout_request
+from tests.payments.support import Inbox, checkout_request
 
 CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
 if not CONTRACTS.is_dir():

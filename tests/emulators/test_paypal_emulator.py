@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from storefront.emulators.paypal import PayPalEmulator
 from storefront.payments.signatures import paypal_message
-from tests.payments.conftest import Inbox
+from tests.payments.support import Inbox
 
 ORDER: dict[str, Any] = {
     "intent": "CAPTURE",
@@ -259,3 +259,16 @@ def test_approval_page_shows_the_amount_and_refuses_finished_orders(
         api.post("/checkoutnow", data={"token": order_id, "action": "approve"}).status_code == 422
     )
     assert api.get("/checkoutnow", params={"token": "NOPE"}).status_code == 404
+
+
+def test_a_request_id_in_flight_is_refused(emu: PayPalEmulator) -> None:
+    from storefront.emulators.paypal import PayPalApiError
+
+    def reenter() -> tuple[int, dict[str, Any]]:
+        with pytest.raises(PayPalApiError) as busy:
+            emu.once("capture:X", "r", lambda: (201, {}))
+        assert busy.value.status == 409
+        return 201, {"id": "X"}
+
+    assert emu.once("capture:X", "r", reenter) == (201, {"id": "X"})
+    assert emu.once("capture:X", "r", reenter) == (201, {"id": "X"})  # stored, not re-run

@@ -11,7 +11,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from storefront.emulators.stripe import StripeEmulator
 from storefront.emulators.stripe.objects import decode_form
-from tests.payments.conftest import FakeClock, Inbox
+from tests.payments.support import FakeClock, Inbox
 
 SESSION = {
     "mode": "payment",
@@ -230,3 +230,16 @@ def test_refund_failure_later_is_reported(api: httpx.Client, emu: StripeEmulator
     assert api.post("/v1/refunds", data={}).status_code == 400
     assert api.post("/v1/refunds", data={"payment_intent": "pi_nope"}).status_code == 404
     assert unpaid["payment_intent"] is None
+
+
+def test_a_key_in_flight_is_409(emu: StripeEmulator) -> None:
+    from storefront.emulators.stripe import StripeApiError
+
+    def reenter() -> tuple[int, dict[str, Any]]:
+        with pytest.raises(StripeApiError) as busy:
+            emu.idempotent("sk_test_x", "k", "fp", lambda: (200, {}))
+        assert (busy.value.status, busy.value.code) == (409, "idempotency_key_in_use")
+        return 200, {"ok": True}
+
+    assert emu.idempotent("sk_test_x", "k", "fp", reenter) == (200, {"ok": True}, False)
+    assert emu.idempotent("sk_test_x", "k", "fp", reenter) == (200, {"ok": True}, True)

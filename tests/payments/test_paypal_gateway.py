@@ -21,7 +21,7 @@ from storefront.payments.paypal_gateway import (
     from_paypal_value,
     to_paypal_value,
 )
-from tests.payments.conftest import (
+from tests.payments.support import (
     PAYPAL_WEBHOOK_ID,
     SHOP,
     FakeClock,
@@ -264,10 +264,10 @@ def test_server_errors_retry_with_the_same_request_id_then_give_up(
 def test_timeouts_are_unavailable(paypal_emu: PayPalEmulator) -> None:
     with LiveServer(paypal_emu) as server:
         client = PayPalClient(
-            server.url, "local-client", "local-secret", timeout=0.3, max_retries=1, backoff=0.01
+            server.url, "local-client", "local-secret", timeout=0.5, max_retries=1, backoff=0.01
         )
         client.access_token()
-        paypal_emu.faults.timeout_next("GET /v2/checkout/orders/*", times=2, delay=0.6)
+        paypal_emu.faults.timeout_next("GET /v2/checkout/orders/*", times=2, delay=1.2)
         with pytest.raises(ProviderUnavailable):
             client.get_order("ANY")
         client.close()
@@ -371,3 +371,14 @@ def test_reversal_webhook_is_reported(
         order_id,
     )
     assert paypal_gateway.get_status(order_id).state == "failed"
+
+
+def test_nobody_listening_is_unavailable() -> None:
+    server = LiveServer(PayPalEmulator())
+    url = server.url
+    server.stop()
+    client = PayPalClient(url, "local-client", "local-secret", max_retries=1, backoff=0.01)
+    with pytest.raises(ProviderUnavailable) as failure:
+        client.get_order("ANY")
+    assert isinstance(failure.value.__cause__, httpx.ConnectError)
+    client.close()

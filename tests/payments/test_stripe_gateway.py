@@ -18,7 +18,7 @@ from storefront.payments.gateway import (
     SignatureError,
 )
 from storefront.payments.stripe_gateway import StripeGateway
-from tests.payments.conftest import (
+from tests.payments.support import (
     SHOP,
     STRIPE_SECRET,
     FakeClock,
@@ -265,27 +265,27 @@ def test_server_errors_are_retried_then_reported_unavailable(
 
 
 def test_timeouts_are_unavailable_and_a_stored_create_is_replayed(
-    stripe_server: LiveServer, stripe_emu: StripeEmulator
+    stripe_server: LiveServer, stripe_emu: StripeEmulator, stripe_gateway: StripeGateway
 ) -> None:
     impatient = StripeGateway.create(
         api_key="sk_test_local",
         webhook_secret=STRIPE_SECRET,
         api_base=stripe_server.url,
-        timeout=0.3,
+        timeout=0.5,
         max_network_retries=0,
     )
-    stripe_emu.faults.timeout_next("POST /v1/checkout/sessions", delay=0.8)
+    stripe_emu.faults.timeout_next("POST /v1/checkout/sessions", delay=1.2)
     with pytest.raises(ProviderUnavailable):
         impatient.start_checkout(checkout_request())
     assert stripe_emu.sessions == {}  # this timeout happened before anything was stored
 
     # "Did it happen?": the session is stored, then the answer is too late. Retrying with
     # the same idempotency key gets the stored session instead of a second one.
-    stripe_emu.faults.timeout_next("POST /v1/checkout/sessions", delay=0.8, after_commit=True)
+    stripe_emu.faults.timeout_next("POST /v1/checkout/sessions", delay=1.2, after_commit=True)
     with pytest.raises(ProviderUnavailable):
         impatient.start_checkout(checkout_request())
     assert len(stripe_emu.sessions) == 1
-    started = impatient.start_checkout(checkout_request())
+    started = stripe_gateway.start_checkout(checkout_request())
     assert list(stripe_emu.sessions) == [started.provider_ref]
 
 
@@ -364,3 +364,38 @@ def test_a_webhook_receiver_may_call_the_api_back(
     stripe_emu.webhooks.sender = refetching_shop
     stripe_gateway.refund(payment_id, 500, "EUR", "refund-callback")
     assert seen == ["succeeded", "succeeded"]  # refund.created and charge.refunded
+
+
+def test_nobody_listening_is_unavailable() -> None:
+    server = LiveServer(StripeEmulator())
+    url = server.url
+    server.stop()  # the port is closed now
+    gateway = StripeGateway.create(
+        api_key="sk_test_local", webhook_secret=STRIPE_SECRET, api_base=url, max_network_retries=0
+    )
+    with pytest.raises(ProviderUnavailable) as failure:
+        gateway.get_status("cs_test_x")
+    assert failure.value.http_status is None
+    assert isinstance(failure.value.__cause__, stripe.APIConnectionError)
+
+
+def test_sdk_works_against_an_emulator_mounted_under_a_path(browser: httpx.Client) -> None:
+    """``storefront dev`` mounts the emulator at ``/_emulators/stripe`` next to the shop."""
+    from werkzeug.middleware.dispatcher import DispatcherMiddleware
+
+    inbox = Inbox()
+    emu = StripeEmulator(webhook_url=f"{SHOP}/webhooks/stripe", sender=inbox)
+    site = DispatcherMiddleware(lambda env, start: [], {"/_emulators/stripe": emu})
+    with LiveServer(site) as server:
+        base = f"{server.url}/_emulators/stripe"
+        emu.public_base_url = base
+        gateway = StripeGateway.create(
+            api_key="sk_test_local", webhook_secret="whsec_local", api_base=base
+        )
+        started = gateway.start_checkout(checkout_request())
+        assert started.redirect_url.startswith(f"{base}/pay/")
+        assert pay(browser, started.redirect_url).status_code == 303
+        assert gateway.get_status(started.provider_ref).state == "paid"
+    assert gateway.parse_event(*_last_signed(inbox, "checkout.session.completed")).kind == (
+        "payment.paid"
+    )

@@ -6,8 +6,6 @@ required before capture, a second capture refused with ``ORDER_ALREADY_CAPTURED`
 and webhooks signed with PayPal's self-verification scheme. Routes are in :mod:`.routes`.
 """
 
-# ruff: noqa: E501 - PayPal's own error descriptions are kept whole, as PayPal sends them
-
 from __future__ import annotations
 
 import copy
@@ -26,8 +24,10 @@ from storefront.emulators.common import (
     httpx_sender,
     new_id,
 )
+from storefront.emulators.paypal import resources
 from storefront.emulators.paypal.orders import (
     PayPalApiError,
+    issue,
     money,
     parse_money,
     validate_order_request,
@@ -35,10 +35,6 @@ from storefront.emulators.paypal.orders import (
 from storefront.emulators.paypal.signing import WebhookSigner
 
 CaptureOutcome = Literal["COMPLETED", "PENDING", "DECLINED"]
-
-
-def _paypal_id(length: int = 17) -> str:
-    return new_id("", length).upper().replace("O", "0").replace("I", "1")
 
 
 class PayPalEmulator:
@@ -143,9 +139,7 @@ class PayPalEmulator:
             if stored is not None:
                 return stored[0], copy.deepcopy(stored[1])
             if slot in self._in_flight:
-                raise PayPalApiError(
-                    409, "DUPLICATE_REQUEST_ID", "A request with this id is in progress."
-                )
+                raise issue("DUPLICATE_REQUEST_ID")
             self._in_flight.add(slot)
         try:
             stored = handler()
@@ -159,7 +153,7 @@ class PayPalEmulator:
     # --- orders ------------------------------------------------------------------------------
     def create_order(self, body: Any, *, base: str) -> dict[str, Any]:
         validate_order_request(body)
-        order_id = _paypal_id()
+        order_id = resources.paypal_id()
         now = self._now_iso()
         source = (body.get("payment_source") or {}).get("paypal")
         context = (source or {}).get("experience_context") or body.get("application_context") or {}
@@ -204,20 +198,14 @@ class PayPalEmulator:
         with self._lock:
             order = self.orders.get(order_id)
             if order is None:
-                raise PayPalApiError(
-                    404,
-                    "INVALID_RESOURCE_ID",
-                    "Specified resource ID does not exist.",
-                    field="order_id",
-                    location="path",
-                )
+                raise issue("INVALID_RESOURCE_ID", field="order_id", location="path")
             result = copy.deepcopy(order)
         result.pop("_context")
         return result
 
     def approve(self, order_id: str) -> str:
         """The payer approves on the PayPal page; returns the redirect (``token``, ``PayerID``)."""
-        payer_id = _paypal_id(13)
+        payer_id = resources.paypal_id(13)
         with self._lock:
             order = self._open_order(order_id)
             order["status"] = "APPROVED"
@@ -253,49 +241,27 @@ class PayPalEmulator:
     def _open_order(self, order_id: str) -> dict[str, Any]:
         order = self.orders.get(order_id)
         if order is None:
-            raise PayPalApiError(
-                404, "INVALID_RESOURCE_ID", "Specified resource ID does not exist."
-            )
+            raise issue("INVALID_RESOURCE_ID")
         if order["status"] not in ("CREATED", "PAYER_ACTION_REQUIRED", "APPROVED"):
-            raise PayPalApiError(
-                422, "ORDER_ALREADY_COMPLETED", "The order cannot be approved again."
-            )
+            raise issue("ORDER_ALREADY_COMPLETED")
         return order
 
     def capture(self, order_id: str, *, base: str) -> dict[str, Any]:
         with self._lock:
             order = self.orders.get(order_id)
             if order is None:
-                raise PayPalApiError(
-                    404,
-                    "INVALID_RESOURCE_ID",
-                    "Specified resource ID does not exist.",
-                    field="order_id",
-                    location="path",
-                )
+                raise issue("INVALID_RESOURCE_ID", field="order_id", location="path")
             if order["status"] == "COMPLETED":
-                raise PayPalApiError(
-                    422,
-                    "ORDER_ALREADY_CAPTURED",
-                    "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed.",
-                )
+                raise issue("ORDER_ALREADY_CAPTURED")
             if order["status"] != "APPROVED":
-                raise PayPalApiError(
-                    422,
-                    "ORDER_NOT_APPROVED",
-                    "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request.",
-                )
+                raise issue("ORDER_NOT_APPROVED")
             for unit in order["purchase_units"]:
                 invoice = unit.get("invoice_id")
                 if invoice and any(
                     c.get("invoice_id") == invoice and c["status"] in ("COMPLETED", "PENDING")
                     for c in self.captures.values()
                 ):
-                    raise PayPalApiError(
-                        422,
-                        "DUPLICATE_INVOICE_ID",
-                        "Duplicate Invoice ID detected. To avoid a potential duplicate transaction your account setting requires that Invoice Id be unique for each transaction.",
-                    )
+                    raise issue("DUPLICATE_INVOICE_ID")
             outcome = self.capture_outcome
             captures = [
                 self._new_capture(order_id, unit, outcome, base) for unit in order["purchase_units"]
@@ -321,59 +287,22 @@ class PayPalEmulator:
                     )
         self.flush_webhooks()
         if outcome == "DECLINED":
-            raise PayPalApiError(
-                422,
-                "INSTRUMENT_DECLINED",
-                "The instrument presented was either declined by the processor or bank, or it can't be used for this payment.",
-            )
+            raise issue("INSTRUMENT_DECLINED")
         return self.order(order_id)
 
     def _new_capture(
         self, order_id: str, unit: dict[str, Any], status: str, base: str
     ) -> dict[str, Any]:
-        amount = unit["amount"]
-        currency, value = amount["currency_code"], Decimal(amount["value"])
-        fee = (value * Decimal("0.0349") + Decimal("0.49")).quantize(
-            Decimal(1) if currency in ("JPY", "HUF", "TWD") else Decimal("0.01")
+        capture = resources.capture(
+            capture_id=resources.paypal_id(),
+            order_id=order_id,
+            unit=unit,
+            status=status,
+            base=self.base(base),
+            now=self._now_iso(),
         )
-        capture_id = _paypal_id()
-        api = f"{self.base(base)}/v2/payments/captures/{capture_id}"
-        now = self._now_iso()
-        capture: dict[str, Any] = {
-            "id": capture_id,
-            "status": status,
-            "amount": {"currency_code": currency, "value": amount["value"]},
-            "final_capture": True,
-            "seller_protection": {
-                "status": "ELIGIBLE",
-                "dispute_categories": ["ITEM_NOT_RECEIVED", "UNAUTHORIZED_TRANSACTION"],
-            },
-            "seller_receivable_breakdown": {
-                "gross_amount": money(currency, value),
-                "paypal_fee": money(currency, fee),
-                "net_amount": money(currency, value - fee),
-            },
-            "links": [
-                {"href": api, "rel": "self", "method": "GET"},
-                {"href": f"{api}/refund", "rel": "refund", "method": "POST"},
-                {
-                    "href": f"{self.base(base)}/v2/checkout/orders/{order_id}",
-                    "rel": "up",
-                    "method": "GET",
-                },
-            ],
-            "create_time": now,
-            "update_time": now,
-        }
-        for key in ("custom_id", "invoice_id"):
-            if unit.get(key):
-                capture[key] = unit[key]
-        if status == "PENDING":
-            capture["status_details"] = {"reason": "PENDING_REVIEW"}
-        if status == "DECLINED":
-            capture.pop("seller_receivable_breakdown")
-        self.captures[capture_id] = capture
-        self._capture_order[capture_id] = order_id
+        self.captures[capture["id"]] = capture
+        self._capture_order[capture["id"]] = order_id
         return capture
 
     def capture_resource(self, capture_id: str) -> dict[str, Any]:
@@ -381,9 +310,7 @@ class PayPalEmulator:
         with self._lock:
             capture = self.captures.get(capture_id)
             if capture is None:
-                raise PayPalApiError(
-                    404, "INVALID_RESOURCE_ID", "Specified resource ID does not exist."
-                )
+                raise issue("INVALID_RESOURCE_ID")
             result = copy.deepcopy(capture)
             result["supplementary_data"] = {
                 "related_ids": {"order_id": self._capture_order[capture_id]}
@@ -421,19 +348,11 @@ class PayPalEmulator:
         with self._lock:
             capture = self.captures.get(capture_id)
             if capture is None:
-                raise PayPalApiError(
-                    404,
-                    "INVALID_RESOURCE_ID",
-                    "Specified resource ID does not exist.",
-                    field="capture_id",
-                    location="path",
-                )
+                raise issue("INVALID_RESOURCE_ID", field="capture_id", location="path")
             if capture["status"] not in ("COMPLETED", "PARTIALLY_REFUNDED"):
                 if capture["status"] == "REFUNDED":
-                    raise PayPalApiError(
-                        422, "CAPTURE_FULLY_REFUNDED", "The capture has already been fully refunded"
-                    )
-                raise PayPalApiError(422, "REFUND_NOT_ALLOWED", "Capture cannot be refunded.")
+                    raise issue("CAPTURE_FULLY_REFUNDED")
+                raise issue("REFUND_NOT_ALLOWED")
             currency = capture["amount"]["currency_code"]
             captured = Decimal(capture["amount"]["value"])
             refunded = sum(
@@ -449,49 +368,24 @@ class PayPalEmulator:
             if body.get("amount") is not None:
                 code, amount = parse_money(body["amount"], "/amount")
                 if code != currency:
-                    raise PayPalApiError(
-                        422,
-                        "REFUND_CAPTURE_CURRENCY_MISMATCH",
-                        "Refund must be in the same currency as the capture",
-                    )
+                    raise issue("REFUND_CAPTURE_CURRENCY_MISMATCH")
                 if amount <= 0:
-                    raise PayPalApiError(
-                        422, "CANNOT_BE_ZERO_OR_NEGATIVE", "Must be greater than zero."
-                    )
+                    raise issue("CANNOT_BE_ZERO_OR_NEGATIVE")
                 if amount > remaining:
-                    raise PayPalApiError(
-                        422,
-                        "REFUND_AMOUNT_EXCEEDED",
-                        "The refund amount must be less than or equal to the capture amount that has not yet been refunded.",
-                    )
-            refund_id = _paypal_id()
+                    raise issue("REFUND_AMOUNT_EXCEEDED")
             now = self._now_iso()
-            api = f"{self.base(base)}/v2/payments/refunds/{refund_id}"
-            refund: dict[str, Any] = {
-                "id": refund_id,
-                "amount": money(currency, amount),
-                "status": "COMPLETED",
-                "seller_payable_breakdown": {
-                    "gross_amount": money(currency, amount),
-                    "paypal_fee": money(currency, Decimal(0)),
-                    "net_amount": money(currency, amount),
-                    "total_refunded_amount": money(currency, refunded + amount),
+            refund = resources.refund(
+                refund_id=resources.paypal_id(),
+                capture_id=capture_id,
+                amount=money(currency, amount),
+                refunded_total=money(currency, refunded + amount),
+                base=self.base(base),
+                now=now,
+                extras={
+                    k: body[k] for k in ("invoice_id", "custom_id", "note_to_payer") if body.get(k)
                 },
-                "links": [
-                    {"href": api, "rel": "self", "method": "GET"},
-                    {
-                        "href": f"{self.base(base)}/v2/payments/captures/{capture_id}",
-                        "rel": "up",
-                        "method": "GET",
-                    },
-                ],
-                "create_time": now,
-                "update_time": now,
-                "_capture": capture_id,
-            }
-            for key in ("invoice_id", "custom_id", "note_to_payer"):
-                if body.get(key):
-                    refund[key] = body[key]
+            )
+            refund_id = refund["id"]
             self.refunds[refund_id] = refund
             capture["status"] = (
                 "REFUNDED" if refunded + amount >= captured else "PARTIALLY_REFUNDED"
@@ -505,39 +399,20 @@ class PayPalEmulator:
         with self._lock:
             refund = self.refunds.get(refund_id)
             if refund is None:
-                raise PayPalApiError(
-                    404, "INVALID_RESOURCE_ID", "Specified resource ID does not exist."
-                )
+                raise issue("INVALID_RESOURCE_ID")
             result = copy.deepcopy(refund)
         result.pop("_capture")
         return result
 
     # --- webhooks ----------------------------------------------------------------------------
     def _emit(self, event_type: str, resource_type: str, resource: dict[str, Any]) -> None:
-        base = self.base()
-        event_id = "WH-" + _paypal_id(17) + "-" + _paypal_id(17)
-        event = {
-            "id": event_id,
-            "event_version": "1.0",
-            "create_time": self._now_iso(),
-            "resource_type": resource_type,
-            "resource_version": "2.0",
-            "event_type": event_type,
-            "summary": f"{event_type.replace('.', ' ').title()} (emulated)",
-            "resource": resource,
-            "links": [
-                {
-                    "href": f"{base}/v1/notifications/webhooks-events/{event_id}",
-                    "rel": "self",
-                    "method": "GET",
-                },
-                {
-                    "href": f"{base}/v1/notifications/webhooks-events/{event_id}/resend",
-                    "rel": "resend",
-                    "method": "POST",
-                },
-            ],
-        }
+        event = resources.event(
+            event_type=event_type,
+            resource_type=resource_type,
+            resource=resource,
+            base=self.base(),
+            now=self._now_iso(),
+        )
         self.events.append(event)
         self._outgoing.append(event)
 

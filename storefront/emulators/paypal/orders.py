@@ -74,6 +74,44 @@ class PayPalApiError(Exception):
         return body
 
 
+#: PayPal issues the emulator raises outside request validation: status and description.
+ISSUES: dict[str, tuple[int, str]] = {
+    "CANNOT_BE_ZERO_OR_NEGATIVE": (422, "Must be greater than zero."),
+    "CAPTURE_FULLY_REFUNDED": (422, "The capture has already been fully refunded"),
+    "DUPLICATE_INVOICE_ID": (
+        422,
+        "Duplicate Invoice ID detected. To avoid a potential duplicate transaction your account setting requires that Invoice Id be unique for each transaction.",
+    ),
+    "DUPLICATE_REQUEST_ID": (409, "A request with this id is in progress."),
+    "INSTRUMENT_DECLINED": (
+        422,
+        "The instrument presented was either declined by the processor or bank, or it can't be used for this payment.",
+    ),
+    "INVALID_RESOURCE_ID": (404, "Specified resource ID does not exist."),
+    "ORDER_ALREADY_CAPTURED": (
+        422,
+        "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed.",
+    ),
+    "ORDER_ALREADY_COMPLETED": (422, "The order cannot be approved again."),
+    "ORDER_NOT_APPROVED": (
+        422,
+        "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request.",
+    ),
+    "REFUND_AMOUNT_EXCEEDED": (
+        422,
+        "The refund amount must be less than or equal to the capture amount that has not yet been refunded.",
+    ),
+    "REFUND_CAPTURE_CURRENCY_MISMATCH": (422, "Refund must be in the same currency as the capture"),
+    "REFUND_NOT_ALLOWED": (422, "Capture cannot be refunded."),
+}
+
+
+def issue(name: str, **where: str) -> PayPalApiError:
+    """PayPal's error for ``name`` (see :data:`ISSUES`)."""
+    status, description = ISSUES[name]
+    return PayPalApiError(status, name, description, **where)
+
+
 def new_debug_id() -> str:
     return secrets.token_hex(7)
 

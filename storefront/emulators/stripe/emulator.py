@@ -8,8 +8,6 @@ webhooks signed exactly as Stripe signs them. The HTTP routes are in :mod:`.rout
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 import time
@@ -24,58 +22,12 @@ from storefront.emulators.common import (
     new_id,
 )
 from storefront.emulators.stripe import objects
+from storefront.emulators.stripe.errors import StripeApiError, as_int
+from storefront.emulators.stripe.events import EventLog, sign_payload
+from storefront.emulators.stripe.sessions import validate_session
 
 DEFAULT_API_VERSION = "2026-10-28.endive"
-MIN_EXPIRY, MAX_EXPIRY = 30 * 60, 24 * 60 * 60
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
-
-
-class StripeApiError(Exception):
-    """An error answered in Stripe's envelope ``{"error": {type, message, param, code}}``."""
-
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        *,
-        type_: str = "invalid_request_error",
-        param: str | None = None,
-        code: str | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.message, self.type, self.param, self.code = (
-            status,
-            message,
-            type_,
-            param,
-            code,
-        )
-
-    def body(self, request_id: str) -> dict[str, Any]:
-        error: dict[str, Any] = {"type": self.type, "message": self.message}
-        if self.param:
-            error["param"] = self.param
-        if self.code:
-            error["code"] = self.code
-        error["request_log_url"] = f"https://dashboard.stripe.com/test/logs/{request_id}"
-        return {"error": error}
-
-
-def _int(value: Any, param: str, minimum: int = 0) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise StripeApiError(400, f"Invalid integer: {value}", param=param) from None
-    if number < minimum:
-        raise StripeApiError(400, f"{param} must be at least {minimum}.", param=param)
-    return number
-
-
-def sign_payload(payload: bytes, secret: str, timestamp: int) -> str:
-    """The ``Stripe-Signature`` header value Stripe sends: ``t=…,v1=<hex hmac>``."""
-    signed = f"{timestamp}.".encode() + payload
-    digest = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return f"t={timestamp},v1={digest}"
 
 
 class StripeEmulator:
@@ -112,7 +64,6 @@ class StripeEmulator:
             hold_all=hold_webhooks,
         )
         self._lock = threading.RLock()
-        self._outgoing: list[dict[str, Any]] = []
         self.reset()
         from storefront.emulators.stripe.routes import build_app
 
@@ -130,8 +81,7 @@ class StripeEmulator:
             self.payment_intents: dict[str, dict[str, Any]] = {}
             self.charges: dict[str, dict[str, Any]] = {}
             self.refunds: dict[str, dict[str, Any]] = {}
-            self.events: list[dict[str, Any]] = []
-            self._delivered: dict[str, bool] = {}
+            self.event_log = EventLog(api_version=self.api_version)
             self._idempotency: dict[tuple[str, str], tuple[str, int, dict[str, Any]]] = {}
             self._in_flight: set[tuple[str, str]] = set()
             self._session_extras: dict[str, dict[str, Any]] = {}
@@ -188,66 +138,23 @@ class StripeEmulator:
     def create_session(
         self, params: dict[str, Any], *, base_url: str, request_id: str | None = None
     ) -> dict[str, Any]:
-        if params.get("mode") != "payment":
-            raise StripeApiError(400, "The emulator supports mode=payment only.", param="mode")
-        if not params.get("success_url"):
-            raise StripeApiError(400, "Missing required param: success_url.", param="success_url")
-        lines = params.get("line_items") or []
-        if not isinstance(lines, list) or not lines:
-            raise StripeApiError(400, "Missing required param: line_items.", param="line_items")
-        if len(lines) > 100:
-            raise StripeApiError(400, "At most 100 line items.", param="line_items")
-        currency, subtotal = None, 0
-        for index, line in enumerate(lines):
-            price = (line or {}).get("price_data") or {}
-            where = f"line_items[{index}]"
-            if not (price.get("product_data") or {}).get("name"):
-                raise StripeApiError(
-                    400, "Missing product name.", param=f"{where}[price_data][product_data][name]"
-                )
-            line_currency = str(price.get("currency", "")).lower()
-            if not line_currency or (currency and line_currency != currency):
-                raise StripeApiError(
-                    400, "All line items need one currency.", param=f"{where}[price_data][currency]"
-                )
-            currency = line_currency
-            unit = _int(price.get("unit_amount"), f"{where}[price_data][unit_amount]")
-            subtotal += unit * _int(line.get("quantity"), f"{where}[quantity]", minimum=1)
-        shipping = 0
-        for index, option in enumerate(params.get("shipping_options") or []):
-            fixed = ((option or {}).get("shipping_rate_data") or {}).get("fixed_amount") or {}
-            param = f"shipping_options[{index}][shipping_rate_data][fixed_amount][amount]"
-            if index == 0:  # the first option is the preselected one
-                shipping = _int(fixed.get("amount"), param)
-        for key, value in (params.get("metadata") or {}).items():
-            if len(key) > 40 or len(str(value)) > 500:
-                raise StripeApiError(400, "Metadata key or value too long.", param="metadata")
         now = int(self.clock())
-        expires_at = now + MAX_EXPIRY
-        if params.get("expires_at") is not None:
-            expires_at = _int(params["expires_at"], "expires_at")
-            if not now + MIN_EXPIRY <= expires_at <= now + MAX_EXPIRY:
-                raise StripeApiError(
-                    400,
-                    "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
-                    "Checkout Session creation.",
-                    param="expires_at",
-                )
+        checked = validate_session(params, now)
         session_id = new_id("cs_test_", 58)
         session = objects.checkout_session(
             session_id=session_id,
             created=now,
-            expires_at=expires_at,
+            expires_at=checked.expires_at,
             url=f"{self.public_base_url or base_url}/pay/{session_id}",
-            currency=currency or "usd",
-            amount_subtotal=subtotal,
-            amount_shipping=shipping,
+            currency=checked.currency,
+            amount_subtotal=checked.subtotal,
+            amount_shipping=checked.shipping,
             params=params,
         )
         with self._lock:
             self.sessions[session_id] = session
             self._session_extras[session_id] = {
-                "lines": lines,
+                "lines": checked.lines,
                 "intent_metadata": dict(
                     (params.get("payment_intent_data") or {}).get("metadata") or {}
                 ),
@@ -423,7 +330,7 @@ class StripeEmulator:
                 )
             amount = remaining
             if params.get("amount") is not None:
-                amount = _int(params["amount"], "amount", minimum=1)
+                amount = as_int(params["amount"], "amount", minimum=1)
             if amount > remaining:
                 raise StripeApiError(
                     400,
@@ -501,6 +408,10 @@ class StripeEmulator:
             return json.loads(json.dumps(self.refunds[refund_id]))
 
     # --- events and webhooks -------------------------------------------------------------------
+    @property
+    def events(self) -> list[dict[str, Any]]:
+        return self.event_log.events
+
     def _emit(
         self,
         event_type: str,
@@ -510,25 +421,18 @@ class StripeEmulator:
         idem: str | None = None,
         previous: dict[str, Any] | None = None,
     ) -> None:
-        evt = objects.event(
-            event_id=new_id("evt_"),
+        self.event_log.emit(
+            event_type,
+            obj,
             created=int(self.clock()),
-            event_type=event_type,
-            obj=json.loads(json.dumps(obj)),
-            api_version=self.api_version,
             request_id=request_id,
-            idempotency_key=idem,
-            previous_attributes=previous,
+            idem=idem,
+            previous=previous,
         )
-        self.events.append(evt)
-        self._delivered[evt["id"]] = False
-        self._outgoing.append(evt)
 
     def flush_webhooks(self) -> None:
         """Hand the events emitted so far to the webhook queue (outside the state lock)."""
-        with self._lock:
-            batch, self._outgoing = self._outgoing, []
-        for evt in batch:
+        for evt in self.event_log.take_outgoing():
             body = json.dumps(evt, indent=2).encode()
             self.webhooks.enqueue(evt["id"], self.webhook_url, body, self._signature_headers)
 
@@ -540,60 +444,10 @@ class StripeEmulator:
         }
 
     def _on_delivery(self, event_id: str, ok: bool) -> None:
-        with self._lock:
-            if ok:
-                self._delivered[event_id] = True
-            for evt in self.events:
-                if evt["id"] == event_id:
-                    evt["pending_webhooks"] = 0 if self._delivered.get(event_id) else 1
+        self.event_log.record_delivery(event_id, ok)
 
     def event(self, event_id: str) -> dict[str, Any]:
-        with self._lock:
-            for evt in self.events:
-                if evt["id"] == event_id:
-                    return json.loads(json.dumps(evt))
-        raise StripeApiError(404, f"No such event: '{event_id}'", code="resource_missing")
+        return self.event_log.get(event_id)
 
     def list_events(self, query: Mapping[str, Any]) -> dict[str, Any]:
-        """``GET /v1/events``: newest first, with Stripe's filters and cursor pagination."""
-        limit = min(max(_int(query.get("limit", 10), "limit", minimum=1), 1), 100)
-        with self._lock:
-            items = [e for e in reversed(self.events) if self._event_matches(e, query)]
-        after = query.get("starting_after")
-        if after:
-            ids = [e["id"] for e in items]
-            if after not in ids:
-                raise StripeApiError(400, f"No such event: '{after}'", param="starting_after")
-            items = items[ids.index(after) + 1 :]
-        page = items[:limit]
-        return {
-            "object": "list",
-            "data": json.loads(json.dumps(page)),
-            "has_more": len(items) > limit,
-            "url": "/v1/events",
-        }
-
-    def _event_matches(self, evt: Mapping[str, Any], query: Mapping[str, Any]) -> bool:
-        wanted = query.get("delivery_success")
-        if wanted is not None and self._delivered.get(evt["id"]) != (str(wanted) == "true"):
-            return False
-        types = list(query.get("types") or [])
-        if query.get("type"):
-            types.append(query["type"])
-        if types and not any(
-            evt["type"] == t or (t.endswith("*") and evt["type"].startswith(t[:-1])) for t in types
-        ):
-            return False
-        created = query.get("created")
-        if isinstance(created, dict):
-            bounds = {k: _int(v, f"created[{k}]") for k, v in created.items()}
-            checks = {
-                "gte": evt["created"] >= bounds.get("gte", evt["created"]),
-                "gt": evt["created"] > bounds.get("gt", evt["created"] - 1),
-                "lte": evt["created"] <= bounds.get("lte", evt["created"]),
-                "lt": evt["created"] < bounds.get("lt", evt["created"] + 1),
-            }
-            return all(checks.values())
-        if created is not None:
-            return evt["created"] == _int(created, "created")
-        return True
+        return self.event_log.list(query)

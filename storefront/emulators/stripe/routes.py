@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from flask import Flask, Response, g, redirect, render_template_string, request
 
 from storefront.emulators.common import control_blueprint, new_id
-from storefront.emulators.stripe.emulator import StripeApiError
+from storefront.emulators.stripe.errors import StripeApiError
 from storefront.emulators.stripe.objects import decode_form
 from storefront.emulators.stripe.page import PAGE, format_amount
 

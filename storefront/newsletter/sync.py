@@ -1,0 +1,182 @@
+"""Reconciling our consent records with the e-mail provider's list.
+
+Order matters: first pull who left at the provider (since the last good run, with overlap),
+then push. Pushing uses ``status_if_new`` only, so someone who unsubscribed at the provider
+is never re-subscribed by us, even if an old local sign-up says "subscribed". Explicit
+local unsubscribes are sent as unsubscribes; erased customers are deleted permanently.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from storefront.accounts.privacy import NEWSLETTER_DELETE
+from storefront.db import get_db, utcnow
+from storefront.newsletter import services
+from storefront.newsletter.models import Subscriber
+from storefront.newsletter.provider import (
+    Contact,
+    MemberStatus,
+    NewsletterError,
+    NewsletterProvider,
+)
+from storefront.outbox import service as outbox
+
+log = logging.getLogger(__name__)
+OVERLAP = timedelta(minutes=15)
+FIRST_LOOKBACK = timedelta(days=30)
+WORKER = f"newsletter-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class NewsletterReport:
+    read: int = 0
+    changed: int = 0
+    skipped: int = 0
+    failed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def provider_for(app: Flask) -> NewsletterProvider:
+    provider = app.extensions.get("newsletter_provider")
+    if provider is None:
+        from storefront.newsletter.mailchimp import MailchimpProvider
+
+        provider = app.extensions["newsletter_provider"] = MailchimpProvider.from_settings(
+            app.extensions["settings"]
+        )
+    return provider
+
+
+def reconcile(app: Flask, *, since: datetime | None, dry_run: bool = False) -> NewsletterReport:
+    report = NewsletterReport()
+    provider, db = provider_for(app), get_db(app)
+    _deletions(app, provider, report, dry_run)
+
+    window_start = (since or utcnow() - FIRST_LOOKBACK) - OVERLAP
+    left = list(provider.changed_since(window_start))
+    report.read += len(left)
+    for change in left:
+        with db.session_scope(write=True) as session:
+            sub = services.find(session, change.email)
+            already = (
+                sub is not None
+                and sub.status in services.LEFT
+                and sub.provider_status == change.status
+            )
+            if already:
+                report.skipped += 1
+                continue
+            report.changed += 1
+            report.notes.append(f"{change.email}: {change.status} at the provider")
+            if dry_run:
+                session.rollback()
+                continue
+            services.mark_left_at_provider(session, change.email, str(change.status))
+
+    with db.session_scope() as session:
+        to_push = (
+            session.execute(
+                select(Subscriber).where(
+                    Subscriber.status == "subscribed", Subscriber.provider_synced_at.is_(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        to_unsubscribe = (
+            session.execute(
+                select(Subscriber).where(
+                    Subscriber.status == "unsubscribed", Subscriber.provider_synced_at.is_(None)
+                )
+            )
+            .scalars()
+            .all()
+        )
+        contacts = [
+            Contact(email=s.email, consent_time=s.consent_at, source=s.consent_source)
+            for s in to_push
+        ]
+        leaving = [s.email for s in to_unsubscribe]
+    report.read += len(contacts) + len(leaving)
+    if dry_run:
+        report.notes += [f"would push {c.email}" for c in contacts]
+        report.notes += [f"would unsubscribe {e}" for e in leaving]
+        report.changed += len(contacts) + len(leaving)
+        return report
+    if contacts:
+        result = provider.upsert_members(contacts)
+        failed = {e.email.lower(): e.message for e in result.errors}
+        report.failed += len(failed)
+        report.notes += [f"{email}: {message}" for email, message in failed.items()]
+        with db.session_scope(write=True) as session:
+            for contact in contacts:
+                if contact.email.lower() in failed:
+                    continue
+                sub = services.find(session, contact.email)
+                if sub is not None:
+                    sub.provider_synced_at = utcnow()
+                    report.changed += 1
+        _follow_provider_verdicts(
+            provider, [c.email for c in contacts if c.email.lower() not in failed], app, report
+        )
+    for email in leaving:
+        try:
+            provider.unsubscribe(email)
+        except NewsletterError as exc:
+            report.failed += 1
+            report.notes.append(f"{email}: unsubscribe not sent ({exc})")
+            continue
+        with db.session_scope(write=True) as session:
+            sub = services.find(session, email)
+            if sub is not None:
+                sub.provider_synced_at, sub.provider_status = utcnow(), "unsubscribed"
+                report.changed += 1
+    return report
+
+
+def _follow_provider_verdicts(
+    provider: NewsletterProvider, emails: list[str], app: Flask, report: NewsletterReport
+) -> None:
+    """After a push, an existing member keeps the provider's status: record it if they left."""
+    db = get_db(app)
+    for email in emails:
+        try:
+            member = provider.get_member(email)
+        except NewsletterError:
+            continue
+        if member is not None and member.status in (
+            MemberStatus.UNSUBSCRIBED,
+            MemberStatus.CLEANED,
+            MemberStatus.ARCHIVED,
+        ):
+            with db.session_scope(write=True) as session:
+                services.mark_left_at_provider(session, email, str(member.status))
+            report.notes.append(f"{email}: stays {member.status} (left at the provider)")
+
+
+def _deletions(
+    app: Flask, provider: NewsletterProvider, report: NewsletterReport, dry_run: bool
+) -> None:
+    db = get_db(app)
+    if dry_run:
+        return
+    for entry in outbox.claim(db, NEWSLETTER_DELETE, WORKER, limit=100):
+        report.read += 1
+        try:
+            provider.delete_permanently(entry.payload["email"])
+        except NewsletterError as exc:
+            report.failed += 1
+            with db.session_scope() as session:
+                outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
+            continue
+        with db.session_scope() as session:
+            outbox.complete(session, entry.id)
+        report.changed += 1

@@ -1,0 +1,42 @@
+"""Newsletter reconcile with the e-mail provider (Mailchimp first)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storefront.jobs.models import JobRun
+from storefront.newsletter.sync import reconcile
+from sync.context import JobContext
+from sync.registry import job
+
+
+def last_success(ctx: JobContext):  # type: ignore[no-untyped-def]
+    with ctx.db.session_scope() as session:
+        return (
+            session.execute(
+                select(JobRun.started_at)
+                .where(
+                    JobRun.job_id == "newsletter",
+                    JobRun.outcome == "succeeded",
+                    JobRun.dry_run.is_(False),
+                )
+                .order_by(JobRun.started_at.desc())
+            )
+            .scalars()
+            .first()
+        )
+
+
+@job(
+    id="newsletter",
+    interval=lambda s: s.sync_newsletter_interval,
+    description="Pull unsubscribes from the e-mail provider, push confirmed sign-ups.",
+)
+def newsletter(ctx: JobContext) -> None:
+    report = reconcile(ctx.app, since=last_success(ctx), dry_run=ctx.dry_run)
+    ctx.read(report.read)
+    ctx.changed(report.changed)
+    ctx.skipped(report.skipped)
+    ctx.failed(report.failed)
+    for line in report.notes:
+        ctx.note(line)

@@ -1,0 +1,137 @@
+"""Newsletter reconcile against the Mailchimp emulator: idempotent, dry runs change nothing,
+and nobody who left at the provider is ever re-subscribed."""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from flask import Flask
+
+from storefront.accounts import privacy
+from storefront.accounts import services as accounts
+from storefront.app import create_app
+from storefront.db import get_db
+from storefront.emulators.common import wsgi_sender
+from storefront.emulators.mailchimp import MailchimpEmulator
+from storefront.newsletter import services
+from storefront.newsletter.mailchimp import MailchimpProvider
+from storefront.newsletter.sync import reconcile
+from tests.conftest import make_settings
+
+KEY, LIST = "abc-us21", "list1"
+SECRET = "mc-hook-secret"
+
+
+@pytest.fixture
+def shop(tmp_path, db_url: str) -> Iterator[tuple[Flask, MailchimpEmulator]]:  # type: ignore[no-untyped-def]
+    app = create_app(
+        make_settings(
+            database_url=db_url, data_dir=tmp_path / "var", mailchimp_webhook_secret=SECRET
+        )
+    )
+    emulator = MailchimpEmulator(
+        api_key=KEY,
+        list_id=LIST,
+        webhook_url=f"http://shop/webhooks/mailchimp/{SECRET}",
+        webhook_sender=wsgi_sender(app),
+    )
+    http = httpx.Client(transport=httpx.WSGITransport(app=emulator))
+    app.extensions["newsletter_provider"] = MailchimpProvider(
+        api_key=KEY, list_id=LIST, base_url="http://mailchimp.test/3.0", http=http
+    )
+    yield app, emulator
+    http.close()
+    app.extensions["db"].dispose()
+
+
+def subscribe(app: Flask, email: str) -> None:
+    with get_db(app).session_scope() as session:
+        services.sign_up(session, email, source="site-form", confirm_link="x")
+        services.confirm(session, email)
+
+
+def local_status(app: Flask, email: str) -> str | None:
+    with get_db(app).session_scope() as session:
+        sub = services.find(session, email)
+        return sub.status if sub else None
+
+
+def remote_status(emulator: MailchimpEmulator, email: str) -> str | None:
+    member = emulator.audience.members.get(email.lower()) or next(
+        (m for m in emulator.audience.members.values() if m["email_address"] == email), None
+    )
+    return member["status"] if member else None
+
+
+def test_push_is_idempotent_and_dry_run_changes_nothing(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "ada@example.com")
+    dry = reconcile(app, since=None, dry_run=True)
+    assert dry.changed == 1
+    assert remote_status(emulator, "ada@example.com") is None
+    first = reconcile(app, since=None)
+    assert first.changed == 1
+    assert remote_status(emulator, "ada@example.com") == "subscribed"
+    second = reconcile(app, since=None)
+    assert second.changed == 0
+
+
+def test_left_at_provider_stays_unsubscribed_even_after_a_new_local_signup(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "leaver@example.com")
+    reconcile(app, since=None)
+    emulator.webhooks.drop_next(times=5)  # the unsubscribe webhook is lost
+    emulator.unsubscribe_member("leaver@example.com")
+    # a later local sign-up export says "subscribed" again, not yet synced
+    subscribe(app, "leaver@example.com")
+    with get_db(app).session_scope() as session:
+        sub = services.find(session, "leaver@example.com")
+        sub.status, sub.provider_synced_at, sub.provider_status = "subscribed", None, None  # type: ignore[union-attr]
+    report = reconcile(app, since=None)
+    assert remote_status(emulator, "leaver@example.com") == "unsubscribed"
+    assert local_status(app, "leaver@example.com") == "unsubscribed"
+    assert report.failed == 0
+    reconcile(app, since=None)
+    assert remote_status(emulator, "leaver@example.com") == "unsubscribed"
+
+
+def test_webhook_unsubscribe_is_confirmed_by_rereading(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "eve@example.com")
+    reconcile(app, since=None)
+    emulator.unsubscribe_member("eve@example.com")  # sends the audience webhook to the shop
+    assert local_status(app, "eve@example.com") == "unsubscribed"
+    client = app.test_client()
+    forged = client.post(
+        f"/webhooks/mailchimp/{SECRET}",
+        data={
+            "type": "unsubscribe",
+            "data[email]": "ada@example.com",
+            "data[list_id]": LIST,
+            "fired_at": "2026-11-22 10:00:00",
+        },
+    )
+    assert forged.get_json()["outcome"] == "not confirmed by the provider"
+    assert client.post("/webhooks/mailchimp/wrong", data={}).status_code == 404
+    assert client.get(f"/webhooks/mailchimp/{SECRET}").status_code == 200
+
+
+def test_local_unsubscribe_is_sent(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "bob@example.com")
+    reconcile(app, since=None)
+    with get_db(app).session_scope() as session:
+        services.unsubscribe(session, "bob@example.com")
+    assert reconcile(app, since=None).changed == 1
+    assert remote_status(emulator, "bob@example.com") == "unsubscribed"
+
+
+def test_erased_customer_is_deleted_permanently_at_the_provider(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "gone@example.com")
+    reconcile(app, since=None)
+    with get_db(app).session_scope() as session:
+        customer = accounts.register(session, "gone@example.com", "correct horse battery")
+        privacy.forget(session, customer.id, actor="customer")
+    reconcile(app, since=None)
+    assert remote_status(emulator, "gone@example.com") is None

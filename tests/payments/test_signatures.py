@@ -1,0 +1,142 @@
+"""The two webhook signature rules, exercised directly on their edges."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
+
+from storefront.emulators.paypal.signing import WebhookSigner
+from storefront.emulators.stripe import sign_payload
+from storefront.payments.gateway import SignatureError
+from storefront.payments.signatures import (
+    PayPalVerifier,
+    cert_host_allowed,
+    verify_stripe_signature,
+)
+
+BODY = json.dumps({"id": "evt_1", "object": "event"}).encode()
+
+
+def test_stripe_signature_accepts_fresh_and_future_timestamps() -> None:
+    now = int(time.time())
+    assert verify_stripe_signature(BODY, sign_payload(BODY, "whsec_a", now), "whsec_a") == now
+    # Like Stripe's own check, only old timestamps are refused.
+    later = sign_payload(BODY, "whsec_a", now + 30)
+    assert verify_stripe_signature(BODY, later, "whsec_a") == now + 30
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["", "t=abc,v1=00", "v1=00", "t=123", "garbage", "t=1,v0=00"],
+)
+def test_stripe_signature_refuses_malformed_headers(header: str) -> None:
+    with pytest.raises(SignatureError):
+        verify_stripe_signature(BODY, header, "whsec_a")
+
+
+def test_stripe_signature_tolerance_cannot_be_switched_off() -> None:
+    with pytest.raises(ValueError):
+        verify_stripe_signature(BODY, "t=1,v1=00", "whsec_a", tolerance=0)
+    old = sign_payload(BODY, "whsec_a", 1000)
+    assert verify_stripe_signature(BODY, old, "whsec_a", now=1200) == 1000
+    with pytest.raises(SignatureError, match="too old"):
+        verify_stripe_signature(BODY, old, "whsec_a", now=1301)
+
+
+@pytest.mark.parametrize(
+    ("url", "hosts", "allowed"),
+    [
+        ("https://api.paypal.com/v1/notifications/certs/CERT-1", ("paypal.com",), True),
+        ("https://paypal.com/cert", ("paypal.com",), True),
+        ("http://api.paypal.com/cert", ("paypal.com",), False),  # never plain http
+        ("https://paypal.com.evil.example/cert", ("paypal.com",), False),
+        ("https://evilpaypal.com/cert", ("paypal.com",), False),
+        ("http://127.0.0.1:8000/v1/notifications/certs/C", ("paypal.com",), False),
+        ("http://127.0.0.1:8000/v1/notifications/certs/C", ("paypal.com", "127.0.0.1"), True),
+        ("file:///etc/passwd", ("paypal.com",), False),
+    ],
+)
+def test_cert_host_allow_list(url: str, hosts: tuple[str, ...], allowed: bool) -> None:
+    assert cert_host_allowed(url, hosts) is allowed
+
+
+CERT_URL = "https://api.paypal.com/v1/notifications/certs/CERT-test"
+
+
+def verifier(pem: bytes, *, webhook_id: str = "WH-1", clock: float | None = None) -> PayPalVerifier:
+    return PayPalVerifier(
+        webhook_id,
+        lambda _url: pem,
+        clock=(lambda: clock) if clock is not None else time.time,
+    )
+
+
+def test_paypal_verifier_accepts_the_emulators_signature() -> None:
+    signer = WebhookSigner()
+    headers = signer.headers(BODY, webhook_id="WH-1", cert_url=CERT_URL)
+    verifier(signer.cert_pem).verify(BODY, headers)
+    lower = {k.lower(): v for k, v in headers.items()}  # header case never matters
+    verifier(signer.cert_pem).verify(BODY, lower)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"PAYPAL-AUTH-ALGO": "SHA1withRSA"}, "unsupported"),
+        ({"PAYPAL-TRANSMISSION-SIG": "***"}, "base64"),
+        ({"PAYPAL-TRANSMISSION-TIME": "yesterday"}, "TRANSMISSION-TIME"),
+        ({"PAYPAL-TRANSMISSION-TIME": "2026-01-01T00:00:00"}, "timezone"),
+        ({"PAYPAL-TRANSMISSION-ID": "another-id"}, "does not match"),
+    ],
+)
+def test_paypal_verifier_refuses_bad_headers(change: dict[str, str], message: str) -> None:
+    signer = WebhookSigner()
+    headers = {**signer.headers(BODY, webhook_id="WH-1", cert_url=CERT_URL), **change}
+    with pytest.raises(SignatureError, match=message):
+        verifier(signer.cert_pem).verify(BODY, headers)
+
+
+def test_paypal_verifier_refuses_bad_and_expired_certs() -> None:
+    signer = WebhookSigner()
+    headers = signer.headers(BODY, webhook_id="WH-1", cert_url=CERT_URL)
+    with pytest.raises(SignatureError, match="PEM"):
+        verifier(b"not a cert").verify(BODY, headers)
+    # A certificate past its validity, signing a message sent "now" by our clock.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "old")])
+    start = datetime(2020, 1, 1, tzinfo=UTC)
+    old_cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(start)
+        .not_valid_after(start + timedelta(days=30))
+        .sign(key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+    )
+    with pytest.raises(SignatureError, match="validity"):
+        verifier(old_cert).verify(BODY, headers)
+
+
+def test_gateways_build_from_settings_without_any_network() -> None:
+    from storefront.config import Settings
+    from storefront.payments.paypal_gateway import PayPalGateway
+    from storefront.payments.stripe_gateway import StripeGateway
+
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, storefront_env="test", paypal_cert_hosts="paypal.com, 127.0.0.1"
+    )
+    stripe_gateway = StripeGateway.from_settings(settings)
+    paypal_gateway = PayPalGateway.from_settings(settings)
+    assert stripe_gateway.provider == "stripe" and paypal_gateway.provider == "paypal"
+    assert paypal_gateway._client.base_url == settings.paypal_base
+    assert paypal_gateway._verifier.webhook_id == settings.paypal_webhook_id
