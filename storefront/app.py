@@ -52,6 +52,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     from storefront.accounts import views as accounts_views
 
     accounts_views.init_app(app)
+    from storefront import api
+
+    api.init_app(app)
     from storefront.orders import views as order_views
 
     app.register_blueprint(order_views.bp)

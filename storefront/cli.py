@@ -80,7 +80,13 @@ def _safe_url(url: str) -> str:
 
 def _register_optional_groups() -> None:
     """Feature groups (content, schema, sync, users…) mount themselves here."""
-    for dotted in ("storefront.content.cli:content", "cms_schema.cli:schema", "sync.cli:sync"):
+    for dotted in (
+        "storefront.content.cli:content",
+        "cms_schema.cli:schema",
+        "sync.cli:sync",
+        "storefront.users_cli:users",
+        "storefront.users_cli:tokens",
+    ):
         module_name, attr = dotted.split(":")
         try:
             module = __import__(module_name, fromlist=[attr])

@@ -77,10 +77,11 @@ def init_app(app: Flask, settings: Settings) -> None:
             return
         if request.routing_exception is not None:  # a 404/405 says more than a CSRF error
             return
-        if request.path.startswith("/api/") and request.headers.get("Authorization", "").startswith(
-            "Bearer "
+        if request.path.startswith("/api/") and (
+            request.headers.get("Authorization", "").startswith("Bearer ")
+            or app.config["SESSION_COOKIE_NAME"] not in request.cookies
         ):
-            return
+            return  # a token, or no cookie at all: no ambient credentials to forge with
         csrf.protect()
 
     @app.errorhandler(CSRFError)

@@ -27,6 +27,9 @@ TABLES = {
     "newsletter_subscribers",
     "job_runs",
     "leases",
+    "api_tokens",
+    "gelato_orders",
+    "parcels",
 }
 
 

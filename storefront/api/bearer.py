@@ -1,0 +1,59 @@
+"""``Authorization: Bearer <token>`` → the current user, for ``/api/`` requests only.
+
+A bad token is a 401, never a quiet fall-back to the session cookie or to anonymous: a
+script with a revoked token must learn so at once, and because ``security.py`` skips CSRF
+for ``/api/`` requests that carry a bearer header, such a request must never be served on
+the strength of the cookie that came with it.
+"""
+
+from __future__ import annotations
+
+from flask import current_app, request
+
+from storefront.api import tokens
+from storefront.auth import CurrentUser, current_user
+from storefront.db import get_db
+from storefront.errors import Unauthorized
+
+API_PREFIX = "/api/"
+
+
+def bearer_token() -> str | None:
+    """The token of an ``/api/`` request's ``Authorization: Bearer`` header, if it has one.
+
+    The scheme is compared exactly as ``security.py`` does (``Bearer``), so a request is
+    either token-authenticated *and* CSRF-exempt, or neither.
+    """
+    if not request.path.startswith(API_PREFIX):
+        return None
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return header[len("Bearer ") :].strip()
+
+
+def bearer_user() -> CurrentUser | None:
+    """User resolver (``app.extensions["user_resolvers"]``): must run before the session one."""
+    plaintext = bearer_token()
+    if plaintext is None:
+        return None
+    db = get_db(current_app)
+    with db.session_scope() as session:
+        verified = tokens.verify_token(session, plaintext)
+    if verified is None:
+        raise Unauthorized(
+            "The API token is unknown or revoked.",
+            code="invalid_token",
+        )
+    if verified.due_for_touch():  # skip the write lock on most requests
+        with db.session_scope(write=True) as session:
+            tokens.touch(session, verified.token_id)
+    return CurrentUser(
+        id=verified.customer_id, email=verified.email, role=verified.role, via="token"
+    )
+
+
+def refuse_bad_bearer() -> None:
+    """Blueprint hook: check a presented token even on public operations (401 if bad)."""
+    if bearer_token() is not None:
+        current_user()
