@@ -1,0 +1,213 @@
+"""Run the official GROQ conformance suite the way its reference runner (groq-js) does.
+
+    python -m storefront.content.groq.conformance [--suite PATH] [--folder NAME] [-v]
+
+Inline datasets are sorted by ``_id``; tests needing features we don't implement, tests for
+other GROQ versions and ``perf/`` are skipped (and counted as skipped); ``valid: false``
+tests must fail to parse; results are compared leniently like tap's ``match``, with
+``_score`` replaced by its rank ``_pos``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import Dataset, GroqError, evaluate, parse
+
+IMPLEMENTED_FEATURES = frozenset({"portableText", "customFunctions"})
+OUR_VERSION = (1, 2, 0)
+DEFAULT_SUITE = Path(__file__).resolve().parents[3].parent / "shared/contracts/groq/suite.ndjson"
+TIME_LIMIT = 2.0
+
+
+@dataclass
+class Folder:
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    failures: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return self.passed + self.failed
+
+
+def version_ok(spec: str | None) -> bool:
+    if not spec:
+        return True
+    spec = spec.strip()
+    for op in (">=", ">", "<=", "<", "="):
+        if spec.startswith(op):
+            wanted = tuple(int(x) for x in spec[len(op) :].strip().split("."))
+            wanted = (*wanted, 0, 0, 0)[:3]
+            return {
+                ">=": wanted <= OUR_VERSION,
+                ">": wanted < OUR_VERSION,
+                "<=": wanted >= OUR_VERSION,
+                "<": wanted > OUR_VERSION,
+                "=": wanted == OUR_VERSION,
+            }[op]
+    parts = tuple(int(x) for x in spec.split(".") if x.isdigit())
+    return OUR_VERSION[: len(parts)] == parts
+
+
+def ranked(value: Any) -> Any:
+    """Replace ``_score`` by ``_pos`` (1 = highest score), as the reference runner does."""
+    if isinstance(value, list):
+        scores = sorted(
+            {x["_score"] for x in value if isinstance(x, dict) and "_score" in x}, reverse=True
+        )
+        out = []
+        for x in value:
+            if isinstance(x, dict) and "_score" in x:
+                y = {k: ranked(v) for k, v in x.items() if k != "_score"}
+                y["_pos"] = scores.index(x["_score"]) + 1
+                out.append(y)
+            else:
+                out.append(ranked(x))
+        return out
+    if isinstance(value, dict):
+        return {k: ranked(v) for k, v in value.items()}
+    return value
+
+
+def matches(found: Any, expected: Any) -> bool:
+    if isinstance(expected, dict):
+        if not isinstance(found, dict):
+            return False
+        return all(matches(found.get(k), v) for k, v in expected.items())
+    if isinstance(expected, list):
+        return (
+            isinstance(found, list)
+            and len(found) == len(expected)
+            and all(matches(f, e) for f, e in zip(found, expected, strict=True))
+        )
+    if isinstance(expected, bool) or isinstance(found, bool):
+        return found is expected
+    if isinstance(expected, int | float) and isinstance(found, int | float):
+        return found == expected or abs(found - expected) <= 1e-9 * max(1.0, abs(expected))
+    return found == expected
+
+
+class _Timeout(Exception):
+    pass
+
+
+def _alarm(_signum: int, _frame: Any) -> None:
+    raise _Timeout
+
+
+def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    datasets: dict[str, Any] = {}
+    tests: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            entry = json.loads(line)
+            if entry.get("_type") == "dataset":
+                datasets[entry["_id"]] = entry
+            elif entry.get("_type") == "test":
+                tests.append(entry)
+    return datasets, tests
+
+
+def run(path: Path, *, folder: str | None = None, verbose: bool = False) -> dict[str, Folder]:
+    datasets, tests = load(path)
+    built: dict[str, Dataset | None] = {}
+    results: dict[str, Folder] = {}
+    use_alarm = hasattr(signal, "SIGALRM")
+    if use_alarm:
+        signal.signal(signal.SIGALRM, _alarm)
+    for test in tests:
+        filename = test.get("filename") or ""
+        top = filename.split("/")[0] if "/" in filename else filename
+        if folder and top != folder:
+            continue
+        bucket = results.setdefault(top, Folder())
+        features = set(test.get("features") or [])
+        ref = (test.get("dataset") or {}).get("_ref")
+        if top == "perf" or features - IMPLEMENTED_FEATURES or not version_ok(test.get("version")):
+            bucket.skipped += 1
+            continue
+        if ref and ref not in built:
+            entry = datasets.get(ref)
+            docs = entry.get("documents") if entry else None
+            built[ref] = (
+                Dataset(sorted(docs, key=lambda d: d.get("_id", ""))) if docs is not None else None
+            )
+        dataset = built.get(ref) if ref else Dataset(())
+        if ref and dataset is None:
+            bucket.skipped += 1  # an external dataset (movies) we never download
+            continue
+        ok = _one(test, dataset, use_alarm)
+        if ok:
+            bucket.passed += 1
+        else:
+            bucket.failed += 1
+            if verbose:
+                bucket.failures.append(f"{test.get('name')}: {test.get('query')}")
+    return results
+
+
+def _one(test: dict[str, Any], dataset: Any, use_alarm: bool) -> bool:
+    query, valid = test.get("query") or "", test.get("valid", True)
+    if use_alarm:
+        signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+    try:
+        if not valid:
+            try:
+                parse(query)
+                evaluate(query, dataset, test.get("params") or {})
+            except GroqError:
+                return True
+            return False
+        result = evaluate(query, dataset, test.get("params") or {})
+        found = ranked(json.loads(json.dumps(result)))
+        return matches(found, test.get("result"))
+    except (GroqError, _Timeout, RecursionError):
+        return False
+    except Exception:  # a bug of ours: a failure, not a crash of the runner
+        return False
+    finally:
+        if use_alarm:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+def summary(results: dict[str, Folder]) -> Iterator[str]:
+    total = Folder()
+    for name in sorted(results):
+        f = results[name]
+        total.passed += f.passed
+        total.failed += f.failed
+        total.skipped += f.skipped
+        yield f"{name:<12} {f.passed:>5}/{f.total:<5} passed  ({f.skipped} skipped)"
+    yield f"{'TOTAL':<12} {total.passed:>5}/{total.total:<5} passed  ({total.skipped} skipped)"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--suite", type=Path, default=DEFAULT_SUITE)
+    parser.add_argument("--folder")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    results = run(args.suite, folder=args.folder, verbose=args.verbose)
+    for line in summary(results):
+        print(line)
+    if args.verbose:
+        for name, f in sorted(results.items()):
+            for failure in f.failures[:50]:
+                print(f"FAIL {name}: {failure}")
+    print(f"({time.perf_counter() - started:.1f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
