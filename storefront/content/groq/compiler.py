@@ -141,8 +141,6 @@ class Compiler:
                 if spread:
                     if isinstance(value, list):
                         out.extend(value)
-                    else:
-                        out.append(value)
                 else:
                     out.append(value)
             return out
@@ -257,6 +255,8 @@ class Compiler:
                     return None
                 return lo >= 0 and (hi < 0 if hay.exclusive else hi <= 0)
             if isinstance(hay, Path):
+                if isinstance(needle, Path):
+                    needle = needle.pattern
                 return hay.matches(needle) if isinstance(needle, str) else False
             return None
 
@@ -354,7 +354,7 @@ class Compiler:
             steps = []
         for op in ops[start:]:
             steps.append(self.step(op))
-        run = _run_chain(base, steps)
+        run = _run_chain(base, steps, base_node[0] in ("everything", "array"))
         if base_node[0] == "everything" and not self.in_fn and not uses_parent(node):
             key = id(node)
 
@@ -392,10 +392,10 @@ class Compiler:
         raise GroqQueryError(f"unknown traversal {kind}")
 
 
-def _run_chain(base: Fn, steps: list[tuple[str, Any]]) -> Fn:
+def _run_chain(base: Fn, steps: list[tuple[str, Any]], array_source: bool) -> Fn:
     def run(s: Scope) -> Any:
         value = base(s)
-        mapping = False
+        mapping = array_source
         for kind, arg in steps:
             if kind == "filtered":
                 mapping = True
@@ -412,7 +412,7 @@ def _run_chain(base: Fn, steps: list[tuple[str, Any]]) -> Fn:
                     else deref(value, s)
                 )
             elif kind == "project":
-                if isinstance(value, list):
+                if isinstance(value, list) and mapping:
                     value = [arg(s.child(x)) if isinstance(x, dict) else None for x in value]
                     mapping = True
                 else:

@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         print(line)
     if args.verbose:
         for name, f in sorted(results.items()):
-            for failure in f.failures[:50]:
+            for failure in f.failures:
                 print(f"FAIL {name}: {failure}")
     print(f"({time.perf_counter() - started:.1f} s)")
     return 0

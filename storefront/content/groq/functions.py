@@ -162,6 +162,8 @@ def _intersects(s: Scope, a: Any, b: Any) -> Any:
 def _split(s: Scope, text: Any, sep: Any) -> Any:
     if not isinstance(text, str) or not isinstance(sep, str):
         return None
+    if text == "":
+        return []
     if sep == "":
         return list(text)
     return text.split(sep)

@@ -285,7 +285,14 @@ class Parser:
                 ops.append(("project", self.object()))
             elif self.at("|"):
                 self.take()
+                if self.at("{"):  # legacy: `| {projection}`
+                    self.take()
+                    ops.append(("project", self.object()))
+                    continue
                 name = self.take()
+                if name.kind == "ident" and name.value == "global" and self.at("::"):
+                    self.take()
+                    name = self.take()
                 if name.kind != "ident" or not self.at("("):
                     self.fail("expected a pipe function like order(…) after |", name)
                 call = self.call("global", str(name.value), name)
@@ -313,9 +320,21 @@ def _bracket(inner: Node) -> Node:
         return ("index", inner)
     if inner[0] == "neg" and inner[1][0] == "lit" and isinstance(inner[1][1], int | float):
         return ("index", ("lit", -inner[1][1]))
-    if inner[0] == "param":
+    if inner[0] == "param" or _document_free(inner):
         return ("dynamic", inner)
     return ("filter", inner)
+
+
+def _document_free(node: Node) -> bool:
+    """Arithmetic on literals and params only, e.g. ``[3*(2+1)/3]``: an index, not a filter."""
+    kind = node[0]
+    if kind in ("lit", "param"):
+        return kind == "param" or not isinstance(node[1], bool)
+    if kind == "arith":
+        return _document_free(node[2]) and _document_free(node[3])
+    if kind in ("neg", "pos", "group"):
+        return _document_free(node[1])
+    return False
 
 
 def implicit_key(expr: Node) -> str | None:
