@@ -46,9 +46,13 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     templating.init_app(app)
 
     app.register_blueprint(health.bp)
-    from storefront import pages
+    from storefront.catalog import views as catalog_views
+    from storefront.content import service as content_service
+    from storefront.content import views as content_views
 
-    app.register_blueprint(pages.bp)
+    content_service.init_app(app)
+    content_views.init_app(app)
+    catalog_views.init_app(app)
     from storefront.accounts import views as accounts_views
 
     accounts_views.init_app(app)

@@ -83,6 +83,10 @@ class Settings(BaseSettings):
         300.0, description="Extra seconds a stale result may be served while it is refreshed."
     )
 
+    shop_stock_region: str = Field(
+        "EU", description="Gelato stock region whose availability decides what is for sale."
+    )
+
     # --- Stripe ------------------------------------------------------------------------------
     stripe_api_key: SecretStr = Field(SecretStr("sk_test_local"), description="Stripe secret key.")
     stripe_webhook_secret: SecretStr = Field(

@@ -28,6 +28,9 @@ def dev_settings(host: str, port: int) -> Settings:
     if "127.0.0.1" not in base.paypal_cert_host_list and base.paypal_api_base is None:
         hosts += ",127.0.0.1"
     overrides: dict[str, object] = {"base_url": f"http://{host}:{port}", "paypal_cert_hosts": hosts}
+    if base.sanity_api_url is None and base.sanity_write_token is None:
+        # The local lake takes any token, but like Sanity it wants one for writes and drafts.
+        overrides["sanity_write_token"] = overrides["sanity_read_token"] = "local-lake-token"  # noqa: S105
     if base.gelato_api_base is None:
         # Only the emulator is reached: real orders (not drafts) so statuses move in the demo.
         overrides["gelato_order_type"] = "order"

@@ -4,6 +4,7 @@ from storefront.accounts.models import Address, Customer
 from storefront.api.models import ApiToken
 from storefront.cart.models import Cart, CartItem
 from storefront.checkout.models import Reservation, StockCounter
+from storefront.content.models import ContentInvalidation
 from storefront.db import Base
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.jobs.models import JobRun, Lease
@@ -20,6 +21,7 @@ __all__ = [
     "ApiToken",
     "Cart",
     "CartItem",
+    "ContentInvalidation",
     "Customer",
     "GelatoOrderRecord",
     "JobRun",

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask
+import json
+from typing import Any
+
+from flask import Flask, current_app
+from markupsafe import Markup
 
 from storefront.money import format_money
 
@@ -33,7 +37,70 @@ def country_name(code: str) -> str:
     return COUNTRY_NAMES.get((code or "").upper(), code)
 
 
+SRCSET_WIDTHS = (320, 480, 640, 960, 1280)
+
+
+def _image_url(source: Any, **params: Any) -> str:
+    if not source or not source.get("asset"):
+        return ""
+    content = current_app.extensions.get("content")
+    if content is None:
+        return ""
+    return content.public.image_url(source, auto="format", **params)
+
+
+def _srcset(source: Any, *, aspect: float | None = None) -> str:
+    """Width-based srcset; with ``aspect`` (h/w) the crop follows the hotspot."""
+    parts = []
+    for width in SRCSET_WIDTHS:
+        params: dict[str, Any] = {"w": width}
+        if aspect:
+            params["h"] = round(width * aspect)
+            params["fit"] = "crop"
+        url = _image_url(source, **params)
+        if url:
+            parts.append(f"{url} {width}w")
+    return ", ".join(parts)
+
+
+def _portable_text(blocks: Any) -> Markup:
+    from storefront.content.ptext import render_portable_text
+
+    return render_portable_text(
+        blocks or [], image_url=lambda img: _image_url(img, w=960), link_resolver=_link_for
+    )
+
+
+def _plain(blocks: Any) -> str:
+    from storefront.content.ptext import portable_text_to_plain
+
+    return portable_text_to_plain(blocks or [])
+
+
+def _link_for(reference: Any) -> str | None:
+    ref = (reference or {}).get("_ref") if isinstance(reference, dict) else None
+    for resolver in current_app.extensions.get("document_path_resolvers", ()):
+        path = resolver(ref) if ref else None
+        if path:
+            return path
+    return None
+
+
+def _json_ld(data: Any) -> Markup:
+    """JSON-LD safe inside <script>: no "</" can close the element early."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 - JSON with <, > and & escaped
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        image_url=_image_url,
+        srcset=_srcset,
+        portable_text=_portable_text,
+        pt_plain=_plain,
+        json_ld=_json_ld,
+    )
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.trim_blocks = True

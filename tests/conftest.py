@@ -15,6 +15,7 @@ from storefront.app import create_app
 from storefront.config import Settings
 from storefront.db import make_engine
 from storefront.models import metadata
+from tests.support.lake import attach_lake, build_template
 from tests.support.postgres import PostgresUnavailable, create_database, postgres_server
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -85,11 +86,24 @@ def settings(tmp_path: Path, sqlite_url: str) -> Settings:
     return make_settings(database_url=sqlite_url, data_dir=tmp_path / "var")
 
 
+@pytest.fixture(scope="session")
+def lake_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo catalog imported into a lake file once per run."""
+    return build_template(tmp_path_factory.mktemp("lake-template"), make_settings())
+
+
 @pytest.fixture
-def app(settings: Settings):  # type: ignore[no-untyped-def]
+def app(settings: Settings, lake_template: Path, tmp_path: Path):  # type: ignore[no-untyped-def]
     application = create_app(settings)
+    application.extensions["test_lake"] = attach_lake(application, lake_template, tmp_path / "lake")
     yield application
+    application.extensions["test_lake"].store.close()
     application.extensions["db"].dispose()
+
+
+@pytest.fixture
+def lake(app):  # type: ignore[no-untyped-def]
+    return app.extensions["test_lake"]
 
 
 @pytest.fixture

@@ -104,7 +104,7 @@ def login() -> ResponseReturnValue:
 def logout() -> ResponseReturnValue:
     logout_session()
     flash("You are logged out.")
-    return redirect(url_for("pages.home"))
+    return redirect(url_for("catalog.home"))
 
 
 @bp.get("/account")
@@ -136,7 +136,7 @@ def verify_email(token: str) -> ResponseReturnValue:
         customer = session.get(Customer, data.get("uid"))
         if customer is None or customer.email != data.get("email"):
             flash("That confirmation link no longer matches an account.")
-            return redirect(url_for("pages.home"))
+            return redirect(url_for("catalog.home"))
         linked = services.mark_email_verified(session, customer)
     flash(
         "Your e-mail address is confirmed."
@@ -269,4 +269,4 @@ def delete_account() -> ResponseReturnValue:
         "Your account and personal data are deleted. Orders are kept for accounting, "
         "without your name or address."
     )
-    return redirect(url_for("pages.home"), 303)
+    return redirect(url_for("catalog.home"), 303)

@@ -9,6 +9,7 @@ shop's real webhook endpoints.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from storefront.config import EMULATOR_PREFIXES, Settings
@@ -56,4 +57,26 @@ def build_embedded(settings: Settings) -> Embedded:
             f"{settings.mailchimp_webhook_secret.get_secret_value()}",
         ),
     }
+    apps[EMULATOR_PREFIXES["sanity"]] = build_lake(settings)
     return Embedded(apps)
+
+
+DEMO_CATALOG = Path(__file__).resolve().parents[2] / "cms_schema" / "demo"
+
+
+def build_lake(settings: Settings) -> Any:
+    """The local content lake, loaded with the demo catalog on first start, sending its
+    publish webhook (signed like Sanity's) to the shop."""
+    from storefront.content.exports import import_export
+    from storefront.content.lake.app import create_lake_app_from_settings, open_lake
+    from storefront.content.lake.webhooks import WebhookConfig
+
+    store, files = open_lake(settings)
+    if len(store) == 0 and DEMO_CATALOG.exists():
+        import_export(DEMO_CATALOG, store, files, project_id=settings.sanity_project_id,
+                      dataset=settings.sanity_dataset, cdn_base=settings.sanity_live_url)
+    store.close()
+    hook = WebhookConfig(url=f"{settings.base_url}/webhooks/sanity", projection="{_id, _type}",
+                         secret=settings.sanity_webhook_secret.get_secret_value(),
+                         id="storefront-publish")
+    return create_lake_app_from_settings(settings, webhooks=[hook])

@@ -65,7 +65,7 @@ def confirm(token: str) -> ResponseReturnValue:
         email = read_token("newsletter-confirm", token)
     except InvalidToken as exc:
         flash(f"That confirmation link is {exc.reason}. Sign up again to get a new one.")
-        return redirect(url_for("pages.home"))
+        return redirect(url_for("catalog.home"))
     with get_db(current_app).session_scope(write=True) as session:
         services.confirm(session, email)
     return render_template("newsletter/confirmed.html", unsubscribe=unsubscribe_url(email))
@@ -79,7 +79,7 @@ def unsubscribe(token: str) -> ResponseReturnValue:
         email = read_token("newsletter-unsubscribe", token)
     except InvalidToken:
         flash("That unsubscribe link is damaged. Reply to any newsletter and we will remove you.")
-        return redirect(url_for("pages.home"))
+        return redirect(url_for("catalog.home"))
     if request.method == "POST":
         with get_db(current_app).session_scope(write=True) as session:
             services.unsubscribe(session, email)

@@ -29,6 +29,7 @@ TABLES = {
     "leases",
     "api_tokens",
     "gelato_orders",
+    "content_invalidations",
     "parcels",
 }
 

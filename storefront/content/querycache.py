@@ -1,0 +1,364 @@
+"""The GROQ result cache: TTL, stale-while-revalidate, one upstream call per key, tags.
+
+Every entry is tagged with the ``_id`` and ``_ref`` values found in its result plus the
+caller's type tags (``type:product``), so a publish drops exactly the entries it affects.
+Many concurrent misses of one key make a single upstream call (single-flight); a stale entry
+is served at once while one background refresh runs. Drafts never enter this cache.
+
+Two stores behind one interface: in-process (default) and Redis (``REDIS_URL``) for more than
+one web process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], float]
+
+
+def cache_key(query: str, params: Mapping[str, Any], perspective: str) -> str:
+    blob = json.dumps(
+        [query, params, perspective], sort_keys=True, separators=(",", ":"), default=str
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+def result_tags(value: Any, out: set[str] | None = None) -> set[str]:
+    """Every document id a result depends on (``_id`` and ``_ref``, drafts prefix removed)."""
+    out = set() if out is None else out
+    stack = [value]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            for key in ("_id", "_ref"):
+                v = cur.get(key)
+                if isinstance(v, str):
+                    out.add("doc:" + v.removeprefix("drafts."))
+            stack.extend(v for v in cur.values() if isinstance(v, dict | list))
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, dict | list))
+    return out
+
+
+@dataclass
+class Entry:
+    value: Any
+    fresh_until: float
+    stale_until: float
+    tags: frozenset[str]
+
+
+@dataclass
+class Stats:
+    hits: int = 0
+    misses: int = 0
+    stale_hits: int = 0
+    loads: int = 0
+    invalidations: int = 0
+
+    def as_dict(self, size: int) -> dict[str, int]:
+        return {
+            "hits": self.hits,
+            "misses": self.misses,
+            "stale_hits": self.stale_hits,
+            "loads": self.loads,
+            "invalidations": self.invalidations,
+            "size": size,
+        }
+
+
+class MemoryStore:
+    """A bounded LRU of entries with a tag → keys index."""
+
+    def __init__(self, max_entries: int = 5000) -> None:
+        self.max_entries = max_entries
+        self._entries: OrderedDict[str, Entry] = OrderedDict()
+        self._tags: dict[str, set[str]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is not None:
+                self._entries.move_to_end(key)
+            return entry
+
+    def set(self, key: str, entry: Entry) -> None:
+        with self._lock:
+            self._drop(key)
+            self._entries[key] = entry
+            for tag in entry.tags:
+                self._tags.setdefault(tag, set()).add(key)
+            while len(self._entries) > self.max_entries:
+                oldest = next(iter(self._entries))
+                self._drop(oldest)
+
+    def invalidate(self, tags: Iterable[str]) -> int:
+        with self._lock:
+            keys = set().union(*(self._tags.get(t, set()) for t in tags))
+            for key in keys:
+                self._drop(key)
+            return len(keys)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+            self._tags.clear()
+
+    def size(self) -> int:
+        return len(self._entries)
+
+    def _drop(self, key: str) -> None:
+        entry = self._entries.pop(key, None)
+        if entry is not None:
+            for tag in entry.tags:
+                keys = self._tags.get(tag)
+                if keys is not None:
+                    keys.discard(key)
+                    if not keys:
+                        del self._tags[tag]
+
+    # single-flight inside one process needs no cross-process lock
+    def acquire(self, key: str, ttl_ms: int) -> bool:
+        return True
+
+    def release(self, key: str) -> None:
+        return None
+
+
+class RedisStore:
+    """Entries as JSON strings, tags as Redis sets; a short NX lock for single-flight."""
+
+    def __init__(self, client: Any, *, prefix: str = "sf:cc:") -> None:
+        self.redis, self.prefix = client, prefix
+
+    @classmethod
+    def from_url(cls, url: str) -> RedisStore:
+        import redis
+
+        return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
+
+    def get(self, key: str) -> Entry | None:
+        raw = self.redis.get(self.prefix + key)
+        if raw is None:
+            return None
+        data = json.loads(raw)
+        return Entry(data["v"], data["f"], data["s"], frozenset(data["t"]))
+
+    def set(self, key: str, entry: Entry) -> None:
+        ttl = max(1, int(entry.stale_until - time.time()) + 1)
+        payload = json.dumps(
+            {
+                "v": entry.value,
+                "f": entry.fresh_until,
+                "s": entry.stale_until,
+                "t": sorted(entry.tags),
+            }
+        )
+        pipe = self.redis.pipeline()
+        pipe.set(self.prefix + key, payload, ex=ttl)
+        for tag in entry.tags:
+            pipe.sadd(self.prefix + "tag:" + tag, key)
+            pipe.expire(self.prefix + "tag:" + tag, ttl + 60)
+        pipe.execute()
+
+    def invalidate(self, tags: Iterable[str]) -> int:
+        keys: set[bytes] = set()
+        for tag in tags:
+            keys |= set(self.redis.smembers(self.prefix + "tag:" + tag))
+        if keys:
+            self.redis.delete(*[self.prefix + k.decode() for k in keys])
+        return len(keys)
+
+    def clear(self) -> None:
+        for key in self.redis.scan_iter(self.prefix + "*"):
+            self.redis.delete(key)
+
+    def size(self) -> int:
+        return sum(1 for k in self.redis.scan_iter(self.prefix + "*") if b":tag:" not in k)
+
+    def acquire(self, key: str, ttl_ms: int) -> bool:
+        return bool(self.redis.set(self.prefix + "lock:" + key, b"1", nx=True, px=ttl_ms))
+
+    def release(self, key: str) -> None:
+        self.redis.delete(self.prefix + "lock:" + key)
+
+
+@dataclass
+class _Flight:
+    event: threading.Event = field(default_factory=threading.Event)
+    value: Any = None
+    error: BaseException | None = None
+
+
+class ContentCache:
+    def __init__(
+        self,
+        *,
+        ttl: float = 60.0,
+        stale: float = 300.0,
+        store: Any = None,
+        clock: Clock = time.time,
+        executor: Executor | None = None,
+        on_event: Callable[[str], None] | None = None,
+    ) -> None:
+        self.ttl, self.stale = ttl, stale
+        self.store = store or MemoryStore()
+        self.clock = clock
+        self.executor = executor or ThreadPoolExecutor(
+            max_workers=4, thread_name_prefix="content-refresh"
+        )
+        self.on_event = on_event
+        self.stats_ = Stats()
+        self._flights: dict[str, _Flight] = {}
+        self._refreshing: set[str] = set()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_url(cls, url: str, **kwargs: Any) -> ContentCache:
+        return cls(store=RedisStore.from_url(url), **kwargs)
+
+    def _event(self, kind: str) -> None:
+        if self.on_event is not None:
+            try:
+                self.on_event(kind)
+            except Exception:  # metrics must never break a page
+                log.debug("cache metrics hook failed", exc_info=True)
+
+    def get_or_load(
+        self,
+        key_parts: tuple[str, Mapping[str, Any], str],
+        loader: Callable[[], Any],
+        *,
+        tags: Iterable[str] = (),
+        ttl: float | None = None,
+        tags_if_empty: Iterable[str] = (),
+    ) -> Any:
+        """``tags_if_empty`` apply only when the result is empty (a lookup of a document that
+        does not exist yet must be dropped when one of that type is published)."""
+        query, params, perspective = key_parts
+        if perspective in ("drafts", "previewDrafts", "raw"):
+            raise ValueError("draft content never goes into the shared cache")
+        key = cache_key(query, dict(params), perspective)
+        now = self.clock()
+        entry = self.store.get(key)
+        if entry is not None and now < entry.fresh_until:
+            self.stats_.hits += 1
+            self._event("hit")
+            return entry.value
+        if entry is not None and now < entry.stale_until:
+            self.stats_.stale_hits += 1
+            self._event("stale")
+            self._refresh_in_background(key, loader, tags, ttl, tags_if_empty)
+            return entry.value
+        self.stats_.misses += 1
+        self._event("miss")
+        return self._load_once(key, loader, tags, ttl, tags_if_empty)
+
+    def _load_once(
+        self,
+        key: str,
+        loader: Callable[[], Any],
+        tags: Iterable[str],
+        ttl: float | None,
+        tags_if_empty: Iterable[str] = (),
+    ) -> Any:
+        with self._lock:
+            flight = self._flights.get(key)
+            leader = flight is None
+            if leader:
+                flight = self._flights[key] = _Flight()
+        assert flight is not None
+        if not leader:
+            flight.event.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.value
+        try:
+            flight.value = self._load(key, loader, tags, ttl, tags_if_empty)
+            return flight.value
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                self._flights.pop(key, None)
+            flight.event.set()
+
+    def _load(
+        self,
+        key: str,
+        loader: Callable[[], Any],
+        tags: Iterable[str],
+        ttl: float | None,
+        tags_if_empty: Iterable[str] = (),
+    ) -> Any:
+        if not self.store.acquire(key, 10_000):  # another process is loading it
+            for _ in range(50):
+                time.sleep(0.05)
+                entry = self.store.get(key)
+                if entry is not None:
+                    return entry.value
+        try:
+            self.stats_.loads += 1
+            value = loader()
+            now = self.clock()
+            fresh = ttl if ttl is not None else self.ttl
+            all_tags = result_tags(value) | set(tags)
+            if value is None or value == [] or value == {}:
+                all_tags |= set(tags_if_empty)
+            self.store.set(
+                key, Entry(value, now + fresh, now + fresh + self.stale, frozenset(all_tags))
+            )
+            return value
+        finally:
+            self.store.release(key)
+
+    def _refresh_in_background(
+        self,
+        key: str,
+        loader: Callable[[], Any],
+        tags: Iterable[str],
+        ttl: float | None,
+        tags_if_empty: Iterable[str] = (),
+    ) -> None:
+        with self._lock:
+            if key in self._refreshing:
+                return
+            self._refreshing.add(key)
+        tags, empty_tags = tuple(tags), tuple(tags_if_empty)
+
+        def refresh() -> None:
+            try:
+                self._load(key, loader, tags, ttl, empty_tags)
+            except Exception:
+                log.warning("background refresh failed; serving stale content", exc_info=True)
+            finally:
+                with self._lock:
+                    self._refreshing.discard(key)
+
+        self.executor.submit(refresh)
+
+    def invalidate_document(self, doc_id: str, doc_type: str | None = None) -> int:
+        tags = ["doc:" + doc_id.removeprefix("drafts.")]
+        if doc_type:
+            tags.append(f"type:{doc_type}")
+        dropped = self.store.invalidate(tags)
+        self.stats_.invalidations += 1
+        return dropped
+
+    def invalidate_all(self) -> None:
+        self.store.clear()
+
+    def stats(self) -> dict[str, int]:
+        return self.stats_.as_dict(self.store.size())

@@ -1,0 +1,140 @@
+"""Reading content: GROQ through the cache for visitors, straight to drafts for previews.
+
+One :class:`ContentService` per app (``app.extensions["content"]``). Public reads go to the
+CDN host through the cache (TTL, stale-while-revalidate, one upstream call per key);
+previews read the ``drafts`` perspective with the read token and never touch the cache;
+writes elsewhere are noticed through the invalidation log (webhook and sweep).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Protocol
+
+from flask import Flask
+
+from storefront.content.client import SanityClient
+from storefront.content.invalidation import InvalidationFollower
+from storefront.db import get_db
+
+
+class Cache(Protocol):
+    def get_or_load(
+        self,
+        key_parts: tuple[str, Mapping[str, Any], str],
+        loader: Any,
+        *,
+        tags: Iterable[str] = ...,
+        ttl: float | None = ...,
+    ) -> Any: ...
+
+    def invalidate_document(self, doc_id: str, doc_type: str | None = None) -> int: ...
+
+    def invalidate_all(self) -> None: ...
+
+
+class ContentService:
+    def __init__(
+        self,
+        public: SanityClient,
+        preview: SanityClient,
+        cache: Cache,
+        follower: InvalidationFollower | None = None,
+    ) -> None:
+        self.public, self.preview_client, self.cache, self.follower = (
+            public,
+            preview,
+            cache,
+            follower,
+        )
+        self.upstream_requests = 0
+
+    def query(
+        self,
+        groq: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        types: Iterable[str] = (),
+        preview: bool = False,
+        lookup: bool = False,
+    ) -> Any:
+        """``types``: document types whose new documents could change this result (listings).
+        With ``lookup`` (one document by slug or id) they only matter while nothing is found.
+        """
+        params = dict(params or {})
+        if preview:
+            self.upstream_requests += 1
+            return self.preview_client.query(groq, params, perspective="drafts", use_cdn=False)
+        if self.follower is not None:
+            self.follower.poll()
+
+        def load() -> Any:
+            self.upstream_requests += 1
+            return self.public.query(groq, params, perspective="published")
+
+        type_tags = [f"type:{t}" for t in types]
+        key = (groq, params, "published")
+        if lookup:
+            return self.cache.get_or_load(key, load, tags_if_empty=type_tags)
+        return self.cache.get_or_load(key, load, tags=type_tags)
+
+    def invalidate(self, doc_id: str, doc_type: str | None = None) -> int:
+        return self.cache.invalidate_document(doc_id, doc_type)
+
+    def ping(self) -> None:
+        self.public.query(
+            "count(*[_type == $t])", {"t": "siteSettings"}, perspective="published", use_cdn=False
+        )
+
+
+def build_cache(app: Flask) -> Cache:
+    """Redis when REDIS_URL is set (shared by every web process), else in-process."""
+    from storefront.content.querycache import ContentCache
+
+    settings = app.extensions["settings"]
+    on_event = _metrics_hook(app)
+    if settings.redis_url:
+        return ContentCache.from_url(
+            settings.redis_url,
+            ttl=settings.content_cache_ttl,
+            stale=settings.content_cache_stale,
+            on_event=on_event,
+        )
+    return ContentCache(
+        ttl=settings.content_cache_ttl, stale=settings.content_cache_stale, on_event=on_event
+    )
+
+
+def _metrics_hook(app: Flask):  # type: ignore[no-untyped-def]
+    from storefront.metrics import content_cache_event
+
+    def on_event(kind: str) -> None:
+        if kind in ("hit", "miss", "stale"):
+            content_cache_event(kind != "miss", app=app)
+
+    return on_event
+
+
+def init_app(app: Flask) -> ContentService:
+    settings = app.extensions["settings"]
+    public = SanityClient.from_settings(settings)
+    read_token = settings.sanity_read_token
+    preview = SanityClient(
+        settings.sanity_live_url,
+        settings.sanity_live_url,
+        settings.sanity_project_id,
+        settings.sanity_dataset,
+        settings.sanity_api_version,
+        read_token.get_secret_value() if read_token else None,
+    )
+    cache = build_cache(app)
+    follower = InvalidationFollower(get_db(app), cache.invalidate_document)
+    service = app.extensions["content"] = ContentService(public, preview, cache, follower)
+    from storefront.health import add_readiness_check
+
+    add_readiness_check(app, "content", service.ping)
+    return service
+
+
+def content(app: Flask) -> ContentService:
+    return app.extensions["content"]

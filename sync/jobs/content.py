@@ -1,0 +1,60 @@
+"""The sweep behind publish webhooks: Sanity retries a webhook only twice, so every minute
+this job asks what changed since its last good run and logs it for every web process."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from storefront.content.client import SanityClient
+from storefront.content.invalidation import record
+from storefront.db import utcnow
+from storefront.jobs.models import JobRun
+from sync.context import JobContext
+from sync.registry import job
+
+CHANGED_SINCE = '*[!(_id in path("drafts.**")) && _updatedAt > $since]{_id, _type}'
+OVERLAP = timedelta(seconds=30)
+
+
+@job(
+    id="content-sweep",
+    interval=lambda s: s.sync_content_sweep_interval,
+    description="Catch publishes whose webhook never arrived; invalidate their cache.",
+)
+def content_sweep(ctx: JobContext) -> None:
+    with ctx.db.session_scope() as session:
+        last = (
+            session.execute(
+                select(JobRun.started_at)
+                .where(
+                    JobRun.job_id == "content-sweep",
+                    JobRun.outcome == "succeeded",
+                    JobRun.dry_run.is_(False),
+                )
+                .order_by(JobRun.started_at.desc())
+            )
+            .scalars()
+            .first()
+        )
+    since = (last or utcnow() - timedelta(minutes=10)) - OVERLAP
+    client = ctx.app.extensions.get("sanity_live_client") or SanityClient.from_settings(
+        ctx.settings
+    )
+    changed = (
+        client.query(
+            CHANGED_SINCE,
+            {"since": since.isoformat().replace("+00:00", "Z")},
+            perspective="published",
+            use_cdn=False,
+        )
+        or []
+    )
+    ctx.read(len(changed))
+    for doc in changed:
+        ctx.note(f"{doc['_type']} {doc['_id']} changed")
+    if changed and not ctx.dry_run:
+        with ctx.db.session_scope(write=True) as session:
+            record(session, [(d["_id"], d.get("_type")) for d in changed], source="sweep")
+        ctx.changed(len(changed))

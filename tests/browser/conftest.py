@@ -1,0 +1,85 @@
+"""Browser tests: the whole dev shop (shop + emulators on one port) in a thread, driven by
+Debian's chromium through Playwright (never a downloaded browser).
+
+Locally, a machine without chromium skips these with the reason; in CI (``CI=true``) a
+missing browser fails the run — the test command installs it (``python -m tests.prepare``).
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from storefront.devserver import build_dev_app
+from storefront.emulators.common import LiveServer
+from tests.conftest import IN_CI, make_settings
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LiveShop:
+    app: Flask
+    url: str
+
+
+@pytest.fixture
+def live_shop(tmp_path: Path) -> Iterator[LiveShop]:
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    settings = make_settings(
+        base_url=base,
+        database_url=f"sqlite:///{tmp_path / 'shop.db'}",
+        data_dir=tmp_path / "var",
+        paypal_cert_hosts="paypal.com,127.0.0.1",
+        gelato_order_type="order",
+    )
+    app, wsgi = build_dev_app(settings)
+    app.extensions["mail_kick"] = "sync"
+    with LiveServer(wsgi, port=port):
+        yield LiveShop(app, base)
+    app.extensions["db"].dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():  # type: ignore[no-untyped-def]
+    executable = shutil.which("chromium")
+    if executable is None:
+        if IN_CI:
+            pytest.fail("chromium is not installed; run `python -m tests.prepare`")
+        pytest.skip("chromium is not installed (run `python -m tests.prepare`)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):  # type: ignore[no-untyped-def]
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()

@@ -1,0 +1,103 @@
+"""The GROQ result cache: TTL, stale-while-revalidate, single-flight, exact invalidation."""
+
+import threading
+from concurrent.futures import Executor, Future
+
+import pytest
+
+from storefront.content.querycache import ContentCache
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Inline(Executor):
+    def submit(self, fn, *args, **kwargs):  # type: ignore[no-untyped-def, override]
+        future: Future = Future()
+        future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def make(clock: Clock) -> ContentCache:
+    return ContentCache(ttl=10, stale=30, clock=clock, executor=Inline())
+
+
+def test_ttl_then_stale_then_reload() -> None:
+    clock, calls = Clock(), []
+    cache = make(clock)
+
+    def loader():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return {"_id": "p1", "n": len(calls)}
+
+    key = ("q", {}, "published")
+    assert cache.get_or_load(key, loader)["n"] == 1
+    assert cache.get_or_load(key, loader)["n"] == 1  # fresh
+    clock.now += 15
+    assert cache.get_or_load(key, loader)["n"] == 1  # stale served, refreshed behind
+    assert cache.get_or_load(key, loader)["n"] == 2
+    clock.now += 100
+    assert cache.get_or_load(key, loader)["n"] == 3  # expired: loaded in line
+    assert cache.stats()["stale_hits"] == 1
+
+
+def test_many_concurrent_misses_make_one_call() -> None:
+    cache = ContentCache(ttl=10, stale=10)
+    gate, calls = threading.Event(), []
+
+    def loader():  # type: ignore[no-untyped-def]
+        calls.append(1)
+        gate.wait(5)
+        return [1]
+
+    results: list[object] = []
+    threads = [
+        threading.Thread(
+            target=lambda: results.append(cache.get_or_load(("q", {"a": 1}, "published"), loader))
+        )
+        for _ in range(50)
+    ]
+    for t in threads:
+        t.start()
+    gate.set()
+    for t in threads:
+        t.join()
+    assert calls == [1]
+    assert results == [[1]] * 50
+
+
+def test_failures_propagate_and_are_not_cached() -> None:
+    cache = make(Clock())
+
+    def broken():  # type: ignore[no-untyped-def]
+        raise RuntimeError("lake down")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_load(("q", {}, "published"), broken)
+    assert cache.get_or_load(("q", {}, "published"), lambda: 5) == 5
+
+
+def test_invalidation_is_exact() -> None:
+    cache = make(Clock())
+    page_a = ("page", {"slug": "a"}, "published")
+    page_b = ("page", {"slug": "b"}, "published")
+    listing = ("list", {}, "published")
+    cache.get_or_load(page_a, lambda: {"_id": "product-a", "design": {"_ref": "design-a"}})
+    cache.get_or_load(page_b, lambda: {"_id": "product-b"})
+    cache.get_or_load(listing, lambda: [{"_id": "product-a"}], tags=["type:product"])
+    assert cache.invalidate_document("drafts.design-a") == 1  # only page A uses that design
+    assert cache.invalidate_document("product-x", "product") == 1  # the listing, by type
+    assert cache.stats()["size"] == 1  # page B is untouched
+    missing = ("page", {"slug": "new"}, "published")
+    cache.get_or_load(missing, lambda: None, tags_if_empty=["type:product"])
+    assert cache.invalidate_document("product-new", "product") == 1
+
+
+def test_drafts_never_enter_the_cache() -> None:
+    with pytest.raises(ValueError, match="draft"):
+        make(Clock()).get_or_load(("q", {}, "drafts"), lambda: 1)
