@@ -45,7 +45,7 @@ def build_template(folder: Path, settings: Settings) -> Path:
 
 
 @dataclass
-class TestLake:
+class LakeHandle:
     store: LakeStore
     app: Any  # the lake's Flask app
     http: httpx.Client
@@ -60,7 +60,7 @@ class TestLake:
     write_client: SanityClient | None = None
 
 
-def attach_lake(shop: Flask, template: Path, folder: Path) -> TestLake:
+def attach_lake(shop: Flask, template: Path, folder: Path) -> LakeHandle:
     settings: Settings = shop.extensions["settings"]
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "lake.sqlite3"
@@ -114,4 +114,4 @@ def attach_lake(shop: Flask, template: Path, folder: Path) -> TestLake:
     content.preview_client = client(TOKEN)
     shop.extensions["sanity_live_client"] = content.public
     writer = shop.extensions["sanity_write_client"] = client(TOKEN)
-    return TestLake(store, lake_app, http, writer)
+    return LakeHandle(store, lake_app, http, writer)
