@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -46,7 +47,15 @@ def _image_url(source: Any, **params: Any) -> str:
     content = current_app.extensions.get("content")
     if content is None:
         return ""
-    return content.public.image_url(source, auto="format", **params)
+    key = json.dumps([source, sorted(params.items())], sort_keys=True, default=str)
+    return _cached_image_url(content.public, key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_image_url(client: Any, key: str) -> str:
+    """Image URLs are pure functions of the asset, crop, hotspot and params: compute once."""
+    source, params = json.loads(key)
+    return client.image_url(source, auto="format", **dict(params))
 
 
 def _srcset(source: Any, *, aspect: float | None = None) -> str:

@@ -177,7 +177,13 @@ class Catalog:
                 or []
             )
             inventory = {row["productUid"]: bool(row.get("available")) for row in rows}
-        limited = self._limited_left([r["_id"] for r in raws])
+        limited = self._limited_left(
+            [
+                r["_id"]
+                for r in raws
+                if any(v.get("limitedQuantity") is not None for v in r.get("variants") or [])
+            ]
+        )
         views = []
         for raw in raws:
             view = ProductView(

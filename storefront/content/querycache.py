@@ -11,6 +11,7 @@ one web process.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -27,10 +28,15 @@ Clock = Callable[[], float]
 
 
 def cache_key(query: str, params: Mapping[str, Any], perspective: str) -> str:
-    blob = json.dumps(
-        [query, params, perspective], sort_keys=True, separators=(",", ":"), default=str
-    )
-    return hashlib.sha256(blob.encode()).hexdigest()
+    blob = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+    return _key(query, blob, perspective)
+
+
+@functools.lru_cache(maxsize=8192)
+def _key(query: str, params_json: str, perspective: str) -> str:
+    digest = hashlib.sha256(query.encode())
+    digest.update(b"\0" + params_json.encode() + b"\0" + perspective.encode())
+    return digest.hexdigest()
 
 
 def result_tags(value: Any, out: set[str] | None = None) -> set[str]:
