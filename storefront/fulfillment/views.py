@@ -84,5 +84,8 @@ def order_page_fulfillment(session: Session, order: Order) -> Markup:
 
 
 def init_app(app: Flask) -> None:
+    from storefront.fulfillment import quotes
+
+    quotes.init_app(app)
     app.register_blueprint(bp)
     app.extensions.setdefault("order_page_extras", []).append(order_page_fulfillment)
