@@ -12,6 +12,7 @@ with the read token and bypass the cache, under a visible banner with an exit li
 
 from __future__ import annotations
 
+import json
 import time
 
 from flask import (
@@ -58,7 +59,12 @@ def sanity_webhook() -> ResponseReturnValue:
         raise BadRequest(
             "The webhook signature is missing, wrong or too old.", code="bad_signature"
         ) from exc
-    payload = request.get_json(silent=True) or {}
+    try:
+        payload = json.loads(raw) if raw else {}
+    except ValueError as exc:
+        raise BadRequest("The webhook body is not JSON.", code="bad_event") from exc
+    if not isinstance(payload, dict):
+        payload = {}
     doc_id = str(payload.get("_id") or request.headers.get("sanity-document-id") or "")
     if not doc_id:
         raise BadRequest("Expected the changed document's _id in the body.", code="bad_event")

@@ -72,11 +72,13 @@ def attach_lake(shop: Flask, template: Path, folder: Path) -> LakeHandle:
 
     def deliver(delivery: Delivery) -> int:  # the lake's webhook, straight into the shop
         path_only = httpx.URL(delivery.url).raw_path.decode()
-        return (
-            shop.test_client()
-            .open(path_only, method=delivery.method, data=delivery.body, headers=delivery.headers)
-            .status_code
+        response = shop.test_client().open(
+            path_only, method=delivery.method, data=delivery.body, headers=delivery.headers
         )
+        shop.extensions.setdefault("test_lake_deliveries", []).append(
+            (response.status_code, response.get_json(silent=True))
+        )
+        return response.status_code
 
     hook = WebhookConfig(
         url=f"{settings.base_url}/webhooks/sanity",

@@ -9,7 +9,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 SIZES = ("xs", "s", "m", "l", "xl", "2xl", "3xl")
-COLOURS = ("white", "black", "navy", "heather-grey", "forest-green", "sand")
+COLOURS = ("white", "black", "navy", "natural", "heather-grey", "forest-green", "sand")
 PRINTS = ("4-0", "4-4")
 
 POSTER_UIDS = (
