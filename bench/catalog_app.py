@@ -16,11 +16,17 @@ from storefront.auth import access
 
 app = create_app()
 # A real (cached, compiled once) template, like every page of the shop.
-app.jinja_loader = ChoiceLoader([  # type: ignore[assignment]
-    DictLoader({"bench_bare.html": '{% extends "base.html" %}'
-                                   "{% block content %}<h1>Bare page</h1>{% endblock %}"}),
-    app.jinja_loader,  # type: ignore[list-item]
-])
+app.jinja_loader = ChoiceLoader(
+    [  # type: ignore[assignment]
+        DictLoader(
+            {
+                "bench_bare.html": '{% extends "base.html" %}'
+                "{% block content %}<h1>Bare page</h1>{% endblock %}"
+            }
+        ),
+        app.jinja_loader,  # type: ignore[list-item]
+    ]
+)
 
 
 @app.get("/bench/bare")

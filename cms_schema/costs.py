@@ -12,5 +12,8 @@ DEFAULT_MIN_MARGIN_PERCENT = 60
 
 
 def production_cost(family: str, size: str, *, back_print: bool) -> int:
-    return (BASE_COST.get(family, max(BASE_COST.values())) + SIZE_COST.get(size, 0)
-            + (BACK_PRINT_COST if back_print else 0))
+    return (
+        BASE_COST.get(family, max(BASE_COST.values()))
+        + SIZE_COST.get(size, 0)
+        + (BACK_PRINT_COST if back_print else 0)
+    )

@@ -12,9 +12,12 @@ import random
 from PIL import Image, ImageDraw, ImageFont
 
 PALETTES = [
-    ("#151515", "#f6f3ea", "#b4492d"), ("#2f5d3a", "#f6f3ea", "#e8c547"),
-    ("#1d2a4d", "#f6f3ea", "#e07a5f"), ("#efe6d2", "#151515", "#2f5d3a"),
-    ("#b4492d", "#151515", "#f6f3ea"), ("#f6f3ea", "#151515", "#b4492d"),
+    ("#151515", "#f6f3ea", "#b4492d"),
+    ("#2f5d3a", "#f6f3ea", "#e8c547"),
+    ("#1d2a4d", "#f6f3ea", "#e07a5f"),
+    ("#efe6d2", "#151515", "#2f5d3a"),
+    ("#b4492d", "#151515", "#f6f3ea"),
+    ("#f6f3ea", "#151515", "#b4492d"),
 ]
 SIZE = 600
 

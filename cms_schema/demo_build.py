@@ -18,8 +18,11 @@ DEMO = Path(__file__).with_name("demo")
 STAMP = "2026-11-01T09:00:00Z"
 SIZES = ["S", "M", "L", "XL", "2XL"]
 COLOURS = {
-    "Black": ("black", "#151515"), "White": ("white", "#ffffff"), "Navy": ("navy", "#1d2a4d"),
-    "Natural": ("natural", "#efe6d2"), "Forest Green": ("forest-green", "#2f5d3a"),
+    "Black": ("black", "#151515"),
+    "White": ("white", "#ffffff"),
+    "Navy": ("navy", "#1d2a4d"),
+    "Natural": ("natural", "#efe6d2"),
+    "Forest Green": ("forest-green", "#2f5d3a"),
     "Heather Grey": ("heather-grey", "#9a9a9a"),
 }
 SIZE_UID = {"S": "s", "M": "m", "L": "l", "XL": "xl", "2XL": "2xl"}
@@ -32,76 +35,174 @@ CATEGORIES = [
 
 # slug, title, category, colours, base price, back print?, limited?, featured?, lines, story
 DESIGNS: list[dict[str, Any]] = [
-    {"slug": "compost-happens", "title": "Compost Happens", "cat": "category-compost-club",
-     "colours": ["Black", "Natural", "Forest Green"], "price": 2900, "back": True,
-     "featured": True, "lines": ["COMPOST", "HAPPENS"],
-     "story": "Everything rots. Might as well make it useful."},
-    {"slug": "the-planet-is-fine", "title": "The Planet Is Fine (Said No One)",
-     "cat": "category-climate-anxiety", "colours": ["White", "Black", "Navy"], "price": 3100,
-     "featured": True, "lines": ["THE PLANET", "IS FINE", "(said no one)"],
-     "story": "A shirt for the optimist in you, who is also lying."},
-    {"slug": "skeleton-gardener", "title": "Skeleton Gardener", "cat": "category-gallows-humour",
-     "colours": ["Black", "Forest Green", "Heather Grey"], "price": 3200, "back": True,
-     "featured": True, "lines": ["GROW", "WHILE YOU", "STILL CAN"],
-     "story": "He watered his tomatoes to the very end. They were excellent."},
-    {"slug": "extinct-is-forever", "title": "Extinct Is Forever", "cat": "category-gallows-humour",
-     "colours": ["Black", "White", "Navy"], "price": 2900, "lines": ["EXTINCT", "IS", "FOREVER"],
-     "story": "Diamonds are overrated anyway."},
-    {"slug": "fast-fashion-kills", "title": "Fast Fashion Kills (Slowly)",
-     "cat": "category-climate-anxiety", "colours": ["Natural", "Black", "Heather Grey"],
-     "price": 3000, "lines": ["FAST", "FASHION", "KILLS", "(slowly)"],
-     "story": "Printed only when you order it, so this one kills nothing."},
-    {"slug": "worm-appreciation-society", "title": "Worm Appreciation Society",
-     "cat": "category-compost-club", "colours": ["Forest Green", "Natural", "Navy"],
-     "price": 2800, "lines": ["WORM", "APPRECIATION", "SOCIETY"],
-     "story": "Members since the Cambrian. Meetings underground, obviously."},
-    {"slug": "last-glacier-tour", "title": "Last Glacier Tour 2026",
-     "cat": "category-climate-anxiety", "colours": ["White", "Navy", "Heather Grey"],
-     "price": 3400, "back": True, "limited": 5, "featured": True,
-     "lines": ["LAST", "GLACIER", "TOUR 2026"],
-     "story": "A tour shirt for a band that is melting. Only five, like the glaciers."},
-    {"slug": "doom-scroll-detox", "title": "Doom Scroll Detox", "cat": "category-climate-anxiety",
-     "colours": ["Black", "White", "Natural"], "price": 2900, "lines": ["DOOM", "SCROLL", "DETOX"],
-     "story": "Put the phone down. Read the shirt instead."},
-    {"slug": "reuse-or-die", "title": "Reuse Or Die Trying", "cat": "category-gallows-humour",
-     "colours": ["Black", "Forest Green", "Natural"], "price": 3000,
-     "lines": ["REUSE", "OR DIE", "TRYING"], "story": "A lifestyle with a very clear ending."},
-    {"slug": "soil-is-the-new-black", "title": "Soil Is The New Black",
-     "cat": "category-compost-club", "colours": ["Black", "Natural", "Heather Grey"],
-     "price": 2900, "lines": ["SOIL", "IS THE NEW", "BLACK"],
-     "story": "Earthy, matte, and full of life. Unlike most fashion."},
-    {"slug": "rest-in-plastic", "title": "Rest In Plastic", "cat": "category-gallows-humour",
-     "colours": ["White", "Black", "Navy"], "price": 3300, "back": True, "limited": 3,
-     "lines": ["REST", "IN", "PLASTIC"],
-     "story": "Here lies a bottle. It will outlive us all. Three made, then never again."},
-    {"slug": "carbon-neutral-ghost", "title": "Carbon Neutral Ghost",
-     "cat": "category-gallows-humour", "colours": ["White", "Heather Grey", "Navy"],
-     "price": 2900, "lines": ["CARBON", "NEUTRAL", "GHOST"],
-     "story": "Emits nothing. Haunts everything."},
-    {"slug": "feed-the-worms", "title": "Feed The Worms, Not The Landfill",
-     "cat": "category-compost-club", "colours": ["Forest Green", "Black", "Natural"],
-     "price": 3100, "lines": ["FEED", "THE WORMS"],
-     "story": "Your banana peel has a bright future. Yours is negotiable."},
+    {
+        "slug": "compost-happens",
+        "title": "Compost Happens",
+        "cat": "category-compost-club",
+        "colours": ["Black", "Natural", "Forest Green"],
+        "price": 2900,
+        "back": True,
+        "featured": True,
+        "lines": ["COMPOST", "HAPPENS"],
+        "story": "Everything rots. Might as well make it useful.",
+    },
+    {
+        "slug": "the-planet-is-fine",
+        "title": "The Planet Is Fine (Said No One)",
+        "cat": "category-climate-anxiety",
+        "colours": ["White", "Black", "Navy"],
+        "price": 3100,
+        "featured": True,
+        "lines": ["THE PLANET", "IS FINE", "(said no one)"],
+        "story": "A shirt for the optimist in you, who is also lying.",
+    },
+    {
+        "slug": "skeleton-gardener",
+        "title": "Skeleton Gardener",
+        "cat": "category-gallows-humour",
+        "colours": ["Black", "Forest Green", "Heather Grey"],
+        "price": 3200,
+        "back": True,
+        "featured": True,
+        "lines": ["GROW", "WHILE YOU", "STILL CAN"],
+        "story": "He watered his tomatoes to the very end. They were excellent.",
+    },
+    {
+        "slug": "extinct-is-forever",
+        "title": "Extinct Is Forever",
+        "cat": "category-gallows-humour",
+        "colours": ["Black", "White", "Navy"],
+        "price": 2900,
+        "lines": ["EXTINCT", "IS", "FOREVER"],
+        "story": "Diamonds are overrated anyway.",
+    },
+    {
+        "slug": "fast-fashion-kills",
+        "title": "Fast Fashion Kills (Slowly)",
+        "cat": "category-climate-anxiety",
+        "colours": ["Natural", "Black", "Heather Grey"],
+        "price": 3000,
+        "lines": ["FAST", "FASHION", "KILLS", "(slowly)"],
+        "story": "Printed only when you order it, so this one kills nothing.",
+    },
+    {
+        "slug": "worm-appreciation-society",
+        "title": "Worm Appreciation Society",
+        "cat": "category-compost-club",
+        "colours": ["Forest Green", "Natural", "Navy"],
+        "price": 2800,
+        "lines": ["WORM", "APPRECIATION", "SOCIETY"],
+        "story": "Members since the Cambrian. Meetings underground, obviously.",
+    },
+    {
+        "slug": "last-glacier-tour",
+        "title": "Last Glacier Tour 2026",
+        "cat": "category-climate-anxiety",
+        "colours": ["White", "Navy", "Heather Grey"],
+        "price": 3400,
+        "back": True,
+        "limited": 5,
+        "featured": True,
+        "lines": ["LAST", "GLACIER", "TOUR 2026"],
+        "story": "A tour shirt for a band that is melting. Only five, like the glaciers.",
+    },
+    {
+        "slug": "doom-scroll-detox",
+        "title": "Doom Scroll Detox",
+        "cat": "category-climate-anxiety",
+        "colours": ["Black", "White", "Natural"],
+        "price": 2900,
+        "lines": ["DOOM", "SCROLL", "DETOX"],
+        "story": "Put the phone down. Read the shirt instead.",
+    },
+    {
+        "slug": "reuse-or-die",
+        "title": "Reuse Or Die Trying",
+        "cat": "category-gallows-humour",
+        "colours": ["Black", "Forest Green", "Natural"],
+        "price": 3000,
+        "lines": ["REUSE", "OR DIE", "TRYING"],
+        "story": "A lifestyle with a very clear ending.",
+    },
+    {
+        "slug": "soil-is-the-new-black",
+        "title": "Soil Is The New Black",
+        "cat": "category-compost-club",
+        "colours": ["Black", "Natural", "Heather Grey"],
+        "price": 2900,
+        "lines": ["SOIL", "IS THE NEW", "BLACK"],
+        "story": "Earthy, matte, and full of life. Unlike most fashion.",
+    },
+    {
+        "slug": "rest-in-plastic",
+        "title": "Rest In Plastic",
+        "cat": "category-gallows-humour",
+        "colours": ["White", "Black", "Navy"],
+        "price": 3300,
+        "back": True,
+        "limited": 3,
+        "lines": ["REST", "IN", "PLASTIC"],
+        "story": "Here lies a bottle. It will outlive us all. Three made, then never again.",
+    },
+    {
+        "slug": "carbon-neutral-ghost",
+        "title": "Carbon Neutral Ghost",
+        "cat": "category-gallows-humour",
+        "colours": ["White", "Heather Grey", "Navy"],
+        "price": 2900,
+        "lines": ["CARBON", "NEUTRAL", "GHOST"],
+        "story": "Emits nothing. Haunts everything.",
+    },
+    {
+        "slug": "feed-the-worms",
+        "title": "Feed The Worms, Not The Landfill",
+        "cat": "category-compost-club",
+        "colours": ["Forest Green", "Black", "Natural"],
+        "price": 3100,
+        "lines": ["FEED", "THE WORMS"],
+        "story": "Your banana peel has a bright future. Yours is negotiable.",
+    },
 ]
 
 
 def _block(key: str, text: str, style: str = "normal", **extra: Any) -> dict[str, Any]:
-    return {"_type": "block", "_key": key, "style": style, "markDefs": extra.pop("defs", []),
-            "children": [{"_type": "span", "_key": f"{key}s", "text": text,
-                          "marks": extra.pop("marks", [])}], **extra}
+    return {
+        "_type": "block",
+        "_key": key,
+        "style": style,
+        "markDefs": extra.pop("defs", []),
+        "children": [
+            {"_type": "span", "_key": f"{key}s", "text": text, "marks": extra.pop("marks", [])}
+        ],
+        **extra,
+    }
 
 
 def _doc(doc_id: str, doc_type: str, **fields: Any) -> dict[str, Any]:
     rev = hashlib.sha1(doc_id.encode()).hexdigest()[:22]  # noqa: S324 - a stable fake revision
-    return {"_id": doc_id, "_type": doc_type, "_rev": rev, "_createdAt": STAMP,
-            "_updatedAt": STAMP, **fields}
+    return {
+        "_id": doc_id,
+        "_type": doc_type,
+        "_rev": rev,
+        "_createdAt": STAMP,
+        "_updatedAt": STAMP,
+        **fields,
+    }
 
 
 def _image(rel: str, alt: str) -> dict[str, Any]:
-    return {"_type": "image", "_sanityAsset": f"image@file://./images/{rel}",
-            "hotspot": {"_type": "sanity.imageHotspot", "x": 0.5, "y": 0.45, "width": 0.7,
-                        "height": 0.7},
-            "alt": alt}
+    return {
+        "_type": "image",
+        "_sanityAsset": f"image@file://./images/{rel}",
+        "hotspot": {
+            "_type": "sanity.imageHotspot",
+            "x": 0.5,
+            "y": 0.45,
+            "width": 0.7,
+            "height": 0.7,
+        },
+        "alt": alt,
+    }
 
 
 def build(out: Path = DEMO) -> list[dict[str, Any]]:
@@ -121,26 +222,50 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
         return _image(rel, alt)
 
     for cid, title, desc, order in CATEGORIES:
-        docs.append(_doc(cid, "category", title=title,
-                         slug={"_type": "slug", "current": cid.removeprefix("category-")},
-                         description=desc, order=order))
+        docs.append(
+            _doc(
+                cid,
+                "category",
+                title=title,
+                slug={"_type": "slug", "current": cid.removeprefix("category-")},
+                description=desc,
+                order=order,
+            )
+        )
     featured = []
     for i, d in enumerate(DESIGNS):
         design_id, product_id = f"design-{d['slug']}", f"product-{d['slug']}"
         front = save(draw(d["lines"], seed=i), f"{d['title']}, front print")
-        back = save(draw(["PRINTED", "ON DEMAND", "NOTHING", "WASTED"], seed=100 + i, small=True),
-                    f"{d['title']}, back print") if d.get("back") else None
-        design = _doc(design_id, "design", title=d["title"],
-                      slug={"_type": "slug", "current": d["slug"]},
-                      artworkFront=front, printFileFront=front,
-                      story=[_block("s1", d["story"]),
-                             _block("s2", "Printed on 100% organic cotton, only after you "
-                                          "order it — no overstock, no landfill.")],
-                      sustainability={"organicCottonPercent": 100,
-                                      "waterSavedLitres": 2700 - 50 * (i % 5),
-                                      "printLocation": "close to you, by Gelato's local partners",
-                                      "certifications": ["GOTS organic cotton",
-                                                         "OEKO-TEX Standard 100"]})
+        back = (
+            save(
+                draw(["PRINTED", "ON DEMAND", "NOTHING", "WASTED"], seed=100 + i, small=True),
+                f"{d['title']}, back print",
+            )
+            if d.get("back")
+            else None
+        )
+        design = _doc(
+            design_id,
+            "design",
+            title=d["title"],
+            slug={"_type": "slug", "current": d["slug"]},
+            artworkFront=front,
+            printFileFront=front,
+            story=[
+                _block("s1", d["story"]),
+                _block(
+                    "s2",
+                    "Printed on 100% organic cotton, only after you "
+                    "order it — no overstock, no landfill.",
+                ),
+            ],
+            sustainability={
+                "organicCottonPercent": 100,
+                "waterSavedLitres": 2700 - 50 * (i % 5),
+                "printLocation": "close to you, by Gelato's local partners",
+                "certifications": ["GOTS organic cotton", "OEKO-TEX Standard 100"],
+            },
+        )
         if back:
             design["artworkBack"] = back
             design["printFileBack"] = back
@@ -150,81 +275,171 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
             code = COLOURS[colour][0]
             for size in SIZES:
                 variant: dict[str, Any] = {
-                    "_key": f"{code}-{SIZE_UID[size]}", "_type": "variant", "size": size,
+                    "_key": f"{code}-{SIZE_UID[size]}",
+                    "_type": "variant",
+                    "size": size,
                     "colour": colour,
-                    "productUid": ("apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_"
-                                   f"classic_gsi_{SIZE_UID[size]}_gco_{code}_gpr_"
-                                   f"{'4-4' if d.get('back') else '4-0'}"),
+                    "productUid": (
+                        "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_"
+                        f"classic_gsi_{SIZE_UID[size]}_gco_{code}_gpr_"
+                        f"{'4-4' if d.get('back') else '4-0'}"
+                    ),
                 }
                 if d.get("limited") and colour == d["colours"][0]:
                     variant["limitedQuantity"] = d["limited"]
                 variants.append(variant)
         product = _doc(
-            product_id, "product", title=d["title"],
+            product_id,
+            "product",
+            title=d["title"],
             slug={"_type": "slug", "current": d["slug"]},
             design={"_type": "reference", "_ref": design_id},
             categories=[{"_type": "reference", "_ref": d["cat"], "_key": "c1"}],
             description=f"{d['title']} on a unisex organic-cotton crew-neck tee. {d['story']}",
             gelatoFamily="crewneck-unisex-classic",
-            colours=[{"_key": COLOURS[c][0], "name": c, "hex": COLOURS[c][1]}
-                     for c in d["colours"]],
-            sizes=SIZES, basePrice=d["price"],
+            colours=[
+                {"_key": COLOURS[c][0], "name": c, "hex": COLOURS[c][1]} for c in d["colours"]
+            ],
+            sizes=SIZES,
+            basePrice=d["price"],
             sizeSurcharges=[{"_key": "2xl", "size": "2XL", "amount": 300}],
-            currency="EUR", published=True, featured=bool(d.get("featured")),
+            currency="EUR",
+            published=True,
+            featured=bool(d.get("featured")),
             variants=variants,
-            seo={"title": f"{d['title']} — organic tee",
-                 "description": d["story"][:155]})
+            seo={"title": f"{d['title']} — organic tee", "description": d["story"][:155]},
+        )
         docs.append(product)
         if d.get("featured"):
             featured.append({"_type": "reference", "_ref": product_id, "_key": d["slug"][:12]})
 
     pages = {
-        "home": ("Home", [_block("h1", "Dark humour, light footprint", "h2"),
-                          _block("h2", "We print each shirt only when someone orders it, on "
-                                       "organic cotton, in the print shop nearest to you.")]),
-        "about": ("About us", [_block("a1", "Why we exist", "h2"),
-                               _block("a2", "The planet is on fire and we made t-shirts about "
-                                            "it. At least they are printed on demand."),
-                               _block("a3", "No overstock", listItem="bullet", level=1),
-                               _block("a4", "Organic cotton", listItem="bullet", level=1),
-                               _block("a5", "Printed near you", listItem="bullet", level=1)]),
-        "shipping": ("Shipping", [_block("sh1", "Every shirt is printed in the Gelato partner "
-                                                "closest to you and ships in 3–6 working days."),
-                                  _block("sh2", "Standard shipping within the EU costs €4.95.")]),
-        "returns": ("Returns", [_block("r1", "Printed on demand means we cannot restock returns, "
-                                             "but faulty or wrong shirts are replaced for free."),
-                                _block("r2", "Write to us within 30 days.", marks=["k1"],
-                                       defs=[{"_key": "k1", "_type": "link",
-                                              "href": "mailto:hello@storefront.example"}])]),
-        "privacy": ("Privacy", [_block("p1", "We keep what we need to make and send your shirt, "
-                                             "and nothing else."),
-                                _block("p2", "You can download or delete your data from your "
-                                             "account page at any time.")]),
+        "home": (
+            "Home",
+            [
+                _block("h1", "Dark humour, light footprint", "h2"),
+                _block(
+                    "h2",
+                    "We print each shirt only when someone orders it, on "
+                    "organic cotton, in the print shop nearest to you.",
+                ),
+            ],
+        ),
+        "about": (
+            "About us",
+            [
+                _block("a1", "Why we exist", "h2"),
+                _block(
+                    "a2",
+                    "The planet is on fire and we made t-shirts about "
+                    "it. At least they are printed on demand.",
+                ),
+                _block("a3", "No overstock", listItem="bullet", level=1),
+                _block("a4", "Organic cotton", listItem="bullet", level=1),
+                _block("a5", "Printed near you", listItem="bullet", level=1),
+            ],
+        ),
+        "shipping": (
+            "Shipping",
+            [
+                _block(
+                    "sh1",
+                    "Every shirt is printed in the Gelato partner "
+                    "closest to you and ships in 3–6 working days.",
+                ),
+                _block("sh2", "Standard shipping within the EU costs €4.95."),
+            ],
+        ),
+        "returns": (
+            "Returns",
+            [
+                _block(
+                    "r1",
+                    "Printed on demand means we cannot restock returns, "
+                    "but faulty or wrong shirts are replaced for free.",
+                ),
+                _block(
+                    "r2",
+                    "Write to us within 30 days.",
+                    marks=["k1"],
+                    defs=[
+                        {"_key": "k1", "_type": "link", "href": "mailto:hello@storefront.example"}
+                    ],
+                ),
+            ],
+        ),
+        "privacy": (
+            "Privacy",
+            [
+                _block("p1", "We keep what we need to make and send your shirt, and nothing else."),
+                _block(
+                    "p2", "You can download or delete your data from your account page at any time."
+                ),
+            ],
+        ),
     }
     for slug, (title, body) in pages.items():
-        docs.append(_doc(f"page-{slug}", "page", title=title,
-                         slug={"_type": "slug", "current": slug}, body=body,
-                         seo={"title": f"{title} · Storefront",
-                              "description": body[-1]["children"][0]["text"][:155]}))
-    docs.append(_doc(
-        "siteSettings", "siteSettings", shopName="Storefront",
-        tagline="Sustainable shirts for a planet that is (mostly) fine.",
-        heroTitle="Shirts for a planet that is (mostly) fine.",
-        heroText="Organic cotton, dark humour, printed on demand close to you. Nothing is made "
-                 "that nobody wants.",
-        featured=featured,
-        navigation=[{"_key": "shop", "label": "Shop", "href": "/shop"}],
-        footerLinks=[{"_key": p, "label": p.title(), "href": f"/pages/{p}"}
-                     for p in ("about", "shipping", "returns", "privacy")],
-        shippingCountries=["DE", "AT", "NL", "FR", "BE", "ES", "IT", "SE", "DK", "IE", "GB",
-                           "US", "CA", "AU"],
-        minimumMarginPercent=60,
-        legalPages=[{"_type": "reference", "_ref": f"page-{p}", "_key": p}
-                    for p in ("shipping", "returns", "privacy")]))
-    docs.append(_doc("campaign-welcome", "newsletterCampaign", title="Welcome",
-                     subject="Welcome to the end of the world (in style)",
-                     sendAt="2026-12-01T09:00:00Z",
-                     body=[_block("w1", "Thanks for joining. New designs every month.")]))
+        docs.append(
+            _doc(
+                f"page-{slug}",
+                "page",
+                title=title,
+                slug={"_type": "slug", "current": slug},
+                body=body,
+                seo={
+                    "title": f"{title} · Storefront",
+                    "description": body[-1]["children"][0]["text"][:155],
+                },
+            )
+        )
+    docs.append(
+        _doc(
+            "siteSettings",
+            "siteSettings",
+            shopName="Storefront",
+            tagline="Sustainable shirts for a planet that is (mostly) fine.",
+            heroTitle="Shirts for a planet that is (mostly) fine.",
+            heroText="Organic cotton, dark humour, printed on demand close to you. Nothing is made "
+            "that nobody wants.",
+            featured=featured,
+            navigation=[{"_key": "shop", "label": "Shop", "href": "/shop"}],
+            footerLinks=[
+                {"_key": p, "label": p.title(), "href": f"/pages/{p}"}
+                for p in ("about", "shipping", "returns", "privacy")
+            ],
+            shippingCountries=[
+                "DE",
+                "AT",
+                "NL",
+                "FR",
+                "BE",
+                "ES",
+                "IT",
+                "SE",
+                "DK",
+                "IE",
+                "GB",
+                "US",
+                "CA",
+                "AU",
+            ],
+            minimumMarginPercent=60,
+            legalPages=[
+                {"_type": "reference", "_ref": f"page-{p}", "_key": p}
+                for p in ("shipping", "returns", "privacy")
+            ],
+        )
+    )
+    docs.append(
+        _doc(
+            "campaign-welcome",
+            "newsletterCampaign",
+            title="Welcome",
+            subject="Welcome to the end of the world (in style)",
+            sendAt="2026-12-01T09:00:00Z",
+            body=[_block("w1", "Thanks for joining. New designs every month.")],
+        )
+    )
     docs.sort(key=lambda doc: doc["_id"])
     with (out / "data.ndjson").open("w", encoding="utf-8") as fh:
         for doc in docs:

@@ -95,6 +95,11 @@ def _register_optional_groups() -> None:
                 continue
             raise
         cli.add_command(getattr(module, attr))
+    from cms_schema.cli import check as content_check
+
+    content = cli.commands.get("content")
+    if isinstance(content, click.Group):
+        content.add_command(content_check)
 
 
 _register_optional_groups()
@@ -111,3 +116,13 @@ def main(argv: list[str] | None = None) -> None:
 
 def settings_for_dev(host: str, port: int) -> Settings:
     return load_settings(base_url=f"http://{host}:{port}")
+
+
+@cli.command("preview-url")
+@click.argument("document_id")
+def preview_url_command(document_id: str) -> None:
+    """Print a signed link (valid one hour) that opens DOCUMENT_ID's page with drafts."""
+    from storefront.app import create_app
+    from storefront.content.views import preview_url
+
+    click.echo(preview_url(create_app(), document_id))

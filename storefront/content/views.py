@@ -90,6 +90,16 @@ def preview_url(app: Flask, document_id: str) -> str:
         )
 
 
+@bp.get("/preview/request")
+@access("operator")
+def preview_request() -> ResponseReturnValue:
+    """Studio's "Open preview": a signed-in editor (operator) gets a fresh signed link."""
+    doc_id = request.args.get("doc", "")
+    if not doc_id:
+        raise BadRequest("Say which document to preview: ?doc=<document id>.")
+    return redirect(preview_url(current_app._get_current_object(), doc_id), 303)  # type: ignore[attr-defined]
+
+
 @bp.get("/preview/start/<token>")
 @access("public")
 def preview_start(token: str) -> ResponseReturnValue:

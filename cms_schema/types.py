@@ -1,0 +1,257 @@
+"""The content model, declared once. Studio schema, validation and the shop read from here."""
+
+from __future__ import annotations
+
+from cms_schema.model import DocumentType, Field
+
+ISO_COUNTRY = r"^[A-Z]{2}$"
+ISO_CURRENCY = r"^[A-Z]{3}$"
+SIZES = ("XS", "S", "M", "L", "XL", "2XL", "3XL")
+
+BLOCK = Field("block", "block")
+LINK = Field(
+    "link",
+    "object",
+    fields=(Field("label", "string", required=True), Field("href", "string", required=True)),
+)
+SEO = Field(
+    "seo",
+    "object",
+    "SEO",
+    fields=(
+        Field("title", "string", max_length=70),
+        Field("description", "text", max_length=160),
+        Field("ogImage", "image", "Social image"),
+    ),
+)
+
+
+def slug(source: str = "title") -> Field:
+    return Field("slug", "slug", required=True, options={"source": source, "maxLength": 96})
+
+
+def image(name: str, title: str = "", *, required: bool = False) -> Field:
+    return Field(
+        name,
+        "image",
+        title,
+        required=required,
+        options={"hotspot": True},
+        fields=(Field("alt", "string", "Alternative text"),),
+    )
+
+
+DESIGN = DocumentType(
+    "design",
+    "Design",
+    preview_media="artworkFront",
+    fields=(
+        Field("title", "string", required=True, max_length=80),
+        slug(),
+        image("artworkFront", "Artwork (front)", required=True),
+        image("artworkBack", "Artwork (back)"),
+        image("printFileFront", "Print file (front)", required=True),
+        image("printFileBack", "Print file (back)"),
+        Field("story", "array", of=(BLOCK, image("image"))),
+        Field(
+            "sustainability",
+            "object",
+            fields=(
+                Field("organicCottonPercent", "number", "Organic cotton (%)", min=0, max=100),
+                Field("waterSavedLitres", "number", "Water saved (litres)", min=0),
+                Field("printLocation", "string"),
+                Field("certifications", "array", of=(Field("certification", "string"),)),
+            ),
+        ),
+    ),
+)
+
+VARIANT = Field(
+    "variant",
+    "object",
+    fields=(
+        Field("size", "string", required=True, options={"list": list(SIZES)}),
+        Field("colour", "string", required=True),
+        Field(
+            "productUid",
+            "string",
+            "Gelato productUid",
+            required=True,
+            pattern=r"^[a-z0-9_-]+$",
+            pattern_name="a Gelato productUid",
+        ),
+        Field("limitedQuantity", "number", "Limited edition quantity", min=1, integer=True),
+        Field("price", "number", "Price override (cents)", min=1, integer=True),
+    ),
+)
+
+PRODUCT = DocumentType(
+    "product",
+    "Product",
+    preview_subtitle="design.title",
+    preview_media="design.artworkFront",
+    print_readiness=True,
+    fields=(
+        Field("title", "string", required=True, max_length=80),
+        slug(),
+        Field("design", "reference", required=True, to=("design",)),
+        Field("categories", "array", of=(Field("category", "reference", to=("category",)),)),
+        Field("description", "text", max_length=500),
+        Field(
+            "gelatoFamily",
+            "string",
+            "Gelato product family",
+            required=True,
+            options={"list": ["crewneck-unisex-classic", "crewneck-unisex-heavyweight"]},
+        ),
+        Field(
+            "colours",
+            "array",
+            of=(
+                Field(
+                    "colour",
+                    "object",
+                    fields=(
+                        Field("name", "string", required=True),
+                        Field(
+                            "hex",
+                            "string",
+                            pattern=r"^#[0-9a-fA-F]{6}$",
+                            pattern_name="a #rrggbb colour",
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        Field("sizes", "array", of=(Field("size", "string"),), options={"list": list(SIZES)}),
+        Field("basePrice", "number", "Base price (cents)", required=True, min=1, integer=True),
+        Field(
+            "sizeSurcharges",
+            "array",
+            of=(
+                Field(
+                    "surcharge",
+                    "object",
+                    fields=(
+                        Field("size", "string", required=True, options={"list": list(SIZES)}),
+                        Field(
+                            "amount", "number", "Amount (cents)", required=True, min=0, integer=True
+                        ),
+                    ),
+                ),
+            ),
+        ),
+        Field(
+            "currency",
+            "string",
+            required=True,
+            pattern=ISO_CURRENCY,
+            pattern_name="an ISO 4217 code",
+            options={"list": ["EUR", "USD", "GBP"]},
+        ),
+        Field("published", "boolean", "Published in the shop"),
+        Field("featured", "boolean"),
+        Field("variants", "array", required=True, of=(VARIANT,)),
+        SEO,
+    ),
+)
+
+CATEGORY = DocumentType(
+    "category",
+    "Category",
+    fields=(
+        Field("title", "string", required=True, max_length=60),
+        slug(),
+        Field("description", "text", max_length=300),
+        Field("order", "number", min=0, integer=True),
+    ),
+)
+
+PAGE = DocumentType(
+    "page",
+    "Page",
+    fields=(
+        Field("title", "string", required=True, max_length=80),
+        slug(),
+        Field("body", "array", of=(BLOCK, image("image"))),
+        SEO,
+    ),
+)
+
+SITE_SETTINGS = DocumentType(
+    "siteSettings",
+    "Site settings",
+    singleton=True,
+    preview_title="shopName",
+    fields=(
+        Field("shopName", "string", required=True),
+        Field("tagline", "string"),
+        Field("heroTitle", "string"),
+        Field("heroText", "text"),
+        Field(
+            "featured",
+            "array",
+            "Featured products",
+            of=(Field("product", "reference", to=("product",)),),
+        ),
+        Field("navigation", "array", of=(LINK,)),
+        Field("footerLinks", "array", of=(LINK,)),
+        Field(
+            "shippingCountries",
+            "array",
+            required=True,
+            of=(Field("country", "string", pattern=ISO_COUNTRY, pattern_name="an ISO-2 code"),),
+        ),
+        Field(
+            "minimumMarginPercent", "number", "Minimum margin (%)", required=True, min=0, max=500
+        ),
+        Field("legalPages", "array", of=(Field("page", "reference", to=("page",)),)),
+    ),
+)
+
+INVENTORY = DocumentType(
+    "inventory",
+    "Inventory",
+    read_only=True,
+    preview_title="productUid",
+    fields=(
+        Field("productUid", "string", required=True, read_only=True),
+        Field("product", "reference", to=("product",), weak=True, read_only=True),
+        Field("available", "boolean", read_only=True),
+        Field(
+            "regions",
+            "array",
+            read_only=True,
+            of=(
+                Field(
+                    "region",
+                    "object",
+                    fields=(Field("region", "string"), Field("status", "string")),
+                ),
+            ),
+        ),
+        Field("checkedAt", "datetime", read_only=True),
+    ),
+)
+
+NEWSLETTER_CAMPAIGN = DocumentType(
+    "newsletterCampaign",
+    "Newsletter campaign",
+    fields=(
+        Field("title", "string", required=True),
+        Field("subject", "string", required=True, max_length=150),
+        Field("sendAt", "datetime"),
+        Field("body", "array", of=(BLOCK, image("image"))),
+    ),
+)
+
+DOCUMENT_TYPES: tuple[DocumentType, ...] = (
+    DESIGN,
+    PRODUCT,
+    CATEGORY,
+    PAGE,
+    SITE_SETTINGS,
+    INVENTORY,
+    NEWSLETTER_CAMPAIGN,
+)
+BY_NAME = {t.name: t for t in DOCUMENT_TYPES}

@@ -1,0 +1,152 @@
+"""Validating documents against the declarations (the Content Lake itself validates
+nothing), and the print-readiness rule Studio enforces before a product is published."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cms_schema.costs import DEFAULT_MIN_MARGIN_PERCENT, production_cost
+from cms_schema.model import DocumentType, Field
+from cms_schema.pricing import variant_price
+from cms_schema.types import BY_NAME
+
+
+@dataclass(frozen=True)
+class Problem:
+    doc_id: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.doc_id}: {self.path}: {self.message}"
+
+
+def _has_image(value: Any) -> bool:
+    return isinstance(value, dict) and bool(value.get("asset") or value.get("_sanityAsset"))
+
+
+def _check(value: Any, f: Field, path: str, doc_id: str, out: list[Problem]) -> None:
+    if value is None or value == "" or value == []:
+        if f.required:
+            out.append(Problem(doc_id, path, "is required"))
+        return
+    kind = f.type
+    if kind in ("string", "text", "datetime", "url") and not isinstance(value, str):
+        out.append(Problem(doc_id, path, "must be text"))
+        return
+    if kind == "number":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            out.append(Problem(doc_id, path, "must be a number"))
+            return
+        if f.integer and value != int(value):
+            out.append(Problem(doc_id, path, "must be a whole number"))
+        if f.min is not None and value < f.min:
+            out.append(Problem(doc_id, path, f"must be at least {f.min:g}"))
+        if f.max is not None and value > f.max:
+            out.append(Problem(doc_id, path, f"must be at most {f.max:g}"))
+    if kind == "boolean" and not isinstance(value, bool):
+        out.append(Problem(doc_id, path, "must be true or false"))
+    if kind == "slug" and not (
+        isinstance(value, dict)
+        and re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", str(value.get("current") or ""))
+    ):
+        out.append(Problem(doc_id, path, "must be a lower-case slug like my-design"))
+    if kind == "image" and f.required and not _has_image(value):
+        out.append(Problem(doc_id, path, "needs an uploaded image"))
+    if kind == "reference" and not (isinstance(value, dict) and value.get("_ref")):
+        out.append(Problem(doc_id, path, "must reference a document"))
+    if isinstance(value, str):
+        if f.max_length and len(value) > f.max_length:
+            out.append(Problem(doc_id, path, f"must be at most {f.max_length} characters"))
+        if f.pattern and not re.fullmatch(f.pattern, value):
+            out.append(Problem(doc_id, path, f"must be {f.pattern_name or f.pattern}"))
+    if kind == "object" and isinstance(value, dict):
+        for sub in f.fields:
+            _check(value.get(sub.name), sub, f"{path}.{sub.name}", doc_id, out)
+    if kind == "array":
+        if not isinstance(value, list):
+            out.append(Problem(doc_id, path, "must be a list"))
+            return
+        member = f.of[0] if len(f.of) == 1 else None
+        for i, item in enumerate(value):
+            if member is not None and member.type not in ("block",):
+                _check(item, member, f"{path}[{i}]", doc_id, out)
+
+
+def validate_document(doc: Mapping[str, Any]) -> list[Problem]:
+    doc_type: DocumentType | None = BY_NAME.get(str(doc.get("_type")))
+    doc_id = str(doc.get("_id", "?"))
+    if doc_type is None:
+        return []  # assets and system documents are not ours to judge
+    problems: list[Problem] = []
+    for f in doc_type.fields:
+        _check(doc.get(f.name), f, f.name, doc_id, problems)
+    return problems
+
+
+def print_readiness(
+    product: Mapping[str, Any],
+    design: Mapping[str, Any] | None,
+    settings: Mapping[str, Any] | None = None,
+) -> list[Problem]:
+    """Can Gelato print every variant, at a price that keeps our margin?"""
+    pid = str(product.get("_id", "?"))
+    problems: list[Problem] = []
+    margin = float((settings or {}).get("minimumMarginPercent") or DEFAULT_MIN_MARGIN_PERCENT)
+    if design is None:
+        return [Problem(pid, "design", "has no design: nothing to print")]
+    if not _has_image(design.get("printFileFront")):
+        problems.append(Problem(pid, "design.printFileFront", "the front print file is missing"))
+    family = str(product.get("gelatoFamily") or "")
+    for i, variant in enumerate(product.get("variants") or []):
+        path = f"variants[{i}]"
+        uid = variant.get("productUid")
+        if not uid:
+            problems.append(
+                Problem(
+                    pid,
+                    f"{path}.productUid",
+                    f"{variant.get('colour')} {variant.get('size')} has no Gelato productUid",
+                )
+            )
+            continue
+        back = str(uid).endswith("_gpr_4-4")
+        if back and not _has_image(design.get("printFileBack")):
+            problems.append(
+                Problem(
+                    pid,
+                    f"{path}.productUid",
+                    f"{uid} prints a back, but the design has no back print file",
+                )
+            )
+        price = variant_price(product, variant)
+        cost = production_cost(family, str(variant.get("size")), back_print=back)
+        floor = round(cost * (1 + margin / 100))
+        if price < floor:
+            problems.append(
+                Problem(
+                    pid,
+                    path,
+                    f"{variant.get('size')} {variant.get('colour')} "
+                    f"sells at {price} cents, under the minimum "
+                    f"{floor} ({margin:g}% over cost {cost})",
+                )
+            )
+    return problems
+
+
+def check_export(docs: Iterable[Mapping[str, Any]]) -> list[Problem]:
+    """Every document valid, every published product print-ready."""
+    docs = list(docs)
+    by_id = {d.get("_id"): d for d in docs}
+    settings = by_id.get("siteSettings")
+    problems: list[Problem] = []
+    for doc in docs:
+        problems += validate_document(doc)
+        if doc.get("_type") == "product" and doc.get("published"):
+            ref = (doc.get("design") or {}).get("_ref")
+            problems += print_readiness(doc, by_id.get(ref), settings)
+    return problems
