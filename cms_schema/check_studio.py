@@ -33,7 +33,7 @@ def main() -> int:
         if install.returncode != 0:
             print("npm install failed")
             return 1
-        env = {**os.environ, "SANITY_STUDIO_PROJECT_ID": "abc123xy",
+        env = {**os.environ, "SANITY_STUDIO_PROJECT_ID": "abc123xy", "DO_NOT_TRACK": "1",
                "SANITY_STUDIO_DATASET": "production"}
         result = subprocess.run(["npx", "sanity", "schema", "validate", "--level", "warning"],
                                 cwd=folder, env=env, check=False, timeout=600)

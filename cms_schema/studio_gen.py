@@ -188,10 +188,10 @@ def render_studio() -> dict[str, str]:
                     "validate": "sanity schema validate",
                 },
                 "dependencies": {
-                    "@sanity/vision": "^6",
+                    "@sanity/vision": "^5",
                     "react": "^19",
                     "react-dom": "^19",
-                    "sanity": "^6",
+                    "sanity": "^5",
                     "styled-components": "^6",
                 },
                 "devDependencies": {"@types/react": "^19", "typescript": "^5"},

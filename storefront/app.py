@@ -31,6 +31,11 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         JSON_SORT_KEYS=False,
     )
     app.extensions["settings"] = settings
+    if settings.proxy_hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = settings.proxy_hops
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.jinja_env.globals["shop_settings"] = settings
     app.jinja_env.globals["csrf_token"] = _csrf_token
 

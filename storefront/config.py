@@ -59,6 +59,12 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         None, description="Optional Redis for a shared content cache and rate limits."
     )
+    proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=5,
+        description="Reverse proxies in front of the app (their X-Forwarded-* are trusted).",
+    )
     log_level: str = Field("INFO", description="Python logging level of the JSON logs.")
     data_dir: Path = Field(Path("var"), description="Folder for local files (lake, mail outbox).")
 
