@@ -1,0 +1,41 @@
+"""The typed models parse every result of the shop's queries on the demo catalog."""
+
+from flask import Flask
+
+from cms_schema import models as m
+from storefront.catalog import queries as q
+
+
+def run(app: Flask, query: str, **params):  # type: ignore[no-untyped-def]
+    return app.extensions["content"].public.query(query, params)
+
+
+def test_every_product_the_shop_reads_parses(app: Flask) -> None:
+    slugs = [p["slug"] for p in run(app, '*[_type == "product"]{"slug": slug.current}')]
+    assert len(slugs) >= 12
+    for slug in slugs:
+        detail = m.ProductDetail.model_validate(run(app, q.PRODUCT_BY_SLUG, slug=slug))
+        assert detail.design.front is not None
+        assert all(v.product_uid for v in detail.variants)
+    listing = run(
+        app,
+        q.listing_query("featured"),
+        category=None,
+        colour=None,
+        size=None,
+        minPrice=None,
+        maxPrice=None,
+        start=0,
+        end=100,
+    )
+    cards = [m.ProductCard.model_validate(p) for p in listing["items"]]
+    assert len(cards) == listing["total"] == len(slugs)
+    assert [m.ProductCard.model_validate(p) for p in run(app, q.FEATURED)]
+
+
+def test_settings_categories_pages_parse(app: Flask) -> None:
+    settings = m.SiteSettings.model_validate(run(app, q.SITE_SETTINGS))
+    assert "GB" in settings.shipping_countries
+    assert len([m.Category.model_validate(c) for c in run(app, q.CATEGORIES)]) == 3
+    for slug in ("home", "about", "shipping", "returns", "privacy"):
+        assert m.Page.model_validate(run(app, q.PAGE_BY_SLUG, slug=slug)).body
