@@ -15,6 +15,8 @@ from flask import Flask
 ENDPOINT_MODULES = (
     "storefront.api.users",
     "storefront.api.token_views",
+    "storefront.catalog.api",
+    "storefront.newsletter.api",
     "storefront.api.openapi",
     "storefront.api.docs",
 )

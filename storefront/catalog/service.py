@@ -138,8 +138,9 @@ class Catalog:
         sort: str = "featured",
         page: int = 1,
         preview: bool = False,
+        page_size: int = PAGE_SIZE,
     ) -> tuple[list[ProductView], int]:
-        start = (max(page, 1) - 1) * PAGE_SIZE
+        start = (max(page, 1) - 1) * page_size
         params = {
             "category": category_id,
             "colour": colour,
@@ -147,7 +148,7 @@ class Catalog:
             "minPrice": min_price,
             "maxPrice": max_price,
             "start": start,
-            "end": start + PAGE_SIZE,
+            "end": start + page_size,
         }
         result = self._q(q.listing_query(sort), params, types=("product",), preview=preview)
         result = result or {"items": [], "total": 0}
