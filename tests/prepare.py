@@ -1,4 +1,5 @@
-"""Install what the test suite needs beyond Python packages: Debian's chromium.
+"""Install what the test suite needs beyond Python packages: Debian's chromium and
+redis-server.
 
 Run by the README's test command (and so by ``.ci/run``) before pytest. Playwright drives the
 system chromium; it never downloads a browser of its own.
@@ -12,25 +13,31 @@ import subprocess
 import sys
 
 
-def ensure_chromium() -> None:
-    if shutil.which("chromium"):
+def ensure_packages() -> None:
+    """Debian's chromium (browser tests) and redis-server (the shared-cache tests)."""
+    missing = [
+        pkg
+        for pkg, binary in (("chromium", "chromium"), ("redis-server", "redis-server"))
+        if not shutil.which(binary)
+    ]
+    if not missing:
         return
     if os.geteuid() != 0 or not shutil.which("apt-get"):
         print(
-            "tests.prepare: chromium is missing; install Debian's 'chromium' package "
-            "(browser tests will be skipped locally)",
+            f"tests.prepare: missing {', '.join(missing)}; install the Debian packages "
+            "(those tests are skipped locally)",
             file=sys.stderr,
         )
         return
-    print("tests.prepare: installing Debian's chromium for the browser tests…", flush=True)
+    print(f"tests.prepare: installing {', '.join(missing)} for the tests…", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
     subprocess.run(
-        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "chromium"],
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
         check=True,
         env=env,
     )
 
 
 if __name__ == "__main__":
-    ensure_chromium()
+    ensure_packages()
