@@ -16,6 +16,8 @@ ENDPOINT_MODULES = (
     "storefront.api.users",
     "storefront.api.token_views",
     "storefront.catalog.api",
+    "storefront.cart.api",
+    "storefront.orders.api",
     "storefront.newsletter.api",
     "storefront.api.openapi",
     "storefront.api.docs",
