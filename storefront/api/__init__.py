@@ -18,6 +18,7 @@ ENDPOINT_MODULES = (
     "storefront.catalog.api",
     "storefront.cart.api",
     "storefront.orders.api",
+    "storefront.admin.api",
     "storefront.newsletter.api",
     "storefront.api.openapi",
     "storefront.api.docs",

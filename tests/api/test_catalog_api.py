@@ -45,3 +45,23 @@ def test_newsletter_subscribe(app: Flask) -> None:
     bad = client.post("/api/v1/newsletter", json={"email": "nope"})
     assert bad.status_code == 422
     assert bad.get_json()["error"]["details"][0]["field"] == "email"
+
+
+def test_operator_subscribers_and_sync_trigger(app: Flask) -> None:
+    from storefront.accounts import services as accounts
+    from storefront.api import tokens
+    from storefront.db import get_db
+    from storefront.newsletter import services as newsletter
+
+    with get_db(app).session_scope(write=True) as session:
+        newsletter.sign_up(session, "list@example.com", source="t", confirm_link="x")
+        op = accounts.register(session, "op2@example.com", "correct horse battery", role="operator")
+        plain = tokens.create_token(session, op, role="operator", name="t").plaintext
+    client = app.test_client(use_cookies=False)
+    headers = {"Authorization": f"Bearer {plain}"}
+    subs = client.get("/api/v1/operator/subscribers?q=list", headers=headers).get_json()
+    assert [s["email"] for s in subs["items"]] == ["list@example.com"]
+    assert client.get("/api/v1/operator/subscribers").status_code == 401
+    started = client.post("/api/v1/operator/inventory-sync", headers=headers)
+    assert started.status_code == 202
+    assert started.get_json()["job"] == "inventory"
