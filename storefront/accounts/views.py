@@ -225,6 +225,9 @@ def init_app(app: object) -> None:
 
     assert isinstance(app, Flask)
     app.register_blueprint(bp)
+    from storefront.accounts import addresses
+
+    app.register_blueprint(addresses.bp)
     app.extensions["user_resolvers"].append(session_user)
 
 

@@ -104,6 +104,10 @@ def start() -> ResponseReturnValue:
         "country": "DE",
         "email": user.email if user else "",
     }
+    if user is not None:
+        from storefront.accounts.addresses import default_address_form
+
+        form.update(default_address_form(user.id))
     return _render(priced, form, {})
 
 

@@ -217,3 +217,57 @@ def test_download_and_delete_my_data(app: Flask, client: FlaskClient) -> None:
         assert customer.password_hash is None
         assert customer.anonymised_at is not None
     assert login(app.test_client(), "ada@example.com", "correct horse battery").status_code == 401
+
+
+def test_saved_addresses_are_validated_owned_and_prefill_checkout(
+    app: Flask, client: FlaskClient
+) -> None:
+    register(client)
+    token = csrf_from(client, "/account/addresses")
+    bad = client.post(
+        "/account/addresses",
+        data={
+            "csrf_token": token,
+            "first_name": "Ada",
+            "last_name": "L",
+            "line1": "x" * 40,
+            "city": "Berlin",
+            "post_code": "10435",
+            "country": "UK",
+        },
+    )
+    assert bad.status_code == 422
+    assert "Use GB (not UK)" in bad.get_data(as_text=True)
+    good = client.post(
+        "/account/addresses",
+        data={
+            "csrf_token": token,
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "line1": "Kastanienallee 1",
+            "city": "Berlin",
+            "post_code": "10435",
+            "country": "de",
+        },
+    )
+    assert good.status_code == 303
+    assert "Kastanienallee 1" in client.get("/account/addresses").get_data(as_text=True)
+    from storefront.accounts.addresses import default_address_form
+
+    with app.test_request_context():
+        with get_db(app).session_scope() as session:
+            uid = session.query(Customer).one().id
+        assert default_address_form(uid)["address_line1"] == "Kastanienallee 1"
+    with get_db(app).session_scope() as session:
+        from storefront.accounts.models import Address
+
+        address_id = session.query(Address).one().id
+    stranger = app.test_client()
+    register(stranger, email="eve@example.com")
+    token = csrf_from(stranger, "/account/addresses")
+    assert (
+        stranger.post(
+            f"/account/addresses/{address_id}/delete", data={"csrf_token": token}
+        ).status_code
+        == 404
+    )
