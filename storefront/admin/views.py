@@ -273,3 +273,43 @@ def subscribers_csv() -> ResponseReturnValue:
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=subscribers.csv"},
     )
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@access("operator")
+def api_tokens() -> ResponseReturnValue:
+    """Your API tokens: create one (shown once), see and revoke the others."""
+    from storefront.accounts.models import Customer
+    from storefront.api import tokens
+
+    user = current_user()
+    assert user is not None
+    created = None
+    db = get_db(current_app)
+    if request.method == "POST":
+        if request.form.get("revoke"):
+            with db.session_scope(write=True) as session:
+                try:
+                    tokens.revoke_token(session, int(request.form["revoke"]), customer_id=user.id)
+                    flash("Token revoked.")
+                except (tokens.TokenError, ValueError):
+                    flash("No such token.")
+        else:
+            name = (request.form.get("name") or "").strip()[:80] or "dashboard"
+            role = request.form.get("role") or "customer"
+            with db.session_scope(write=True) as session:
+                try:
+                    issued = tokens.create_token(
+                        session, session.get_one(Customer, user.id), role=role, name=name
+                    )
+                    created = issued.plaintext
+                except tokens.TokenError as exc:
+                    flash(str(exc))
+    with db.session_scope() as session:
+        mine = tokens.list_tokens(session, customer_id=user.id)
+    return render_template(
+        "admin/tokens.html",
+        tokens=mine,
+        created=created,
+        roles=[r for r in ("customer", "operator", "admin") if user.has_role(r)],
+    )

@@ -137,3 +137,29 @@ def test_customers_and_strangers_are_kept_out(shop: Shop) -> None:
         ).status_code
         == 403
     )
+
+
+def test_operator_creates_and_revokes_an_api_token(shop: Shop) -> None:
+    operator = login_as(shop, "op@example.com", "operator")
+    token = form_fields(operator.get("/admin/tokens").get_data(as_text=True))["csrf_token"]
+    page = operator.post(
+        "/admin/tokens", data={"csrf_token": token, "name": "script", "role": "operator"}
+    ).get_data(as_text=True)
+    plain = re.search(r'<code class="token">([^<]+)</code>', page).group(1)  # type: ignore[union-attr]
+    api = shop.app.test_client(use_cookies=False)
+    assert (
+        api.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 200
+    )
+    too_high = operator.post(
+        "/admin/tokens",
+        data={"csrf_token": token, "name": "x", "role": "admin"},
+        follow_redirects=True,
+    )
+    assert "admin" not in re.findall(
+        r"<td>(customer|operator|admin)</td>", too_high.get_data(as_text=True)
+    )
+    token_id = re.search(r'name="revoke" value="(\d+)"', page).group(1)  # type: ignore[union-attr]
+    operator.post("/admin/tokens", data={"csrf_token": token, "revoke": token_id})
+    assert (
+        api.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
+    )
