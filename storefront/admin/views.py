@@ -313,3 +313,60 @@ def api_tokens() -> ResponseReturnValue:
         created=created,
         roles=[r for r in ("customer", "operator", "admin") if user.has_role(r)],
     )
+
+
+@bp.get("/customers")
+@access("operator")
+def customers() -> ResponseReturnValue:
+    from storefront.accounts.models import Customer
+
+    q = request.args.get("q", "").strip().lower()[:100]
+    rows = []
+    if q:
+        with get_db(current_app).session_scope() as session:
+            rows = (
+                session.execute(
+                    select(Customer)
+                    .where(func.lower(Customer.email).like(f"%{q}%"))
+                    .order_by(Customer.id)
+                    .limit(50)
+                )
+                .scalars()
+                .all()
+            )
+    return render_template("admin/customers.html", customers=rows, q=q)
+
+
+@bp.get("/customers/<int:customer_id>/export")
+@access("operator")
+def customer_export(customer_id: int) -> ResponseReturnValue:
+    """A person's data on their request (the same export they can download themselves)."""
+    import json
+
+    from storefront.accounts import privacy
+
+    with get_db(current_app).session_scope() as session:
+        try:
+            data = privacy.export(session, customer_id)
+        except LookupError as exc:
+            raise NotFound("No such customer.") from exc
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=customer-{customer_id}.json"},
+    )
+
+
+@bp.post("/customers/<int:customer_id>/forget")
+@access("operator")
+def customer_forget(customer_id: int) -> ResponseReturnValue:
+    """Erase a person on their request: anonymise here, delete at the e-mail provider."""
+    from storefront.accounts import privacy
+
+    if request.form.get("confirm") != "forget":
+        flash("Type “forget” to confirm.")
+        return redirect(url_for("admin.customers"), 303)
+    with get_db(current_app).session_scope(write=True) as session:
+        privacy.forget(session, customer_id, actor=_actor())
+    flash("Personal data erased; the e-mail provider deletes the member on the next sync.")
+    return redirect(url_for("admin.customers"), 303)

@@ -163,3 +163,23 @@ def test_operator_creates_and_revokes_an_api_token(shop: Shop) -> None:
     assert (
         api.get("/api/v1/users/me", headers={"Authorization": f"Bearer {plain}"}).status_code == 401
     )
+
+
+def test_operator_exports_and_erases_a_customer_on_request(shop: Shop) -> None:
+    with get_db(shop.app).session_scope() as session:
+        ada = accounts.register(session, "ada.request@example.com", "correct horse battery")
+        ada_id = ada.id
+    operator = login_as(shop, "op@example.com", "operator")
+    found = operator.get("/admin/customers?q=ada.request").get_data(as_text=True)
+    assert "ada.request@example.com" in found
+    export = operator.get(f"/admin/customers/{ada_id}/export").get_json()
+    assert export["account"]["email"] == "ada.request@example.com"
+    token = form_fields(found)["csrf_token"]
+    operator.post(
+        f"/admin/customers/{ada_id}/forget", data={"csrf_token": token, "confirm": "forget"}
+    )
+    with get_db(shop.app).session_scope() as session:
+        from storefront.accounts.models import Customer
+
+        assert session.get_one(Customer, ada_id).email.startswith("deleted-")
+    assert operator.get("/admin/customers/999999/export").status_code == 404
