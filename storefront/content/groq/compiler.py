@@ -1,34 +1,34 @@
 """Syntax tree → Python closures, compiled once per query and run per document.
 
-Traversals follow GROQ's mapping rule: after an array-producing step (``[]``, a filter, a
-slice) attribute access, dereference and projection apply to every element; ``[index]``
-applies to the array itself. A subquery that never looks at an outer scope (``^``) is
-evaluated once per query run, not once per document.
+Square-bracket traversals are told apart (index, attribute or filter) by evaluating their
+expression without a dataset, as the spec says; a query whose brackets or slices depend on
+``$params`` is therefore compiled again for each distinct set of those parameter values
+(:class:`~storefront.content.groq.Query` caches the results). A subquery that reads
+neither the current scope nor a parent one is evaluated once per query run, not once per
+document.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
-from .errors import GroqQueryError
-from .values import (
-    DateTime,
-    Pair,
-    Path,
-    Range,
-    equal,
-    is_number,
-    partial_compare,
-    total_compare,
-    truthy,
-)
+from . import traversal as tv
+from .analysis import cacheable, check_score_base, params_in
+from .errors import GroqParseError, GroqQueryError
+from .membership import constant_array, in_constant, in_values
+from .values import DateTime, equal, is_number, partial_compare
 
 Fn = Callable[["Scope"], Any]
+_NOT_CONSTANT = object()
+_EPOCH = DateTime(datetime(1970, 1, 1, tzinfo=UTC))
 
 
 class Context:
-    __slots__ = ("dataset", "delta", "functions", "identity", "memo", "now", "params", "stats")
+    """Everything one query run shares: dataset, params, clock, identity, memo, stats."""
+
+    __slots__ = ("dataset", "delta", "identity", "memo", "now", "params", "sanity", "stats")
 
     def __init__(
         self,
@@ -36,62 +36,79 @@ class Context:
         params: dict[str, Any],
         now: DateTime,
         identity: str | None,
-        functions: dict[str, Any],
-        stats: dict[str, int] | None,
+        stats: dict[str, int] | None = None,
         delta: dict[str, Any] | None = None,
+        sanity: Mapping[str, Any] | None = None,
     ) -> None:
         self.dataset, self.params, self.now, self.identity = dataset, params, now, identity
-        self.functions, self.stats, self.delta = functions, stats, delta
+        self.stats, self.delta, self.sanity = stats, delta, sanity
         self.memo: dict[int, Any] = {}
 
 
 class Scope:
-    __slots__ = ("ctx", "parent", "this")
+    """``@`` is ``this``; ``^`` walks ``parent``. Hidden scopes (made by mapping over an
+    array) are skipped by ``^``, as in groq-js."""
 
-    def __init__(self, this: Any, parent: Scope | None, ctx: Context) -> None:
-        self.this, self.parent, self.ctx = this, parent, ctx
+    __slots__ = ("ctx", "hidden", "parent", "this")
+
+    def __init__(self, this: Any, parent: Scope | None, ctx: Context, hidden: bool = False):
+        self.this, self.parent, self.ctx, self.hidden = this, parent, ctx, hidden
 
     def child(self, this: Any) -> Scope:
-        return Scope(this, self, self.ctx)
+        return Scope(this, self.parent if self.hidden else self, self.ctx)
 
-
-def attr(value: Any, name: str) -> Any:
-    return value.get(name) if isinstance(value, dict) else None
-
-
-def deref(value: Any, scope: Scope) -> Any:
-    if isinstance(value, dict):
-        ref = value.get("_ref")
-        if isinstance(ref, str):
-            return scope.ctx.dataset.get(ref)
-    return None
-
-
-def uses_parent(node: Any) -> bool:
-    """Does the tree refer to an enclosing scope (``^``)? (Iterative: trees can be deep.)"""
-    stack = [node]
-    while stack:
-        cur = stack.pop()
-        if isinstance(cur, tuple):
-            if cur and cur[0] == "parent":
-                return True
-            stack.extend(cur)
-    return False
+    def hidden_child(self, this: Any) -> Scope:
+        return Scope(this, self.parent if self.hidden else self, self.ctx, True)
 
 
 class Compiler:
-    def __init__(self, functions: dict[str, tuple[list[str], Any]]) -> None:
+    def __init__(
+        self,
+        functions: dict[str, tuple[list[str], Any, int, int]],
+        params: Mapping[str, Any] | None = None,
+    ) -> None:
         self.fn_defs = functions
-        self.in_fn = 0
+        self.params = params
+        self.param_sensitive: set[str] = set()  # params that decide how brackets compile
+        self.in_fn: list[str] = []
+        self.allow_boost = False
+        self._compiled: dict[tuple[int, bool, bool], Fn] = {}
 
     def compile(self, node: Any) -> Fn:
-        kind = node[0]
-        method = getattr(self, f"c_{kind}", None)
-        if method is None:
-            raise GroqQueryError(f"cannot evaluate {kind}")
-        return method(node)
+        # Each subtree compiles once per context: bracket disambiguation and the planner
+        # compile subtrees again, which would be exponential in the nesting depth.
+        key = (id(node), bool(self.in_fn), self.allow_boost)
+        fn = self._compiled.get(key)
+        if fn is None:
+            method = getattr(self, f"c_{node[0]}", None)
+            if method is None:
+                raise GroqParseError(f"unexpected {node[0]}")
+            fn = method(node)
+            if node[0] in ("trav", "pipe", "func") and not self.in_fn and cacheable(node):
+                fn = _memoised(fn, id(node))
+            self._compiled[key] = fn
+        return fn
 
-    # --- simple expressions ---------------------------------------------------------------
+    # --- constant evaluation (square-bracket disambiguation, slices) -----------------------
+    def constant(self, node: Any) -> Any:
+        if node[0] == "lit":
+            return node[1]
+        names = params_in(node)
+        self.param_sensitive |= names
+        if names and self.params is None:
+            return _NOT_CONSTANT
+        ctx = Context(None, dict(self.params or {}), _EPOCH, "me")
+        saved, self.in_fn = self.in_fn, [*self.in_fn, "<constant>"]
+        try:
+            fn = self.compile(node)
+        finally:
+            self.in_fn = saved
+        try:
+            return fn(Scope(None, None, ctx))
+        except (GroqQueryError, RecursionError):
+            return _NOT_CONSTANT
+
+    # --- simple expressions ----------------------------------------------------------------
     def c_lit(self, node: Any) -> Fn:
         value = node[1]
         return lambda s: value
@@ -101,6 +118,15 @@ class Compiler:
 
     def c_this(self, node: Any) -> Fn:
         return lambda s: s.this
+
+    def c_ident(self, node: Any) -> Fn:
+        name = node[1]
+
+        def run(s: Scope) -> Any:
+            this = s.this
+            return this.get(name) if isinstance(this, dict) else None
+
+        return run
 
     def c_parent(self, node: Any) -> Fn:
         levels = node[1]
@@ -124,51 +150,68 @@ class Compiler:
 
         return run
 
-    def c_attr(self, node: Any) -> Fn:
-        name = node[2]
-        return lambda s: s.this.get(name) if isinstance(s.this, dict) else None
-
     def c_everything(self, node: Any) -> Fn:
-        return lambda s: list(s.ctx.dataset.documents)
+        def run(s: Scope) -> Any:
+            dataset = s.ctx.dataset
+            return None if dataset is None else dataset.documents
+
+        return run
 
     def c_array(self, node: Any) -> Fn:
         items = [(spread, self.compile(x)) for spread, x in node[1]]
+        if not any(spread for spread, _ in items):
+            fns = [fn for _, fn in items]
+            return lambda s: [fn(s) for fn in fns]
 
         def run(s: Scope) -> Any:
             out: list[Any] = []
             for spread, fn in items:
                 value = fn(s)
-                if spread:
-                    if isinstance(value, list):
-                        out.extend(value)
-                else:
+                if not spread:
                     out.append(value)
+                elif isinstance(value, list):
+                    out.extend(value)
             return out
 
         return run
 
     def c_object(self, node: Any) -> Fn:
-        parts: list[tuple[str, Any, Any]] = []
+        parts: list[tuple[int, Any, Fn]] = []
         for a in node[1]:
             if a[0] == "kv":
-                parts.append(("kv", a[1], self.compile(a[2])))
+                parts.append((0, a[1], self.compile(a[2])))
             elif a[0] == "spread":
-                parts.append(("spread", None, self.compile(a[1])))
+                parts.append((1, None, self.compile(a[1])))
             else:  # conditional projection: cond => {…}
-                parts.append(("cond", self.compile(a[1]), self.compile(a[2])))
+                parts.append((2, self.compile(a[1]), self.compile(a[2])))
+        if all(kind == 0 for kind, _, _ in parts):
+            pairs = [(key, fn) for _, key, fn in parts]
+            return lambda s: {key: fn(s) for key, fn in pairs}
 
         def run(s: Scope) -> Any:
             out: dict[str, Any] = {}
             for kind, key, fn in parts:
-                if kind == "kv":
+                if kind == 0:
                     out[key] = fn(s)
-                elif kind == "spread" or truthy(key(s)):
+                elif kind == 1 or key(s) is True:
                     value = fn(s)
                     if isinstance(value, dict):
                         out.update(value)
             return out
 
         return run
+
+    def c_pair(self, node: Any) -> Fn:
+        raise GroqParseError("unexpected =>")
+
+    def c_asc(self, node: Any) -> Fn:
+        raise GroqParseError("unexpected asc")
+
+    def c_desc(self, node: Any) -> Fn:
+        raise GroqParseError("unexpected desc")
+
+    def c_selector(self, node: Any) -> Fn:
+        raise GroqParseError("a selector is only allowed in diff:: and delta:: functions")
 
     # --- operators --------------------------------------------------------------------------
     def _operands(self, node: Any) -> list[Fn]:
@@ -242,23 +285,23 @@ class Compiler:
         return run
 
     def c_in(self, node: Any) -> Fn:
-        a, b = self.compile(node[1]), self.compile(node[2])
+        needle, hay = self.compile(node[1]), self.compile(node[2])
+        if constant_array(node[2]) and not self.in_fn:
+            return in_constant(needle, hay, id(node))
+        return in_values(needle, hay)
+
+    def c_inrange(self, node: Any) -> Fn:
+        a, lo, hi, exclusive = (*map(self.compile, node[1:4]), node[4])
 
         def run(s: Scope) -> Any:
-            needle, hay = a(s), b(s)
-            if isinstance(hay, list):
-                return any(equal(needle, x) for x in hay)
-            if isinstance(hay, Range):
-                lo = partial_compare(needle, hay.left)
-                hi = partial_compare(needle, hay.right)
-                if lo is None or hi is None:
-                    return None
-                return lo >= 0 and (hi < 0 if hay.exclusive else hi <= 0)
-            if isinstance(hay, Path):
-                if isinstance(needle, Path):
-                    needle = needle.pattern
-                return hay.matches(needle) if isinstance(needle, str) else False
-            return None
+            value = a(s)
+            left = partial_compare(value, lo(s))
+            if left is None:
+                return None
+            right = partial_compare(value, hi(s))
+            if right is None:
+                return None
+            return left >= 0 and (right < 0 if exclusive else right <= 0)
 
         return run
 
@@ -267,21 +310,6 @@ class Compiler:
 
         a, b = self.compile(node[1]), self.compile(node[2])
         return lambda s: match(a(s), b(s))
-
-    def c_range(self, node: Any) -> Fn:
-        a, b, excl = self.compile(node[1]), self.compile(node[2]), node[3]
-
-        def run(s: Scope) -> Any:
-            left, right = a(s), b(s)
-            if partial_compare(left, right) is None:
-                return None
-            return Range(left, right, excl)
-
-        return run
-
-    def c_pair(self, node: Any) -> Fn:
-        a, b = self.compile(node[1]), self.compile(node[2])
-        return lambda s: Pair(a(s), b(s))
 
     def c_neg(self, node: Any) -> Fn:
         a = self.compile(node[1])
@@ -317,184 +345,102 @@ class Compiler:
             return self.custom_call(key, args, start, end)
         return compile_call(self, ns, name, args, start, end)
 
+    def c_pipe(self, node: Any) -> Fn:
+        from .pipes import compile_pipe
+
+        if node[2] == "score":
+            check_score_base(node[1], node[4], node[5])
+        base = self.compile(node[1])
+        apply = compile_pipe(self, node[2], node[3], node[4], node[5])
+
+        def run(s: Scope) -> Any:
+            value = base(s)
+            return apply(s, value) if isinstance(value, list) else None
+
+        return run
+
     def custom_call(self, key: str, args: tuple[Any, ...], start: int, end: int) -> Fn:
-        params, body = self.fn_defs[key]
+        params, body, _, _ = self.fn_defs[key]
         if len(args) != len(params):
-            raise GroqQueryError(f"function {key}() takes {len(params)} argument(s)")
-        self.in_fn += 1
+            raise GroqParseError(f"function {key}() takes {len(params)} argument(s)", start, end)
+        if key in self.in_fn:
+            raise GroqParseError(f"function {key}() calls itself", start, end)
+        arg_fns = [self.compile(a) for a in args]
+        self.in_fn.append(key)
         try:
             compiled_body = self.compile(body)
         finally:
-            self.in_fn -= 1
-        arg_fns = [self.compile(a) for a in args]
+            self.in_fn.pop()
 
         def run(s: Scope) -> Any:
             ctx = s.ctx
             saved = ctx.params
-            ctx.params = {**saved, **{p: f(s) for p, f in zip(params, arg_fns, strict=True)}}
+            values = {p: f(s) for p, f in zip(params, arg_fns, strict=True)}
+            ctx.params = {**saved, **values}
             try:
-                return compiled_body(s)
+                return compiled_body(Scope(None, None, ctx))
             finally:
                 ctx.params = saved
 
         return run
 
     # --- traversal ----------------------------------------------------------------------------
-    def c_chain(self, node: Any) -> Fn:
+    def c_trav(self, node: Any) -> Fn:
         from .planner import plan_filter
 
         base_node, ops = node[1], node[2]
-        base = self.compile(base_node)
-        start = 0
-        if base_node[0] == "everything" and ops and ops[0][0] == "filter":
-            base = plan_filter(self, ops[0][1])
-            start = 1
-            steps = [("filtered", None)]
-        else:
-            steps = []
-        for op in ops[start:]:
-            steps.append(self.step(op))
-        run = _run_chain(base, steps, base_node[0] in ("everything", "array"))
-        if base_node[0] == "everything" and not self.in_fn and not uses_parent(node):
-            key = id(node)
+        steps: list[tuple[str, tv.Builder]] = []
+        for i, op in enumerate(ops):
+            kind, build = self.step(op)
+            if i == 0 and kind == "filter" and base_node[0] == "everything":
+                planned = plan_filter(self, op[1])
+                build = lambda base, planned=planned: planned  # noqa: E731
+            steps.append(("array" if kind == "filter" else kind, build))
+        array_source = base_node[0] in ("everything", "array", "pipe")
+        return tv.fold(steps, array_source)(self.compile(base_node))
 
-            def memoised(s: Scope) -> Any:
-                memo = s.ctx.memo
-                if key not in memo:
-                    memo[key] = run(s)
-                return memo[key]
-
-            return memoised
-        return run
-
-    def step(self, op: Any) -> tuple[str, Any]:
+    def step(self, op: Any) -> tuple[str, tv.Builder]:
         kind = op[0]
         if kind == "attr":
-            return ("attr", op[1])
+            return ("plain", tv.attribute(op[1]))
         if kind == "deref":
-            return ("deref", None)
+            return ("plain", tv.dereference)
         if kind == "flatten":
-            return ("flatten", None)
+            return ("array", tv.coerce_array)
         if kind == "project":
-            return ("project", self.compile(op[1]))
-        if kind == "filter":
-            return ("filter", self.compile(op[1]))
-        if kind == "index":
-            return ("index", op[1][1])
-        if kind == "dynamic":
-            return ("dynamic", self.compile(op[1]))
+            return ("projection", tv.projection(self.compile(op[1])))
         if kind == "slice":
-            return ("slice", (self.compile(op[1]), self.compile(op[2]), op[3]))
-        if kind == "pipe":
-            from .functions import compile_pipe
+            lo, hi = self.constant(op[1]), self.constant(op[2])
+            if self.params is None and params_in(op[1:3]):
+                return ("array", _needs_params)  # compiled again once the params are known
+            missing = sorted(params_in(op[1:3]) - set(self.params or ()))
+            if missing:
+                raise GroqQueryError(f"param ${missing[0]} referenced, but not provided")
+            if not (is_number(lo) and is_number(hi)):
+                raise GroqParseError("slicing must use constant numbers", op[4], op[5])
+            return ("array", tv.slice_of(int(lo), int(hi), not op[3]))
+        value = self.constant(op[1])
+        if is_number(value):
+            return ("element", tv.element(value))
+        if isinstance(value, str):
+            return ("plain", tv.attribute(value))
+        return ("filter", tv.filtered(self.compile(op[1])))
 
-            return ("pipe", compile_pipe(self, op[1]))
-        raise GroqQueryError(f"unknown traversal {kind}")
 
-
-def _run_chain(base: Fn, steps: list[tuple[str, Any]], array_source: bool) -> Fn:
+def _needs_params(base: Fn) -> Fn:
     def run(s: Scope) -> Any:
-        value = base(s)
-        mapping = array_source
-        for kind, arg in steps:
-            if kind == "filtered":
-                mapping = True
-            elif kind == "attr":
-                value = (
-                    [attr(x, arg) for x in value]
-                    if mapping and isinstance(value, list)
-                    else attr(value, arg)
-                )
-            elif kind == "deref":
-                value = (
-                    [deref(x, s) for x in value]
-                    if mapping and isinstance(value, list)
-                    else deref(value, s)
-                )
-            elif kind == "project":
-                if isinstance(value, list) and mapping:
-                    value = [arg(s.child(x)) if isinstance(x, dict) else None for x in value]
-                    mapping = True
-                else:
-                    value = arg(s.child(value)) if isinstance(value, dict) else None
-            elif kind == "flatten":
-                if not isinstance(value, list):
-                    value = None
-                elif mapping:
-                    flat: list[Any] = []
-                    for x in value:
-                        if isinstance(x, list):
-                            flat.extend(x)
-                        else:
-                            flat.append(x)
-                    value = flat
-                mapping = True
-            elif kind == "filter":
-                if isinstance(value, list):
-                    value = [x for x in value if arg(s.child(x)) is True]
-                    mapping = True
-                else:
-                    value = None
-            elif kind == "index":
-                value = _index(value, arg)
-                mapping = False
-            elif kind == "dynamic":
-                key = arg(s)
-                if is_number(key):
-                    value = _index(value, key)
-                    mapping = False
-                elif isinstance(key, str):
-                    value = (
-                        [attr(x, key) for x in value]
-                        if mapping and isinstance(value, list)
-                        else attr(value, key)
-                    )
-                elif isinstance(key, Range):
-                    value = _slice(value, key.left, key.right, key.exclusive)
-                    mapping = True
-                elif isinstance(value, list):
-                    value = value if key is True else []
-                    mapping = True
-                else:
-                    value = None
-            elif kind == "slice":
-                lo, hi, excl = arg
-                value = _slice(value, lo(s), hi(s), excl)
-                mapping = True
-            elif kind == "pipe":
-                value = arg(s, value)
-                mapping = True
-            if value is None and kind not in ("attr", "deref", "project"):
-                mapping = False
-        return value
+        raise GroqQueryError("internal: this query must be compiled with its parameters")
 
     return run
 
 
-def _index(value: Any, index: Any) -> Any:
-    if not isinstance(value, list) or not is_number(index) or index != int(index):
-        return None
-    i = int(index)
-    if -len(value) <= i < len(value):
-        return value[i]
-    return None
+def _memoised(fn: Fn, key: int) -> Fn:
+    def run(s: Scope) -> Any:
+        memo = s.ctx.memo
+        try:
+            return memo[key]
+        except KeyError:
+            value = memo[key] = fn(s)
+            return value
 
-
-def _slice(value: Any, lo: Any, hi: Any, exclusive: bool) -> Any:
-    if not isinstance(value, list) or not is_number(lo) or not is_number(hi):
-        return None
-    n = len(value)
-    start = int(lo) + n if lo < 0 else int(lo)
-    end = int(hi) + n if hi < 0 else int(hi)
-    if not exclusive:
-        end += 1
-    start, end = max(0, min(start, n)), max(0, min(end, n))
-    return value[start:end] if start < end else []
-
-
-def sort_key_compare(a: list[Any], b: list[Any], directions: list[bool]) -> int:
-    for x, y, descending in zip(a, b, directions, strict=True):
-        c = total_compare(x, y)
-        if c:
-            return -c if descending else c
-    return 0
+    return run

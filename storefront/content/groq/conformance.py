@@ -14,15 +14,19 @@ import argparse
 import json
 import signal
 import sys
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import Dataset, GroqError, evaluate, parse
 
-IMPLEMENTED_FEATURES = frozenset({"portableText", "customFunctions"})
+IMPLEMENTED_FEATURES = frozenset(
+    {"portableText", "customFunctions", "contentReleases", "internalDocuments"}
+)
 OUR_VERSION = (1, 2, 0)
 DEFAULT_SUITE = Path(__file__).resolve().parents[3].parent / "shared/contracts/groq/suite.ndjson"
 TIME_LIMIT = 2.0
@@ -60,22 +64,22 @@ def version_ok(spec: str | None) -> bool:
 
 
 def ranked(value: Any) -> Any:
-    """Replace ``_score`` by ``_pos`` (1 = highest score), as the reference runner does."""
-    if isinstance(value, list):
-        scores = sorted(
-            {x["_score"] for x in value if isinstance(x, dict) and "_score" in x}, reverse=True
-        )
-        out = []
-        for x in value:
-            if isinstance(x, dict) and "_score" in x:
-                y = {k: ranked(v) for k, v in x.items() if k != "_score"}
-                y["_pos"] = scores.index(x["_score"]) + 1
-                out.append(y)
-            else:
-                out.append(ranked(x))
-        return out
-    if isinstance(value, dict):
-        return {k: ranked(v) for k, v in value.items()}
+    """Replace every ``_score`` by ``_pos``, its rank among all distinct scores in the result
+    (1 = highest), as the reference runner does; scores themselves are not portable."""
+    entries: list[dict[str, Any]] = []
+    stack = [value]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, list):
+            stack.extend(cur)
+        elif isinstance(cur, dict):
+            score = cur.get("_score")
+            if isinstance(score, int | float) and not isinstance(score, bool):
+                entries.append(cur)
+            stack.extend(cur.values())
+    scores = sorted({e["_score"] for e in entries}, reverse=True)
+    for entry in entries:
+        entry["_pos"] = scores.index(entry.pop("_score")) + 1
     return value
 
 
@@ -122,53 +126,77 @@ def run(path: Path, *, folder: str | None = None, verbose: bool = False) -> dict
     datasets, tests = load(path)
     built: dict[str, Dataset | None] = {}
     results: dict[str, Folder] = {}
-    use_alarm = hasattr(signal, "SIGALRM")
-    if use_alarm:
-        signal.signal(signal.SIGALRM, _alarm)
-    for test in tests:
-        filename = test.get("filename") or ""
-        top = filename.split("/")[0] if "/" in filename else filename
-        if folder and top != folder:
-            continue
-        bucket = results.setdefault(top, Folder())
-        features = set(test.get("features") or [])
-        ref = (test.get("dataset") or {}).get("_ref")
-        if top == "perf" or features - IMPLEMENTED_FEATURES or not version_ok(test.get("version")):
-            bucket.skipped += 1
-            continue
-        if ref and ref not in built:
-            entry = datasets.get(ref)
-            docs = entry.get("documents") if entry else None
-            built[ref] = (
-                Dataset(sorted(docs, key=lambda d: d.get("_id", ""))) if docs is not None else None
-            )
-        dataset = built.get(ref) if ref else Dataset(())
-        if ref and dataset is None:
-            bucket.skipped += 1  # an external dataset (movies) we never download
-            continue
-        ok = _one(test, dataset, use_alarm)
-        if ok:
-            bucket.passed += 1
-        else:
-            bucket.failed += 1
-            if verbose:
-                bucket.failures.append(f"{test.get('name')}: {test.get('query')}")
+    with _time_limit() as limit:
+        for test in tests:
+            filename = test.get("filename") or ""
+            top = filename.split("/")[0] if "/" in filename else filename
+            if folder and top != folder:
+                continue
+            bucket = results.setdefault(top, Folder())
+            features = set(test.get("features") or [])
+            ref = (test.get("dataset") or {}).get("_ref")
+            if (
+                top == "perf"
+                or features - IMPLEMENTED_FEATURES
+                or not version_ok(test.get("version"))
+            ):
+                bucket.skipped += 1
+                continue
+            if ref and ref not in built:
+                entry = datasets.get(ref)
+                docs = entry.get("documents") if entry else None
+                built[ref] = (
+                    Dataset(sorted(docs, key=lambda d: d.get("_id", "")))
+                    if docs is not None
+                    else None
+                )
+            dataset = built.get(ref) if ref else Dataset(())
+            if ref and dataset is None:
+                bucket.skipped += 1  # an external dataset (movies) we never download
+                continue
+            if _one(test, dataset, limit):
+                bucket.passed += 1
+            else:
+                bucket.failed += 1
+                if verbose:
+                    bucket.failures.append(f"{test.get('name')}: {test.get('query')}")
     return results
 
 
-def _one(test: dict[str, Any], dataset: Any, use_alarm: bool) -> bool:
+@contextmanager
+def _time_limit() -> Iterator[Callable[[float], None]]:
+    """``limit(seconds)`` arms a per-test alarm (0 disarms). Only the main thread can take
+    SIGALRM; elsewhere tests run without a limit. Any earlier handler and timer (pytest-timeout
+    uses them) are restored afterwards."""
+    usable = hasattr(signal, "SIGALRM") and threading.current_thread() is threading.main_thread()
+    if not usable:
+        yield lambda seconds: None
+        return
+    old_handler = signal.signal(signal.SIGALRM, _alarm)
+    old_delay, _ = signal.setitimer(signal.ITIMER_REAL, 0)
+    started = time.monotonic()
+    try:
+        yield lambda seconds: signal.setitimer(signal.ITIMER_REAL, seconds)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old_handler)
+        if old_delay:
+            left = old_delay - (time.monotonic() - started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))
+
+
+def _one(test: dict[str, Any], dataset: Any, limit: Callable[[float], None]) -> bool:
     query, valid = test.get("query") or "", test.get("valid", True)
-    if use_alarm:
-        signal.setitimer(signal.ITIMER_REAL, TIME_LIMIT)
+    params = test.get("params") or {}
+    limit(TIME_LIMIT)
     try:
         if not valid:
             try:
-                parse(query)
-                evaluate(query, dataset, test.get("params") or {})
+                evaluate(parse(query), dataset, params)
             except GroqError:
-                return True
+                return True  # parse-time or (undefined $param) evaluation-time rejection
             return False
-        result = evaluate(query, dataset, test.get("params") or {})
+        result = evaluate(query, dataset, params)
         found = ranked(json.loads(json.dumps(result)))
         return matches(found, test.get("result"))
     except (GroqError, _Timeout, RecursionError):
@@ -176,8 +204,7 @@ def _one(test: dict[str, Any], dataset: Any, use_alarm: bool) -> bool:
     except Exception:  # a bug of ours: a failure, not a crash of the runner
         return False
     finally:
-        if use_alarm:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+        limit(0)
 
 
 def summary(results: dict[str, Folder]) -> Iterator[str]:
@@ -187,8 +214,15 @@ def summary(results: dict[str, Folder]) -> Iterator[str]:
         total.passed += f.passed
         total.failed += f.failed
         total.skipped += f.skipped
-        yield f"{name:<12} {f.passed:>5}/{f.total:<5} passed  ({f.skipped} skipped)"
-    yield f"{'TOTAL':<12} {total.passed:>5}/{total.total:<5} passed  ({total.skipped} skipped)"
+        yield _line(name, f)
+    yield _line("TOTAL", total)
+
+
+def _line(name: str, f: Folder) -> str:
+    return (
+        f"{name:<12} {f.passed:>5}/{f.total:<5} passed  {f.failed:>4} failed  "
+        f"{f.skipped:>4} skipped"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,8 +1,17 @@
 """An in-memory document set with indexes (``_id``, ``_type``, slug, references).
 
-Documents keep a stable order (the order they were put); ``put`` replaces a document in place.
-Attribute indexes map a value to the positions of the documents holding it, so the planner
-can evaluate a filter on a few candidates instead of the whole set.
+Order: documents keep the order they were first put in; ``put`` of an existing ``_id``
+replaces the document at its old position, a new ``_id`` is appended, ``delete`` removes it.
+(Callers wanting Sanity's ``_id`` order sort before loading, as the conformance runner does.)
+
+Attribute indexes map a scalar value to the positions of the documents holding it at a path,
+and a reference index maps an id to the documents that reference it anywhere, so the planner
+evaluates a filter on a few candidates instead of the whole set. ``indexed_paths=()`` turns
+the planner off altogether (attribute and reference indexes), which benchmarks use as the
+"full scan" baseline; lookups by ``_id`` (``->``) always use the primary key.
+
+Writes and index lookups take a lock and lookups return copies, so queries may run while
+another thread writes (a query may see a write land between two of its lookups).
 """
 
 from __future__ import annotations
@@ -62,6 +71,7 @@ class Dataset:
             p: {} for p in self.indexed_paths
         }
         self._refs: dict[str, set[int]] = {}
+        self._outgoing: dict[str, frozenset[str]] = {}  # _id -> ids it references
         self._live: list[dict[str, Any]] | None = None
         for doc in documents:
             self.put(doc)
@@ -82,6 +92,11 @@ class Dataset:
         pos = self._pos.get(doc_id)
         return self._docs[pos] if pos is not None else None
 
+    @property
+    def planning(self) -> bool:
+        """Whether filters on ``*`` may use the indexes at all."""
+        return bool(self.indexed_paths)
+
     def has_index(self, path: tuple[str, ...]) -> bool:
         return path in self._index
 
@@ -92,14 +107,27 @@ class Dataset:
         key = _hashable(value)
         if key is None:
             return set()
-        return index.get(key, set())
+        with self._lock:
+            return set(index.get(key, ()))
 
     def referencing(self, doc_id: str) -> set[int]:
-        return self._refs.get(doc_id, set())
+        with self._lock:
+            return set(self._refs.get(doc_id, ()))
+
+    def references_of(self, doc: dict[str, Any]) -> frozenset[str] | None:
+        """The ids a stored document references (None if ``doc`` is not stored here)."""
+        doc_id = doc.get("_id")
+        if not isinstance(doc_id, str):
+            return None
+        pos = self._pos.get(doc_id)
+        if pos is None or self._docs[pos] is not doc:
+            return None
+        return self._outgoing.get(doc_id)
 
     def at(self, positions: Iterable[int]) -> list[dict[str, Any]]:
-        docs = self._docs
-        return [d for p in sorted(positions) if (d := docs[p]) is not None]
+        with self._lock:
+            docs = self._docs
+            return [d for p in sorted(positions) if (d := docs[p]) is not None]
 
     # --- writes -------------------------------------------------------------------------------
     def put(self, doc: dict[str, Any]) -> None:
@@ -126,7 +154,21 @@ class Dataset:
             self._unindex(pos)
             self._docs[pos] = None
             self._live = None
+            holes = len(self._docs) - len(self._pos)
+            if holes > 64 and holes > len(self._pos):
+                self._compact()
             return True
+
+    def _compact(self) -> None:
+        """Drop the holes deletes leave behind (positions change, so re-index)."""
+        live = [d for d in self._docs if d is not None]
+        self._docs, self._pos, self._refs, self._outgoing = [], {}, {}, {}
+        self._index = {p: {} for p in self.indexed_paths}
+        for doc in live:
+            pos = len(self._docs)
+            self._docs.append(doc)
+            self._pos[doc["_id"]] = pos
+            self._reindex(pos, doc)
 
     def _reindex(self, pos: int, doc: dict[str, Any]) -> None:
         for path, index in self._index.items():
@@ -135,6 +177,7 @@ class Dataset:
                 index.setdefault(key, set()).add(pos)
         refs: set[str] = set()
         _refs(doc, refs)
+        self._outgoing[doc["_id"]] = frozenset(refs)
         for ref in refs:
             self._refs.setdefault(ref, set()).add(pos)
 
@@ -146,7 +189,5 @@ class Dataset:
             key = _hashable(_get_path(doc, path))
             if key is not None and key in index:
                 index[key].discard(pos)
-        refs: set[str] = set()
-        _refs(doc, refs)
-        for ref in refs:
+        for ref in self._outgoing.pop(doc["_id"], frozenset()):
             self._refs.get(ref, set()).discard(pos)

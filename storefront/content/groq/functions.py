@@ -3,21 +3,17 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from .errors import GroqParseError, GroqQueryError
+from .errors import GroqParseError
 from .values import (
     DateTime,
-    Pair,
     Path,
     equal,
     is_number,
     parse_datetime,
-    total_compare,
     type_name,
 )
 
@@ -36,9 +32,7 @@ def _defined(s: Scope, v: Any) -> Any:
 
 
 def _length(s: Scope, v: Any) -> Any:
-    if isinstance(v, str):
-        return len(v.encode("utf-16-le")) // 2
-    return len(v) if isinstance(v, list) else None
+    return len(v) if isinstance(v, str | list) else None
 
 
 def _lower(s: Scope, v: Any) -> Any:
@@ -72,11 +66,13 @@ def _string(s: Scope, v: Any) -> Any:
 
 
 def _round(s: Scope, v: Any, precision: Any = 0) -> Any:
-    if not is_number(v) or not is_number(precision):
+    if not is_number(v) or not is_number(precision) or precision != int(precision):
+        return None
+    if precision < 0:
         return None
     factor = 10 ** int(precision)
-    result = math.floor(v * factor + 0.5) / factor
-    return int(result) if int(precision) == 0 else result
+    result = math.copysign(math.floor(abs(v) * factor + 0.5) / factor, v)
+    return int(result) if precision == 0 else result
 
 
 def _now(s: Scope) -> Any:
@@ -94,7 +90,7 @@ def _datetime_now(s: Scope) -> Any:
 
 
 def _identity(s: Scope) -> Any:
-    return s.ctx.identity or "me"
+    return s.ctx.identity if s.ctx.identity is not None else "me"
 
 
 def _path(s: Scope, v: Any) -> Any:
@@ -112,7 +108,14 @@ def _references(s: Scope, *ids: Any) -> Any:
             wanted.add(i)
         elif isinstance(i, list):
             wanted.update(x for x in i if isinstance(x, str))
-    return bool(wanted) and _has_ref(s.this, wanted)
+    if not wanted:
+        return False
+    this, dataset = s.this, s.ctx.dataset
+    if isinstance(this, dict) and dataset is not None:
+        known = dataset.references_of(this)  # a stored document: use the reference index
+        if known is not None:
+            return not known.isdisjoint(wanted)
+    return _has_ref(this, wanted)
 
 
 def _has_ref(value: Any, wanted: set[str]) -> bool:
@@ -204,28 +207,35 @@ def _max(s: Scope, arr: Any) -> Any:
     return None if not nums else max(nums)
 
 
-def _pt_text(s: Scope, blocks: Any) -> Any:
-    if isinstance(blocks, dict):
-        blocks = [blocks]
-    if not isinstance(blocks, list):
-        return None
-    texts = []
+def _pt_text(s: Scope, value: Any) -> Any:
+    if isinstance(value, dict):
+        return _block_text(value)
+    if isinstance(value, list):
+        texts: list[str] = []
+        _blocks_text(value, texts)
+        return "\n\n".join(texts) if texts else None
+    return None
+
+
+def _blocks_text(blocks: list[Any], out: list[str]) -> None:
     for block in blocks:
-        if not isinstance(block, dict) or block.get("_type") != "block":
-            continue
-        children = block.get("children")
-        if not isinstance(children, list):
-            continue
-        texts.append(
-            "".join(
-                c.get("text", "")
-                for c in children
-                if isinstance(c, dict)
-                and c.get("_type") == "span"
-                and isinstance(c.get("text"), str)
-            )
-        )
-    return "\n\n".join(texts)
+        if isinstance(block, dict):
+            text = _block_text(block)
+            if text is not None:
+                out.append(text)
+        elif isinstance(block, list):
+            _blocks_text(block, out)
+
+
+def _block_text(block: dict[str, Any]) -> str | None:
+    children = block.get("children")
+    if not isinstance(block.get("_type"), str) or not isinstance(children, list):
+        return None
+    return "".join(
+        c["text"]
+        for c in children
+        if isinstance(c, dict) and c.get("_type") == "span" and isinstance(c.get("text"), str)
+    )
 
 
 def _delta(which: str) -> Impl:
@@ -249,11 +259,35 @@ def _operation(s: Scope) -> Any:
 
 
 def _project_id(s: Scope) -> Any:
-    return s.ctx.params.get("__projectId")
+    return (s.ctx.sanity or {}).get("projectId")
 
 
 def _dataset(s: Scope) -> Any:
-    return s.ctx.params.get("__dataset")
+    return (s.ctx.sanity or {}).get("dataset")
+
+
+def _part_of_release(s: Scope, release: Any) -> Any:
+    doc_id = s.this.get("_id") if isinstance(s.this, dict) else None
+    if not isinstance(release, str) or not isinstance(doc_id, str):
+        return False
+    return doc_id.startswith(f"versions.{release}.")
+
+
+def _version_of(s: Scope, base_id: Any) -> Any:
+    doc_id = s.this.get("_id") if isinstance(s.this, dict) else None
+    if not isinstance(base_id, str) or not isinstance(doc_id, str):
+        return False
+    if doc_id in (base_id, f"drafts.{base_id}"):
+        return True
+    parts = doc_id.split(".", 2)
+    return len(parts) == 3 and parts[0] == "versions" and parts[2] == base_id
+
+
+def _releases(s: Scope) -> Any:
+    dataset = s.ctx.dataset
+    if dataset is None:
+        return None
+    return [d for d in dataset.documents if d.get("_type") == "system.release"]
 
 
 # name -> (min args, max args (None = any), impl)
@@ -273,13 +307,14 @@ FUNCTIONS: dict[str, tuple[int, int | None, Impl]] = {
     "global::references": (1, None, _references),
     "global::before": (0, 0, _delta("before")),
     "global::after": (0, 0, _delta("after")),
-    "global::operation": (0, 0, _operation),
     "delta::operation": (0, 0, _operation),
     "array::join": (2, 2, _join),
     "array::compact": (1, 1, _compact),
     "array::unique": (1, 1, _unique),
     "array::intersects": (2, 2, _intersects),
     "string::split": (2, 2, _split),
+    "string::lower": (1, 1, _lower),
+    "string::upper": (1, 1, _upper),
     "string::startsWith": (2, 2, _starts_with),
     "math::sum": (1, 1, _sum),
     "math::avg": (1, 1, _avg),
@@ -289,6 +324,9 @@ FUNCTIONS: dict[str, tuple[int, int | None, Impl]] = {
     "dateTime::now": (0, 0, _datetime_now),
     "sanity::projectId": (0, 0, _project_id),
     "sanity::dataset": (0, 0, _dataset),
+    "sanity::partOfRelease": (1, 1, _part_of_release),
+    "sanity::versionOf": (1, 1, _version_of),
+    "releases::all": (0, 0, _releases),
 }
 
 
@@ -309,19 +347,19 @@ def compile_call(
         return coalesce
     if key == "global::select":
         return _compile_select(compiler, args, start, end)
-    if key in ("global::order", "global::score"):
-        raise GroqParseError(f"{name}() can only be used after a pipe |", start, end)
+    if key in ("diff::changedAny", "diff::changedOnly", "delta::changedAny", "delta::changedOnly"):
+        return _compile_diff(compiler, key, args, start, end)
+    if key == "global::boost" and not compiler.allow_boost:
+        raise GroqParseError("boost() can only be used inside score()", start, end)
     spec = FUNCTIONS.get(key)
     if spec is None:
+        if key in ("global::order", "global::score"):
+            raise GroqParseError(f"{name}() can only be used after a pipe |", start, end)
         raise GroqParseError(f"unknown function {name if ns == 'global' else key}()", start, end)
     lo, hi, impl = spec
     if len(args) < lo or (hi is not None and len(args) > hi):
         raise GroqParseError(f"{name}() called with the wrong number of arguments", start, end)
-    if key in ("global::now", "global::identity") and args:
-        raise GroqParseError(f"{name}() takes no arguments", start, end)
     fns = [compiler.compile(a) for a in args]
-    if key == "global::boost":
-        fns[1]
     if len(fns) == 0:
         return lambda s: impl(s)
     if len(fns) == 1:
@@ -352,88 +390,23 @@ def _compile_select(compiler: Compiler, args: tuple[Any, ...], start: int, end: 
     return run
 
 
-# --- pipe functions ------------------------------------------------------------------------
-def compile_pipe(compiler: Compiler, call: tuple[Any, ...]) -> Callable[[Scope, Any], Any]:
-    _, _ns, name, args, start, end = call
-    if name == "order":
-        if not args:
-            raise GroqParseError("order() needs at least one argument", start, end)
-        keys = []
-        for a in args:
-            if a[0] in ("asc", "desc"):
-                keys.append((compiler.compile(a[1]), a[0] == "desc"))
-            else:
-                keys.append((compiler.compile(a), False))
+def _compile_diff(compiler: Compiler, key: str, args: tuple[Any, ...], start: int, end: int) -> Fn:
+    from .selectors import changed_any, changed_only, compile_selector
 
-        def order(s: Scope, value: Any) -> Any:
-            if not isinstance(value, list):
+    delta = key.startswith("delta::")
+    wanted = 1 if delta else 3
+    if len(args) != wanted or args[-1][0] != "selector":
+        raise GroqParseError(f"{key}() takes {wanted} argument(s), the last a selector", start, end)
+    selector = compile_selector(compiler, args[-1][1])
+    check = changed_any if key.endswith("changedAny") else changed_only
+    if delta:
+
+        def run_delta(s: Scope) -> Any:
+            context = s.ctx.delta
+            if not context:
                 return None
-            decorated = [([fn(s.child(x)) for fn, _ in keys], i, x) for i, x in enumerate(value)]
-            directions = [desc for _, desc in keys]
+            return check(selector, s, context.get("before"), context.get("after"))
 
-            def cmp(a: Any, b: Any) -> int:
-                for x, y, desc in zip(a[0], b[0], directions, strict=True):
-                    c = total_compare(x, y)
-                    if c:
-                        return -c if desc else c
-                return a[1] - b[1]
-
-            decorated.sort(key=functools.cmp_to_key(cmp))
-            return [x for _, _, x in decorated]
-
-        return order
-    if name == "score":
-        if not args:
-            raise GroqParseError("score() needs at least one argument", start, end)
-        scorers = [_scorer(compiler, a) for a in args]
-
-        def score(s: Scope, value: Any) -> Any:
-            if not isinstance(value, list):
-                return None
-            scored = []
-            for i, x in enumerate(value):
-                if not isinstance(x, dict):
-                    continue
-                child = s.child(x)
-                total = float(x.get("_score") or 0) if is_number(x.get("_score")) else 0.0
-                total += sum(fn(child) for fn in scorers)
-                scored.append((total, i, {**x, "_score": total}))
-            scored.sort(key=lambda t: (-t[0], t[1]))
-            return [x for _, _, x in scored]
-
-        return score
-    raise GroqQueryError(f"unknown pipe function {name}()")
-
-
-def _scorer(compiler: Compiler, node: tuple[Any, ...]) -> Callable[[Scope], float]:
-    if node[0] == "func" and node[1] == "global" and node[2] == "boost":
-        inner = _scorer(compiler, node[3][0])
-        amount = compiler.compile(node[3][1])
-
-        def boosted(s: Scope) -> float:
-            base = inner(s)
-            factor = amount(s)
-            return base * factor if base and is_number(factor) else 0.0
-
-        return boosted
-    if node[0] == "or":
-        a, b = _scorer(compiler, node[1]), _scorer(compiler, node[2])
-        return lambda s: a(s) + b(s)
-    if node[0] == "and":
-        a, b = _scorer(compiler, node[1]), _scorer(compiler, node[2])
-
-        def both(s: Scope) -> float:
-            x, y = a(s), b(s)
-            return x + y if x and y else 0.0
-
-        return both
-    if node[0] == "match":
-        from .matching import match_count
-
-        left, right = compiler.compile(node[1]), compiler.compile(node[2])
-        return lambda s: float(match_count(left(s), right(s)))
-    fn = compiler.compile(node)
-    return lambda s: 1.0 if fn(s) is True else 0.0
-
-
-_unused = (Pair, datetime, UTC)
+        return run_delta
+    before, after = compiler.compile(args[0]), compiler.compile(args[1])
+    return lambda s: check(selector, s, before(s), after(s))

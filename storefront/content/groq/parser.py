@@ -1,6 +1,20 @@
-"""GROQ text → syntax tree (tuples), by precedence climbing (the spec's table, §9).
+"""GROQ text → syntax tree (plain tuples), by precedence climbing over the spec's table.
 
-Nodes are tuples whose first item names the kind; see :mod:`.compiler` for their meaning.
+Node shapes (first item names the kind)::
+
+    ("lit", value)  ("param", name)  ("this",)  ("parent", levels)  ("everything",)
+    ("ident", name)  ("group", e)  ("array", ((spread, e), ...))  ("object", attrs)
+    ("and"|"or", a, b)  ("not"|"neg"|"pos", a)  ("cmp", op, a, b)  ("in", a, b)
+    ("inrange", a, lo, hi, exclusive)  ("match", a, b)  ("arith", op, a, b)
+    ("func", ns, name, args, start, end)  ("pipe", base, name, args, start, end)
+    ("trav", base, ops)  with ops ("attr", name) ("bracket", e) ("slice", lo, hi, excl, i, j)
+                               ("flatten",) ("deref",) ("project", object)
+    ("pair", cond, value) only inside select(); ("asc"|"desc", e) only inside order();
+    ("selector", tree) only as the third argument of diff::changedAny/changedOnly.
+
+Object attributes are ("kv", key, e), ("spread", e) and ("cond", condition, e).
+Ranges, pairs and asc/desc are only accepted where the grammar allows them, so
+``1 => 2`` or ``"a" .. "b"`` fail to parse, as they do with groq-js.
 """
 
 from __future__ import annotations
@@ -12,8 +26,34 @@ from .lexer import Token, tokenize
 
 Node = tuple[Any, ...]
 
-COMPARISON = {"==", "!=", "<", "<=", ">", ">="}
 KEYWORD_LITERALS = {"true": True, "false": False, "null": None}
+COMPARISON = {"==", "!=", "<", "<=", ">", ">="}
+_INFIX = {
+    "||": 2,
+    "&&": 3,
+    "==": 4,
+    "!=": 4,
+    "<": 4,
+    "<=": 4,
+    ">": 4,
+    ">=": 4,
+    "in": 4,
+    "match": 4,
+    "+": 6,
+    "-": 6,
+    "*": 7,
+    "/": 7,
+    "%": 7,
+    "**": 9,
+}
+_WORD_OPERATORS = ("in", "match", "asc", "desc")
+# functions taking a selector, and at which argument position
+_SELECTOR_ARG = {
+    ("diff", "changedAny"): 2,
+    ("diff", "changedOnly"): 2,
+    ("delta", "changedAny"): 0,
+    ("delta", "changedOnly"): 0,
+}
 
 
 class Parser:
@@ -21,7 +61,7 @@ class Parser:
         self.text = text
         self.tokens = tokenize(text)
         self.i = 0
-        self.functions: dict[str, tuple[list[str], Node]] = {}
+        self.functions: dict[str, tuple[list[str], Node, int, int]] = {}
 
     # --- token helpers ----------------------------------------------------------------------
     @property
@@ -32,10 +72,11 @@ class Parser:
         return self.tokens[min(self.i + k, len(self.tokens) - 1)]
 
     def at(self, value: str, kind: str = "op") -> bool:
-        return self.tok.kind == kind and self.tok.value == value
+        tok = self.tokens[self.i]
+        return tok.kind == kind and tok.value == value
 
     def take(self) -> Token:
-        tok = self.tok
+        tok = self.tokens[self.i]
         self.i += 1
         return tok
 
@@ -47,16 +88,12 @@ class Parser:
     def fail(self, message: str, tok: Token | None = None) -> None:
         tok = tok or self.tok
         found = "end of query" if tok.kind == "eof" else repr(self.text[tok.start : tok.end])
-        raise GroqParseError(
-            f"{message}, found {found}",
-            tok.start,
-            max(tok.end, tok.start + 1) if tok.kind != "eof" else tok.end,
-            self.text,
-        )
+        end = tok.end if tok.kind == "eof" else max(tok.end, tok.start + 1)
+        raise GroqParseError(f"{message}, found {found}", tok.start, end, self.text)
 
-    # --- entry ------------------------------------------------------------------------------
+    # --- entry --------------------------------------------------------------------------------
     def parse(self) -> Node:
-        while self.tok.kind == "ident" and self.tok.value == "fn":
+        while self.tok.kind == "ident" and self.tok.value == "fn" and self.peek().kind == "ident":
             self.function_definition()
         if self.tok.kind == "eof":
             self.fail("expected an expression")
@@ -86,55 +123,81 @@ class Parser:
         self.expect(")")
         self.expect("=")
         body = self.expression(0)
-        self.expect(";")
+        end = self.expect(";")
         key = f"{ns.value}::{name.value}"
         if key in self.functions:
             self.fail(f"function {key} is defined twice", start)
-        self.functions[key] = (params, body)
+        self.functions[key] = (params, body, start.start, end.end)
 
-    # --- expressions --------------------------------------------------------------------------
+    # --- expressions ----------------------------------------------------------------------------
     def expression(self, min_bp: int) -> Node:
         left = self.prefix()
         while True:
             tok = self.tok
-            op = (
-                tok.value
-                if tok.kind == "op"
-                else (tok.value if tok.kind == "ident" and tok.value in ("in", "match") else None)
-            )
-            if op is None:
+            if tok.kind == "op" or (tok.kind == "ident" and tok.value in _WORD_OPERATORS):
+                op = tok.value
+            else:
                 return left
+            if op in ("asc", "desc"):
+                if min_bp > 4:
+                    return left
+                self.take()
+                left = (op, left)
+                continue
             bp = _INFIX.get(op)  # type: ignore[arg-type]
             if bp is None or bp < min_bp:
                 return left
             self.take()
-            if op == "=>":
-                left = ("pair", left, self.expression(bp + 1))
-            elif op == "||":
+            if op == "||":
                 left = ("or", left, self.expression(bp + 1))
             elif op == "&&":
                 left = ("and", left, self.expression(bp + 1))
             elif op in COMPARISON:
                 left = ("cmp", op, left, self.expression(bp + 1))
-                self.no_chain(4)
+                self.no_chain()
             elif op == "in":
-                left = ("in", left, self.expression(bp + 1))
-                self.no_chain(4)
+                ranged = self.parenthesised_range()
+                if ranged is not None:
+                    left = ("inrange", left, *ranged)
+                    self.no_chain()
+                    continue
+                right = self.expression(5)
+                if self.at("..") or self.at("..."):
+                    exclusive = self.take().value == "..."
+                    left = ("inrange", left, right, self.expression(5), exclusive)
+                else:
+                    left = ("in", left, right)
+                self.no_chain()
             elif op == "match":
                 left = ("match", left, self.expression(bp + 1))
-                self.no_chain(4)
-            elif op in ("..", "..."):
-                left = ("range", left, self.expression(bp + 1), op == "...")
-                self.no_chain(5)
+                self.no_chain()
             elif op == "**":
                 left = ("arith", op, left, self.expression(bp))  # right-associative
             else:
                 left = ("arith", op, left, self.expression(bp + 1))
 
-    def no_chain(self, bp: int) -> None:
+    def parenthesised_range(self) -> tuple[Node, Node, bool] | None:
+        """``x in (a .. b)``: a range may stand in parentheses right after ``in``."""
+        if not self.at("("):
+            return None
+        mark = self.i
+        self.take()
+        try:
+            lo = self.expression(5)
+        except GroqParseError:
+            self.i = mark
+            return None
+        if not (self.at("..") or self.at("...")):
+            self.i = mark
+            return None
+        exclusive = self.take().value == "..."
+        hi = self.expression(5)
+        self.expect(")")
+        return lo, hi, exclusive
+
+    def no_chain(self) -> None:
         tok = self.tok
-        op = tok.value if tok.kind in ("op", "ident") else None
-        if op in _INFIX and _INFIX[op] == bp:  # type: ignore[index]
+        if tok.kind in ("op", "ident") and _INFIX.get(tok.value) == 4:  # type: ignore[arg-type]
             self.fail("comparison operators cannot be chained")
 
     def prefix(self) -> Node:
@@ -154,9 +217,7 @@ class Parser:
     def primary(self) -> Node:
         tok = self.take()
         kind, value = tok.kind, tok.value
-        if kind == "num":
-            return ("lit", value)
-        if kind == "str":
+        if kind in ("num", "str"):
             return ("lit", value)
         if kind == "param":
             return ("param", value)
@@ -174,7 +235,7 @@ class Parser:
                 return self.call("global", value, tok)
             if value in KEYWORD_LITERALS:
                 return ("lit", KEYWORD_LITERALS[value])
-            return ("attr", None, value)
+            return ("ident", value)
         if kind == "op":
             if value == "*":
                 return ("everything",)
@@ -203,26 +264,32 @@ class Parser:
         self.expect("(")
         args: list[Node] = []
         while not self.at(")"):
-            args.append(self.order_argument() if name in ("order",) else self.expression(0))
+            index = len(args)
+            if _SELECTOR_ARG.get((ns, name)) == index:
+                from .selectors import parse_selector
+
+                args.append(("selector", parse_selector(self)))
+            elif ns == "global" and name == "select":
+                arg = self.expression(0)
+                if self.at("=>"):
+                    self.take()
+                    arg = ("pair", arg, self.expression(0))
+                args.append(arg)
+            else:
+                args.append(self.expression(0))
             if not self.at(")"):
                 self.expect(",")
-        self.expect(")")
-        return ("func", ns, name, tuple(args), tok.start, self.tokens[self.i - 1].end)
-
-    def order_argument(self) -> Node:
-        expr = self.expression(0)
-        if self.tok.kind == "ident" and self.tok.value in ("asc", "desc"):
-            return (self.take().value, expr)
-        return expr
+        end = self.expect(")")
+        return ("func", ns, name, tuple(args), tok.start, end.end)
 
     def array(self) -> Node:
         items: list[tuple[bool, Node]] = []
         while not self.at("]"):
+            spread = False
             if self.at("..."):
                 self.take()
-                items.append((True, self.expression(0)))
-            else:
-                items.append((False, self.expression(0)))
+                spread = True
+            items.append((spread, self.expression(0)))
             if not self.at("]"):
                 self.expect(",")
         self.expect("]")
@@ -245,8 +312,9 @@ class Parser:
                     if not (expr[0] == "lit" and isinstance(expr[1], str)):
                         self.fail("object keys must be strings", start)
                     attrs.append(("kv", expr[1], self.expression(0)))
-                elif expr[0] == "pair":
-                    attrs.append(("cond", expr[1], expr[2]))
+                elif self.at("=>"):
+                    self.take()
+                    attrs.append(("cond", expr, self.expression(0)))
                 else:
                     key = implicit_key(expr)
                     if key is None:
@@ -261,120 +329,92 @@ class Parser:
         ops: list[Node] = []
         while True:
             if self.at("."):
-                nxt = self.peek()
-                if nxt.kind != "ident":
-                    return _chain(base, ops)
+                if self.peek().kind != "ident":
+                    break
                 self.take()
                 ops.append(("attr", self.take().value))
             elif self.at("["):
-                self.take()
+                open_tok = self.take()
                 if self.at("]"):
                     self.take()
                     ops.append(("flatten",))
-                else:
-                    inner = self.expression(0)
-                    self.expect("]")
-                    ops.append(_bracket(inner))
+                    continue
+                inner = self.expression(0)
+                if self.at("..") or self.at("..."):
+                    exclusive = self.take().value == "..."
+                    right = self.expression(0)
+                    end = self.expect("]").end
+                    ops.append(("slice", inner, right, exclusive, open_tok.start, end))
+                    continue
+                ops.append(("bracket", inner))
+                self.expect("]")
             elif self.at("->"):
                 self.take()
                 ops.append(("deref",))
-                if self.tok.kind == "ident" and self.peek().value != "(":
+                if self.tok.kind == "ident" and not (
+                    self.peek().kind == "op" and self.peek().value in ("(", "::")
+                ):
                     ops.append(("attr", self.take().value))
             elif self.at("{"):
                 self.take()
                 ops.append(("project", self.object()))
             elif self.at("|"):
                 self.take()
-                if self.at("{"):  # legacy: `| {projection}`
+                if self.at("{"):  # `| {projection}` is the older spelling of a projection
                     self.take()
                     ops.append(("project", self.object()))
                     continue
-                name = self.take()
-                if name.kind == "ident" and name.value == "global" and self.at("::"):
-                    self.take()
-                    name = self.take()
-                if name.kind != "ident" or not self.at("("):
-                    self.fail("expected a pipe function like order(…) after |", name)
-                call = self.call("global", str(name.value), name)
-                if call[2] not in ("order", "score"):
-                    self.fail(f"unknown pipe function {call[2]}()", name)
-                ops.append(("pipe", call))
+                base = _traversal(base, ops)
+                ops = []
+                base = self.pipe(base)
             else:
-                return _chain(base, ops)
+                break
+        return _traversal(base, ops)
+
+    def pipe(self, base: Node) -> Node:
+        name = self.take()
+        if name.kind == "ident" and self.at("::"):
+            if name.value != "global":
+                self.fail("pipe functions live in the global namespace", name)
+            self.take()
+            name = self.take()
+        if name.kind != "ident" or not self.at("("):
+            self.fail("expected a pipe function like order(…) after |", name)
+        self.expect("(")
+        args: list[Node] = []
+        while not self.at(")"):
+            args.append(self.expression(0))
+            if not self.at(")"):
+                self.expect(",")
+        end = self.expect(")")
+        return ("pipe", base, str(name.value), tuple(args), name.start, end.end)
 
 
-def _chain(base: Node, ops: list[Node]) -> Node:
+def _traversal(base: Node, ops: list[Node]) -> Node:
     if not ops:
         return base
-    if base[0] == "chain":
-        return ("chain", base[1], base[2] + tuple(ops))
-    return ("chain", base, tuple(ops))
-
-
-def _bracket(inner: Node) -> Node:
-    if inner[0] == "range":
-        return ("slice", inner[1], inner[2], inner[3])
-    if inner[0] == "lit" and isinstance(inner[1], str):
-        return ("attr", inner[1])
-    if inner[0] == "lit" and isinstance(inner[1], int | float) and not isinstance(inner[1], bool):
-        return ("index", inner)
-    if inner[0] == "neg" and inner[1][0] == "lit" and isinstance(inner[1][1], int | float):
-        return ("index", ("lit", -inner[1][1]))
-    if inner[0] == "param" or _document_free(inner):
-        return ("dynamic", inner)
-    return ("filter", inner)
-
-
-def _document_free(node: Node) -> bool:
-    """Arithmetic on literals and params only, e.g. ``[3*(2+1)/3]``: an index, not a filter."""
-    kind = node[0]
-    if kind in ("lit", "param"):
-        return kind == "param" or not isinstance(node[1], bool)
-    if kind == "arith":
-        return _document_free(node[2]) and _document_free(node[3])
-    if kind in ("neg", "pos", "group"):
-        return _document_free(node[1])
-    return False
+    return ("trav", base, tuple(ops))
 
 
 def implicit_key(expr: Node) -> str | None:
-    if expr[0] == "attr" and expr[1] is None:
-        return str(expr[2])
-    if expr[0] == "chain":
+    """The key a bare projection value gets: its last attribute name (``a.b->c`` → ``c``)."""
+    if expr[0] == "ident":
+        return str(expr[1])
+    if expr[0] == "pipe":
+        return implicit_key(expr[1])
+    if expr[0] == "trav":
         for op in reversed(expr[2]):
             if op[0] == "attr":
                 return str(op[1])
-            if op[0] in ("project", "deref", "flatten", "filter", "slice", "index", "dynamic"):
+            if op[0] == "bracket" and op[1][0] == "lit" and isinstance(op[1][1], str):
+                return op[1][1]
+            if op[0] in ("project", "deref", "flatten", "bracket", "slice"):
                 continue
             return None
         return implicit_key(expr[1])
     return None
 
 
-_INFIX = {
-    "=>": 1,
-    "||": 2,
-    "&&": 3,
-    "==": 4,
-    "!=": 4,
-    "<": 4,
-    "<=": 4,
-    ">": 4,
-    ">=": 4,
-    "in": 4,
-    "match": 4,
-    "..": 5,
-    "...": 5,
-    "+": 6,
-    "-": 6,
-    "*": 7,
-    "/": 7,
-    "%": 7,
-    "**": 9,
-}
-_RIGHT = {"**"}
-
-
-def parse_tree(text: str) -> tuple[Node, dict[str, tuple[list[str], Node]]]:
+def parse_tree(text: str) -> tuple[Node, dict[str, tuple[list[str], Node, int, int]]]:
     parser = Parser(text)
     return parser.parse(), parser.functions

@@ -13,15 +13,11 @@ if TYPE_CHECKING:
 
 
 def _path(node: Any) -> tuple[str, ...] | None:
-    if node[0] == "attr" and node[1] is None:
-        return (node[2],)
-    if (
-        node[0] == "chain"
-        and node[1][0] == "attr"
-        and node[1][1] is None
-        and all(op[0] == "attr" for op in node[2])
-    ):
-        return (node[1][2], *(op[1] for op in node[2]))
+    """``a`` or ``a.b.c`` (plain attribute access on the document), else None."""
+    if node[0] == "ident":
+        return (node[1],)
+    if node[0] == "trav" and node[1][0] == "ident" and all(op[0] == "attr" for op in node[2]):
+        return (node[1][1], *(op[1] for op in node[2]))
     return None
 
 
@@ -69,8 +65,10 @@ def plan_filter(compiler: Compiler, predicate: Any) -> Fn:
 
     def run(s: Scope) -> Any:
         dataset = s.ctx.dataset
+        if dataset is None:
+            return None
         best: set[int] | None = None
-        if probes and hasattr(dataset, "lookup"):
+        if probes and dataset.planning:
             for kind, path, value_fn in probes:
                 found = _candidates(dataset, kind, path, value_fn(s))
                 if found is not None and (best is None or len(found) < len(best)):
