@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -25,6 +27,27 @@ def record(session: Session, changes: Iterable[tuple[str, str | None]], *, sourc
     ]
     session.add_all(rows)
     return len(rows)
+
+
+def unrecorded(session: Session, changes: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The ``{_id, _type, _updatedAt}`` changes not yet logged: no invalidation of the
+    document at or after its ``_updatedAt`` (its webhook arrived, or an earlier sweep)."""
+    changes = list(changes)
+    ids = {c["_id"].removeprefix("drafts.") for c in changes}
+    latest = dict(
+        session.execute(
+            select(ContentInvalidation.document_id, func.max(ContentInvalidation.created_at))
+            .where(ContentInvalidation.document_id.in_(ids))
+            .group_by(ContentInvalidation.document_id)
+        ).all()
+    )
+    out = []
+    for change in changes:
+        seen = latest.get(change["_id"].removeprefix("drafts."))
+        updated = change.get("_updatedAt")
+        if seen is None or updated is None or seen < datetime.fromisoformat(updated):
+            out.append(change)
+    return out
 
 
 class InvalidationFollower:

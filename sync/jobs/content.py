@@ -8,13 +8,13 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from storefront.content.client import SanityClient
-from storefront.content.invalidation import record
+from storefront.content.invalidation import record, unrecorded
 from storefront.db import utcnow
 from storefront.jobs.models import JobRun
 from sync.context import JobContext
 from sync.registry import job
 
-CHANGED_SINCE = '*[!(_id in path("drafts.**")) && _updatedAt > $since]{_id, _type}'
+CHANGED_SINCE = '*[!(_id in path("drafts.**")) && _updatedAt > $since]{_id, _type, _updatedAt}'
 OVERLAP = timedelta(seconds=30)
 
 
@@ -52,9 +52,10 @@ def content_sweep(ctx: JobContext) -> None:
         or []
     )
     ctx.read(len(changed))
-    for doc in changed:
-        ctx.note(f"{doc['_type']} {doc['_id']} changed")
-    if changed and not ctx.dry_run:
-        with ctx.db.session_scope(write=True) as session:
-            record(session, [(d["_id"], d.get("_type")) for d in changed], source="sweep")
-        ctx.changed(len(changed))
+    with ctx.db.session_scope(write=not ctx.dry_run) as session:
+        missed = unrecorded(session, changed)
+        for doc in missed:
+            ctx.note(f"{doc['_type']} {doc['_id']} changed")
+        if missed and not ctx.dry_run:
+            record(session, [(d["_id"], d.get("_type")) for d in missed], source="sweep")
+            ctx.changed(len(missed))

@@ -77,6 +77,12 @@ def test_a_lost_webhook_is_caught_by_the_sweep(
     )
     stale = client.get("/products/the-planet-is-fine").get_data(as_text=True)
     assert "The Planet Is On Fire" not in stale  # cached, and nobody told us
+    dry = run_job(app, "content-sweep", dry_run=True)
+    assert dry.ok
+    app.extensions["content"].follower.poll(force=True)
+    assert "The Planet Is On Fire" not in client.get("/products/the-planet-is-fine").get_data(
+        as_text=True
+    )
     result = run_job(app, "content-sweep")
     assert result.ok
     assert result.counts.changed >= 1
@@ -84,6 +90,9 @@ def test_a_lost_webhook_is_caught_by_the_sweep(
     assert "The Planet Is On Fire" in client.get("/products/the-planet-is-fine").get_data(
         as_text=True
     )
+    again = run_job(app, "content-sweep")
+    assert again.ok
+    assert again.counts.changed == 0
 
 
 def test_drafts_only_in_preview(app: Flask, client: FlaskClient, lake: LakeHandle) -> None:

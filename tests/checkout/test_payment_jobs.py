@@ -1,0 +1,60 @@
+"""The payment jobs as the scheduler runs them: a dry run changes nothing, a second run neither."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import update
+
+from storefront.db import get_db, utcnow
+from storefront.orders.models import Order
+from sync.registry import load_jobs
+from sync.runner import run_job
+from tests.checkout.conftest import Shop, press
+from tests.checkout.test_pay_with_emulators import PAID_ONCE, start_stripe, tally
+
+
+def test_payments_job_catches_a_lost_webhook_once(shop: Shop) -> None:
+    pay_url = start_stripe(shop)
+    shop.stripe.webhooks.drop_next(times=10)
+    with httpx.Client() as browser:
+        press(browser, pay_url, "pay")
+    pending = tally(shop)
+    assert pending["orders"] == ["pending_payment"]
+    load_jobs()
+
+    dry = run_job(shop.app, "payments", dry_run=True)
+    assert dry.ok, dry.error
+    assert tally(shop) == pending
+
+    real = run_job(shop.app, "payments")
+    assert real.ok, real.error
+    assert real.counts.changed >= 1
+    assert tally(shop) == PAID_ONCE
+
+    again = run_job(shop.app, "payments")
+    assert again.ok, again.error
+    assert again.counts.changed == 0
+    assert tally(shop) == PAID_ONCE
+
+
+def test_reservations_job_cancels_a_lapsed_order_once(shop: Shop) -> None:
+    start_stripe(shop)  # the shopper never pays
+    with get_db(shop.app).session_scope(write=True) as session:
+        session.execute(update(Order).values(payment_expires_at=utcnow() - timedelta(minutes=1)))
+    load_jobs()
+
+    dry = run_job(shop.app, "reservations", dry_run=True)
+    assert dry.ok, dry.error
+    assert tally(shop)["orders"] == ["pending_payment"]
+
+    real = run_job(shop.app, "reservations")
+    assert real.ok, real.error
+    assert real.counts.changed == 1
+    assert tally(shop)["orders"] == ["cancelled"]
+
+    again = run_job(shop.app, "reservations")
+    assert again.ok, again.error
+    assert again.counts.changed == 0
+    assert tally(shop)["orders"] == ["cancelled"]
