@@ -28,15 +28,28 @@ def main() -> int:
         shutil.copytree(STUDIO, work / "studio")
         folder = work / "studio"
         print(f"installing the Studio's npm dependencies in {folder} …", flush=True)
-        install = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--silent"],
-                                 cwd=folder, check=False, timeout=1200)
+        install = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "--silent"],
+            cwd=folder,
+            check=False,
+            timeout=1200,
+        )
         if install.returncode != 0:
             print("npm install failed")
             return 1
-        env = {**os.environ, "SANITY_STUDIO_PROJECT_ID": "abc123xy", "DO_NOT_TRACK": "1",
-               "SANITY_STUDIO_DATASET": "production"}
-        result = subprocess.run(["npx", "sanity", "schema", "validate", "--level", "warning"],
-                                cwd=folder, env=env, check=False, timeout=600)
+        env = {
+            **os.environ,
+            "SANITY_STUDIO_PROJECT_ID": "abc123xy",
+            "DO_NOT_TRACK": "1",
+            "SANITY_STUDIO_DATASET": "production",
+        }
+        result = subprocess.run(
+            ["npx", "sanity", "schema", "validate", "--level", "warning"],
+            cwd=folder,
+            env=env,
+            check=False,
+            timeout=600,
+        )
         return result.returncode
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -73,10 +73,19 @@ def build_lake(settings: Settings) -> Any:
 
     store, files = open_lake(settings)
     if len(store) == 0 and DEMO_CATALOG.exists():
-        import_export(DEMO_CATALOG, store, files, project_id=settings.sanity_project_id,
-                      dataset=settings.sanity_dataset, cdn_base=settings.sanity_live_url)
+        import_export(
+            DEMO_CATALOG,
+            store,
+            files,
+            project_id=settings.sanity_project_id,
+            dataset=settings.sanity_dataset,
+            cdn_base=settings.sanity_live_url,
+        )
     store.close()
-    hook = WebhookConfig(url=f"{settings.base_url}/webhooks/sanity", projection="{_id, _type}",
-                         secret=settings.sanity_webhook_secret.get_secret_value(),
-                         id="storefront-publish")
+    hook = WebhookConfig(
+        url=f"{settings.base_url}/webhooks/sanity",
+        projection="{_id, _type}",
+        secret=settings.sanity_webhook_secret.get_secret_value(),
+        id="storefront-publish",
+    )
     return create_lake_app_from_settings(settings, webhooks=[hook])
