@@ -3,7 +3,7 @@
 Retry rules live here, in one place:
 
 * safe calls (get, search, quote, stock, shipment methods, cancel) retry 429, 5xx and
-  network errors with bounded, jittered backoff (``RetryPolicy`` in ``fulfillment.retry``);
+  network errors with bounded, jittered backoff (``RetryPolicy`` in ``storefront.http_retry``);
 * ``create_order`` is never retried: Gelato has no idempotency key, so a blind retry can
   print and charge twice. It raises :class:`GelatoTransientError` when Gelato cannot have
   acted (connect failure, 429), :class:`GelatoAmbiguousError` when it may have (timeout,
@@ -42,7 +42,7 @@ from storefront.fulfillment.gelato_types import (
     ShipmentMethod,
     StockStatus,
 )
-from storefront.fulfillment.retry import RetryPolicy, retry_after_seconds
+from storefront.http_retry import RetryPolicy, send_with_retries
 
 ORDER_HOST = "https://order.gelatoapis.com"
 PRODUCT_HOST = "https://product.gelatoapis.com"
@@ -300,34 +300,23 @@ class GelatoClient:
 
     def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
         """A safe call with bounded retries; returns the decoded JSON object."""
-        attempts = max(1, self._retry.attempts)
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            try:
-                response = self._send(method, url, **kwargs)
-            except httpx.TransportError as exc:
-                if last:
-                    raise GelatoTransientError(f"Gelato unreachable: {exc!r}") from exc
-                self._retry.pause(attempt)
-                continue
-            except httpx.HTTPError as exc:
-                raise GelatoError(f"HTTP error talking to Gelato: {exc!r}") from exc
-            status = response.status_code
-            if status == 429 or status >= 500:
-                if last:
-                    raise _error(GelatoTransientError, response, "Gelato kept failing")
-                self._retry.pause(attempt, retry_after_seconds(response.headers.get("retry-after")))
-                continue
-            if status >= 400:
-                raise _permanent(response)
-            try:
-                data = response.json() if response.content else {}
-            except ValueError as exc:
-                raise GelatoTransientError(
-                    "Gelato sent a body that is not JSON", status_code=status
-                ) from exc
-            return data if isinstance(data, dict) else {"data": data}
-        raise AssertionError("unreachable")  # pragma: no cover
+        response = send_with_retries(
+            lambda: self._send(method, url, **kwargs),
+            self._retry,
+            unreachable=lambda exc: GelatoTransientError(f"Gelato unreachable: {exc!r}"),
+            broken=lambda exc: GelatoError(f"HTTP error talking to Gelato: {exc!r}"),
+            exhausted=lambda resp: _error(GelatoTransientError, resp, "Gelato kept failing"),
+        )
+        status = response.status_code
+        if status >= 400:
+            raise _permanent(response)
+        try:
+            data = response.json() if response.content else {}
+        except ValueError as exc:
+            raise GelatoTransientError(
+                "Gelato sent a body that is not JSON", status_code=status
+            ) from exc
+        return data if isinstance(data, dict) else {"data": data}
 
 
 def _body(response: httpx.Response) -> Any:

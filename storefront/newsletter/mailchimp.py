@@ -26,7 +26,7 @@ from typing import Any, Self
 
 import httpx
 
-from storefront.fulfillment.retry import RetryPolicy, retry_after_seconds
+from storefront.http_retry import RetryPolicy, send_with_retries
 from storefront.newsletter.provider import (
     BatchResult,
     ComplianceRejected,
@@ -256,41 +256,29 @@ class MailchimpProvider:
             return RowError(contact.email.strip().lower(), exc.message, type(exc).__name__)
 
     def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        attempts = max(1, self._retry.attempts)
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            try:
-                with self._slots:
-                    response = self._http.request(
-                        method,
-                        self._base + path,
-                        auth=self._auth,
-                        timeout=self._timeout,
-                        **kwargs,
-                    )
-            except httpx.TransportError as exc:
-                if last:
-                    raise NewsletterTransientError(f"Mailchimp unreachable: {exc!r}") from exc
-                self._retry.pause(attempt)
-                continue
-            except httpx.HTTPError as exc:
-                raise NewsletterError(f"HTTP error talking to Mailchimp: {exc!r}") from exc
-            status = response.status_code
-            if status == 429 or status >= 500:
-                if last:
-                    raise _error(response, NewsletterTransientError)
-                self._retry.pause(attempt, retry_after_seconds(response.headers.get("retry-after")))
-                continue
-            if status >= 400:
-                raise _error(response, None)
-            if status == 204 or not response.content:
-                return {}
-            try:
-                data = response.json()
-            except ValueError as exc:
-                raise NewsletterTransientError("Mailchimp sent a body that is not JSON") from exc
-            return data if isinstance(data, dict) else {}
-        raise AssertionError("unreachable")  # pragma: no cover
+        def send() -> httpx.Response:
+            with self._slots:
+                return self._http.request(
+                    method, self._base + path, auth=self._auth, timeout=self._timeout, **kwargs
+                )
+
+        response = send_with_retries(
+            send,
+            self._retry,
+            unreachable=lambda exc: NewsletterTransientError(f"Mailchimp unreachable: {exc!r}"),
+            broken=lambda exc: NewsletterError(f"HTTP error talking to Mailchimp: {exc!r}"),
+            exhausted=lambda resp: _error(resp, NewsletterTransientError),
+        )
+        status = response.status_code
+        if status >= 400:
+            raise _error(response, None)
+        if status == 204 or not response.content:
+            return {}
+        try:
+            data = response.json()
+        except ValueError as exc:
+            raise NewsletterTransientError("Mailchimp sent a body that is not JSON") from exc
+        return data if isinstance(data, dict) else {}
 
 
 def _error(response: httpx.Response, cls: type[NewsletterError] | None) -> NewsletterError:

@@ -13,7 +13,7 @@ from storefront.emulators.gelato import GelatoEmulator
 from storefront.fulfillment.address import ShippingAddress
 from storefront.fulfillment.gelato_client import GelatoClient
 from storefront.fulfillment.gelato_types import GelatoFile, GelatoItemRequest, GelatoOrderRequest
-from storefront.fulfillment.retry import RetryPolicy
+from storefront.http_retry import RetryPolicy
 
 API_KEY = "test-gelato-key"
 TEE = "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_black_gpr_4-0"

@@ -12,7 +12,7 @@ from storefront.fulfillment.errors import (
 )
 from storefront.fulfillment.gelato_client import GelatoClient
 from storefront.fulfillment.gelato_types import FulfillmentStatus
-from storefront.fulfillment.retry import RetryPolicy
+from storefront.http_retry import RetryPolicy
 from tests.fulfillment.conftest import API_KEY, order_request
 
 

@@ -14,7 +14,7 @@ from storefront.db import get_db
 from storefront.emulators.common import LiveServer, wsgi_sender
 from storefront.emulators.gelato import GelatoEmulator
 from storefront.fulfillment.gelato_client import GelatoClient
-from storefront.fulfillment.retry import RetryPolicy
+from storefront.http_retry import RetryPolicy
 from storefront.orders.models import Order, OrderItem
 from storefront.payments import services as payments
 from tests.conftest import make_settings

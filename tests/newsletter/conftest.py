@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from storefront.emulators.mailchimp import MailchimpEmulator
-from storefront.fulfillment.retry import RetryPolicy
+from storefront.http_retry import RetryPolicy
 from storefront.newsletter.mailchimp import MailchimpProvider
 
 API_KEY = "0123456789abcdef-us21"

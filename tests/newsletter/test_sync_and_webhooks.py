@@ -11,7 +11,7 @@ from flask import Flask, request
 
 from storefront.emulators.common import LiveServer, wsgi_sender
 from storefront.emulators.mailchimp import MailchimpEmulator
-from storefront.fulfillment.retry import RetryPolicy
+from storefront.http_retry import RetryPolicy
 from storefront.newsletter.mailchimp import MailchimpProvider, parse_webhook
 from storefront.newsletter.provider import (
     Contact,
