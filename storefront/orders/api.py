@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from storefront.admin import queries as admin_queries
-from storefront.api.framework import Page, PageQuery, page_of, require_user, v1
+from storefront.api.framework import Page, PageQuery, paginate, require_user, v1
 from storefront.db import get_db
 from storefront.errors import Conflict, NotFound
 from storefront.orders import operations
@@ -82,16 +82,7 @@ def list_orders(query: PageQuery) -> Page[OrderOut]:
     user = require_user()
     with get_db(current_app).session_scope() as session:
         stmt = select(Order).where(Order.customer_id == user.id)
-        rows = (
-            session.execute(
-                stmt.order_by(Order.id.desc()).limit(query.page_size).offset(query.offset)
-            )
-            .scalars()
-            .all()
-        )
-        total = len(session.execute(stmt).scalars().all())
-        items = [OrderOut.model_validate(o) for o in rows]
-    return page_of(items, total, query, OrderOut)
+        return paginate(session, stmt.order_by(Order.id.desc()), query, OrderOut)
 
 
 @v1.get(
@@ -142,16 +133,7 @@ def operator_orders(query: OperatorOrderQuery) -> Page[OrderOut]:
     )
     with get_db(current_app).session_scope() as session:
         stmt = admin_queries.filtered(filters)
-        rows = (
-            session.execute(
-                stmt.order_by(Order.id.desc()).limit(query.page_size).offset(query.offset)
-            )
-            .scalars()
-            .all()
-        )
-        total = len(session.execute(stmt).scalars().all())
-        items = [OrderOut.model_validate(o) for o in rows]
-    return page_of(items, total, query, OrderOut)
+        return paginate(session, stmt.order_by(Order.id.desc()), query, OrderOut)
 
 
 @v1.post(
