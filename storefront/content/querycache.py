@@ -309,7 +309,8 @@ class ContentCache:
         ttl: float | None,
         tags_if_empty: Iterable[str] = (),
     ) -> Any:
-        if not self.store.acquire(key, 10_000):  # another process is loading it
+        held = self.store.acquire(key, 10_000)
+        if not held:  # another process is loading it: wait a little for its result
             for _ in range(50):
                 time.sleep(0.05)
                 entry = self.store.get(key)
@@ -328,7 +329,8 @@ class ContentCache:
             )
             return value
         finally:
-            self.store.release(key)
+            if held:  # never free the lock another process holds
+                self.store.release(key)
 
     def _refresh_in_background(
         self,

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from storefront.content.querycache import ContentCache
+from storefront.content.querycache import ContentCache, cache_key
 from tests.conftest import IN_CI
 from tests.support.redis_server import RedisUnavailable, redis_server
 
@@ -78,3 +78,13 @@ def test_single_flight_across_processes(redis_url: str) -> None:
         t.join()
     assert results == [[1, 2]] * 4
     assert len(calls) == 1
+
+
+def test_a_process_that_gives_up_waiting_leaves_the_other_lock_alone(redis_url: str) -> None:
+    a, b = two_processes(redis_url)
+    parts = ("stuck", {}, "published")
+    key = cache_key(*parts)
+    assert a.store.acquire(key, 10_000)  # process a is loading, slowly
+    assert b.get_or_load(parts, lambda: [1]) == [1]  # b waited, then loaded itself
+    assert not b.store.acquire(key, 10_000), "b freed the lock a still holds"
+    a.store.release(key)
