@@ -6,9 +6,21 @@ from pathlib import Path
 
 from flask import Flask
 
-from storefront import auth, errors, health, observability, security, templating
+from storefront import api, auth, errors, health, metrics, observability, security, templating
+from storefront.accounts import views as accounts_views
+from storefront.admin import views as admin_views
+from storefront.cart import views as cart_views
+from storefront.catalog import views as catalog_views
+from storefront.checkout import views as checkout_views
 from storefront.config import Settings, load_settings
+from storefront.content import service as content_service
+from storefront.content import views as content_views
 from storefront.db import Database
+from storefront.fulfillment import views as fulfillment_views
+from storefront.newsletter import views as newsletter_views
+from storefront.newsletter import webhook as newsletter_webhook
+from storefront.orders import views as order_views
+from storefront.webhooks import views as webhook_views
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -45,47 +57,28 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     errors.init_app(app)
     security.init_app(app, settings)
     auth.init_app(app)
-    from storefront import metrics
-
     metrics.init_app(app)
     templating.init_app(app)
-
     app.register_blueprint(health.bp)
-    from storefront.catalog import views as catalog_views
-    from storefront.content import service as content_service
-    from storefront.content import views as content_views
-
-    content_service.init_app(app)
-    content_views.init_app(app)
-    catalog_views.init_app(app)
-    from storefront.accounts import views as accounts_views
-
-    accounts_views.init_app(app)
-    from storefront import api
-
-    api.init_app(app)
-    from storefront.orders import views as order_views
-
-    app.register_blueprint(order_views.bp)
-    from storefront.cart import views as cart_views
-    from storefront.checkout import views as checkout_views
-    from storefront.webhooks import views as webhook_views
-
-    cart_views.init_app(app)
-    checkout_views.init_app(app)
-    app.register_blueprint(webhook_views.bp)
-    from storefront.newsletter import views as newsletter_views
-
-    app.register_blueprint(newsletter_views.bp)
-    from storefront.newsletter import webhook as newsletter_webhook
-
-    app.register_blueprint(newsletter_webhook.bp)
-    from storefront.fulfillment import views as fulfillment_views
-
-    fulfillment_views.init_app(app)
-    from storefront.admin import views as admin_views
-
-    app.register_blueprint(admin_views.bp)
+    for module in (
+        content_service,
+        content_views,
+        catalog_views,
+        accounts_views,
+        api,
+        cart_views,
+        checkout_views,
+        fulfillment_views,
+    ):
+        module.init_app(app)
+    for blueprint in (
+        order_views.bp,
+        webhook_views.bp,
+        newsletter_views.bp,
+        newsletter_webhook.bp,
+        admin_views.bp,
+    ):
+        app.register_blueprint(blueprint)
     if not settings.is_production:
         from storefront import devtools
 
