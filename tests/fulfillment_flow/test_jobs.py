@@ -56,9 +56,12 @@ def test_status_job_is_idempotent_and_dry_run_reads_only(printshop: Printshop) -
 def test_mail_job_sends_each_mail_once(printshop: Printshop) -> None:
     load_jobs()
     paid_order(printshop.app, "SF-JOB00004")
+    outbox = printshop.app.extensions["settings"].mail_outbox_dir
+    dry = run_job(printshop.app, "mail", dry_run=True)
+    assert dry.ok and dry.counts.read == 1 and dry.counts.changed == 0
+    assert not list(outbox.glob("*.eml"))
     sent = run_job(printshop.app, "mail")
     assert sent.counts.changed == 1
     assert run_job(printshop.app, "mail").counts.changed == 0
-    outbox = printshop.app.extensions["settings"].mail_outbox_dir
     (mail,) = list(outbox.glob("*.eml"))
     assert "SF-JOB00004" in mail.read_text()
