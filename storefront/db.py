@@ -1,19 +1,26 @@
 """Database access: SQLAlchemy 2 engine, sessions and the declarative base.
 
-One :class:`Database` object per app (kept in ``app.extensions["db"]``). Views use
-``db.session`` (scoped to the app context and removed at teardown); jobs and tests open
-their own ``with db.session_scope():`` transactions.
+How sessions are scoped: one :class:`Database` per app; every unit of work (a request step,
+a job step) opens ``with db.session_scope():``, one transaction that commits on success and
+rolls back on error. **A thread holds at most one session at a time**: opening a second
+while one is open raises :class:`NestedSession`, because each open session pins a pooled
+connection (and, with ``write=True`` on SQLite, the database's write lock) — a request
+holding two could starve the pool under load. So a request reads what it needs (the cart,
+the catalog, prices) in short read sessions, does any network I/O with no session open,
+and then writes in one short write transaction.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -92,6 +99,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_pre_ping=True, **kwargs)
 
 
+class NestedSession(RuntimeError):
+    """A session was opened while this thread already held one (see the module docstring)."""
+
+
 class Database:
     """Flask extension holding the engine and a session factory."""
 
@@ -102,6 +113,10 @@ class Database:
         self._write_sessionmaker = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False
         )
+        # Where this thread (context) opened its session, if it holds one.
+        self._held: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+            f"db_session_{id(self)}", default=None
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -110,19 +125,6 @@ class Database:
     def init_app(self, app: Flask) -> None:
         app.extensions["db"] = self
 
-        @app.teardown_appcontext
-        def _close_session(_exc: BaseException | None) -> None:
-            session = g.pop("db_session", None)
-            if session is not None:
-                session.close()
-
-    @property
-    def session(self) -> Session:
-        """The request's session (one per app context)."""
-        if "db_session" not in g:
-            g.db_session = self.sessionmaker()
-        return g.db_session
-
     @contextlib.contextmanager
     def session_scope(self, *, write: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error.
@@ -130,14 +132,23 @@ class Database:
         ``write=True`` takes SQLite's write lock at BEGIN (``BEGIN IMMEDIATE``), so
         read-then-write transactions serialise instead of failing with "database is locked".
         """
+        held = self._held.get()
+        if held is not None:
+            raise NestedSession("this thread already holds a database session, opened at " + held)
+        caller = sys._getframe(2)  # 0: this generator, 1: contextlib's __enter__
+        where = f"{caller.f_code.co_filename}:{caller.f_lineno} in {caller.f_code.co_name}"
+        marker = self._held.set(where)
         factory = self._write_sessionmaker if write else self.sessionmaker
-        with factory() as session:
-            try:
-                yield session
-                session.commit()
-            except BaseException:
-                session.rollback()
-                raise
+        try:
+            with factory() as session:
+                try:
+                    yield session
+                    session.commit()
+                except BaseException:
+                    session.rollback()
+                    raise
+        finally:
+            self._held.reset(marker)
 
     def ping(self) -> None:
         with self.engine.connect() as conn:

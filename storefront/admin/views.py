@@ -141,7 +141,7 @@ def order_detail(number: str) -> ResponseReturnValue:
             "can_cancel": OrderStatus.CANCELLED in ALLOWED[OrderStatus(order.status)],
             "key": secrets.token_urlsafe(16),
         }
-        return render_template("admin/order.html", **context)
+    return render_template("admin/order.html", **context)
 
 
 @bp.route("/orders/<number>/refund", methods=["GET", "POST"])

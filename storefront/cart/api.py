@@ -6,10 +6,12 @@ import secrets
 
 from flask import current_app, g
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from storefront.api.framework import require_user, v1
 from storefront.auth import current_user
 from storefront.cart import services as carts
+from storefront.cart.models import Cart
 from storefront.cart.views import AddItem, SetQuantity, cart_token, offer_source
 from storefront.checkout import services as checkout
 from storefront.checkout.schemas import CheckoutDetails
@@ -56,9 +58,10 @@ class CheckoutOut(BaseModel):
     created: bool
 
 
-def _cart_for_api(session, *, create: bool = False):  # type: ignore[no-untyped-def]
+def _cart_for_api(session: Session, token: str | None, *, create: bool = False) -> Cart | None:
+    """The cookie's cart, else the caller's open cart (``token`` resolved before the session)."""
     user = current_user()
-    cart = carts.load_cart(session, cart_token())
+    cart = carts.load_cart(session, token)
     if cart is None and user is not None:
         cart = carts.cart_for_customer(session, user.id)
     if cart is None and create:
@@ -66,6 +69,18 @@ def _cart_for_api(session, *, create: bool = False):  # type: ignore[no-untyped-
             raise Conflict("Log in or use an API token to keep a cart through the API.")
         cart = carts.create_cart(session, "EUR", customer_id=user.id)
     return cart
+
+
+def _api_token() -> str | None:
+    """The token of the cart the API works on: the cookie's, else the customer's open one."""
+    token = cart_token()
+    with get_db(current_app).session_scope() as session:
+        cart = _cart_for_api(session, token)
+        return cart.token if cart else None
+
+
+def _priced_out(token: str | None) -> CartOut:
+    return _out(carts.priced(get_db(current_app), token, offer_source()))
 
 
 def _out(priced: carts.PricedCart | None) -> CartOut:
@@ -101,9 +116,7 @@ def _out(priced: carts.PricedCart | None) -> CartOut:
 )
 def get_cart() -> CartOut:
     require_user()
-    with get_db(current_app).session_scope(write=True) as session:
-        cart = _cart_for_api(session)
-        return _out(carts.price_cart(cart, offer_source()) if cart else None)
+    return _priced_out(_api_token())
 
 
 @v1.post(
@@ -125,13 +138,16 @@ def add_cart_item(body: AddItem) -> CartOut:
     )
     if offer is None:
         raise Conflict("That shirt is not for sale.", code="not_for_sale")
+    token = cart_token()
     with get_db(current_app).session_scope(write=True) as session:
-        cart = _cart_for_api(session, create=True)
+        cart = _cart_for_api(session, token, create=True)
+        assert cart is not None  # create=True makes one or raises
         try:
             carts.add_item(session, cart, offer, body.quantity)
         except carts.CartError as exc:
             raise Conflict(str(exc), code="cart_refused") from exc
-        return _out(carts.price_cart(cart, offer_source()))
+        token = cart.token
+    return _priced_out(token)
 
 
 @v1.patch(
@@ -145,15 +161,17 @@ def add_cart_item(body: AddItem) -> CartOut:
 )
 def update_cart_item(item_id: int, body: SetQuantity) -> CartOut:
     require_user()
+    token = cart_token()
     with get_db(current_app).session_scope(write=True) as session:
-        cart = _cart_for_api(session)
+        cart = _cart_for_api(session, token)
         if cart is None:
             raise NotFound("Your cart is empty.")
         try:
             carts.set_quantity(session, cart, item_id, body.quantity)
         except carts.CartError as exc:
             raise NotFound(str(exc)) from exc
-        return _out(carts.price_cart(cart, offer_source()))
+        token = cart.token
+    return _priced_out(token)
 
 
 @v1.post(
@@ -176,9 +194,7 @@ def start_checkout(body: CheckoutIn) -> CheckoutOut:
             "The address would be refused by the printer.",
             details=[{"field": k, "message": v} for k, v in problems.items()],
         )
-    with get_db(current_app).session_scope() as session:
-        cart = _cart_for_api(session)
-        token = cart.token if cart else None
+    token = _api_token()
     g.cart_token = token
     try:
         placed = checkout.place_order(

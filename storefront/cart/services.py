@@ -3,18 +3,25 @@
 Prices always come from the catalog. A line whose variant is no longer for sale, or whose
 price changed since the shopper last saw it, is flagged with a message — never silently
 dropped and never charged at an old price.
+
+Pricing is a pure function of the cart and the offers (:func:`price_cart`); :func:`priced`
+reads the cart, asks the catalog and writes the acknowledged prices in that order, one
+database session at a time, so no session (nor SQLite's write lock) is held while the
+catalog is asked over the network.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from storefront.cart.models import Cart, CartItem
-from storefront.catalog.offers import Offer, OfferSource
+from storefront.catalog.offers import Offer, OfferKey, OfferSource
+from storefront.db import Database
 from storefront.money import format_money
 
 MAX_LINE_QUANTITY = 10
@@ -49,6 +56,9 @@ class PricedCart:
     subtotal: int
     count: int
     notices: list[str]
+    #: The cart's id and, per line whose price changed, the price now shown to the shopper.
+    cart_id: int = 0
+    seen: dict[int, tuple[int, str]] = field(default_factory=dict)
 
     @property
     def is_empty(self) -> bool:
@@ -67,7 +77,9 @@ def load_cart(session: Session, token: str | None) -> Cart | None:
     if not token:
         return None
     return session.execute(
-        select(Cart).where(Cart.token == token, Cart.status == "open")
+        select(Cart)
+        .where(Cart.token == token, Cart.status == "open")
+        .options(selectinload(Cart.items))
     ).scalar_one_or_none()
 
 
@@ -159,16 +171,20 @@ def remove_item(session: Session, cart: Cart, item_id: int) -> None:
     set_quantity(session, cart, item_id, 0)
 
 
-def price_cart(cart: Cart, source: OfferSource, *, acknowledge: bool = True) -> PricedCart:
-    """Re-price every line from the catalog and flag what changed.
+def cart_keys(cart: Cart) -> list[OfferKey]:
+    return [(i.product_id, i.variant_key) for i in cart.items]
 
-    With ``acknowledge`` (a cart page view) the current prices become the ones the shopper
-    has seen, so the notice shows once; checkout prices with ``acknowledge=False`` and refuses
-    to proceed while a notice is pending.
+
+def price_cart(cart: Cart, offers: Mapping[OfferKey, Offer]) -> PricedCart:
+    """Re-price every line from the catalog's current offers and flag what changed.
+
+    Pure: the changed prices are returned in ``seen``; a cart page view records them with
+    :func:`acknowledge_prices` so the notice shows once, while checkout refuses to proceed
+    while a notice is pending.
     """
-    offers = source.offers([(i.product_id, i.variant_key) for i in cart.items])
     lines: list[PricedLine] = []
     notices: list[str] = []
+    seen: dict[int, tuple[int, str]] = {}
     subtotal = count = 0
     for item in cart.items:
         offer = offers.get((item.product_id, item.variant_key))
@@ -186,8 +202,7 @@ def price_cart(cart: Cart, source: OfferSource, *, acknowledge: bool = True) -> 
                 )
                 line.notices.append(message)
                 notices.append(message)
-                if acknowledge:
-                    item.seen_unit_amount, item.seen_currency = offer.unit_amount, offer.currency
+                seen[item.id] = (offer.unit_amount, offer.currency)
             if offer.limited_quantity is not None and item.quantity > offer.limited_quantity:
                 line.notices.append(f"Only {offer.limited_quantity} of {offer.label} are left.")
             line.unit_amount = offer.unit_amount
@@ -196,8 +211,49 @@ def price_cart(cart: Cart, source: OfferSource, *, acknowledge: bool = True) -> 
             count += item.quantity
         lines.append(line)
     return PricedCart(
-        cart.token, cart.currency if cart.items else None, lines, subtotal, count, notices
+        cart.token,
+        cart.currency if cart.items else None,
+        lines,
+        subtotal,
+        count,
+        notices,
+        cart_id=cart.id,
+        seen=seen,
     )
+
+
+def acknowledge_prices(session: Session, priced: PricedCart) -> None:
+    """Record the prices the shopper has now been shown (so a change is flagged once)."""
+    if not priced.seen:
+        return
+    items = session.execute(
+        select(CartItem).where(
+            CartItem.cart_id == priced.cart_id, CartItem.id.in_(list(priced.seen))
+        )
+    ).scalars()
+    for item in items:
+        item.seen_unit_amount, item.seen_currency = priced.seen[item.id]
+
+
+def priced(
+    db: Database, token: str | None, source: OfferSource, *, acknowledge: bool = True
+) -> PricedCart | None:
+    """The open cart of ``token`` priced now; ``None`` when there is none.
+
+    One short read, the catalog asked with no session open, then (a cart page view) one
+    short write of the prices shown.
+    """
+    if not token:
+        return None
+    with db.session_scope() as session:
+        cart = load_cart(session, token)
+    if cart is None:
+        return None
+    result = price_cart(cart, source.offers(cart_keys(cart)))
+    if acknowledge and result.seen:
+        with db.session_scope(write=True) as session:
+            acknowledge_prices(session, result)
+    return result
 
 
 def merge_carts(session: Session, guest: Cart, target: Cart) -> None:

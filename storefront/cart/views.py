@@ -98,10 +98,7 @@ def _parse(model: type[BaseModel]) -> Any:
 @bp.get("/cart")
 @access("public")
 def view() -> ResponseReturnValue:
-    token = cart_token()
-    with get_db(current_app).session_scope(write=True) as session:
-        cart = carts.load_cart(session, token)
-        priced = carts.price_cart(cart, offer_source()) if cart else None
+    priced = carts.priced(get_db(current_app), cart_token(), offer_source())
     return render_template("cart/cart.html", cart=priced)
 
 
@@ -117,8 +114,9 @@ def add() -> ResponseReturnValue:
     if offer is None:
         raise Conflict("That shirt is not for sale any more.", code="not_for_sale")
     user = current_user()
+    token = cart_token()
     with get_db(current_app).session_scope(write=True) as session:
-        cart = carts.load_cart(session, cart_token())
+        cart = carts.load_cart(session, token)
         if cart is None:
             cart = carts.create_cart(session, offer.currency, customer_id=user.id if user else None)
         try:
@@ -131,8 +129,9 @@ def add() -> ResponseReturnValue:
 
 
 def _change(item_id: int, quantity: int) -> ResponseReturnValue:
+    token = cart_token()
     with get_db(current_app).session_scope(write=True) as session:
-        cart = carts.load_cart(session, cart_token())
+        cart = carts.load_cart(session, token)
         if cart is None:
             raise Conflict("Your cart is empty.", code="cart_empty")
         try:

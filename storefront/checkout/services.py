@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.cart import services as carts
+from storefront.cart.models import Cart
 from storefront.catalog.offers import OfferSource
 from storefront.checkout import stock
 from storefront.checkout.schemas import CheckoutDetails
@@ -47,44 +48,49 @@ def place_order(
     shipping_options: list[ShippingOption],
     customer_id: int | None = None,
 ) -> Placed:
-    """Create the order from the cart, or return the one this form submission already made."""
-    with db.session_scope(write=True) as session:
-        existing = _by_checkout_key(session, details.checkout_key)
-        if existing is not None:
-            return Placed(existing.id, existing.number, created=False)
+    """Create the order from the cart, or return the one this form submission already made.
 
-        cart = carts.load_cart(session, cart_token)
-        if cart is None or not cart.items:
-            raise CheckoutError("Your cart is empty — add a shirt before checking out.")
-        priced = carts.price_cart(cart, offers, acknowledge=True)
-        # A change is acknowledged and committed (so the next attempt passes), then refused.
-        changed = priced.notices
-    if changed:
+    Reads first (the cart, then the catalog with no session open), then one short write
+    transaction that re-checks the cart, creates the order and reserves limited stock.
+    """
+    with db.session_scope() as session:
+        existing = _by_checkout_key(session, details.checkout_key)
+        cart = None if existing else carts.load_cart(session, cart_token)
+    if existing is not None:
+        return Placed(existing.id, existing.number, created=False)
+    if cart is None or not cart.items:
+        raise CheckoutError("Your cart is empty — add a shirt before checking out.")
+    priced = carts.price_cart(cart, offers.offers(carts.cart_keys(cart)))
+    if priced.notices:
+        # The change is acknowledged (so the next attempt passes), then refused.
+        with db.session_scope(write=True) as session:
+            carts.acknowledge_prices(session, priced)
         raise CheckoutError(
             "Your cart changed since you last looked: "
-            + " ".join(changed)
+            + " ".join(priced.notices)
             + " Please review it and pay again."
         )
+    if not priced.can_check_out:
+        problems = [n for line in priced.lines for n in line.notices]
+        raise CheckoutError(" ".join(problems) or "Some items cannot be bought right now.")
+    option = find_option(shipping_options, details.shipping_method)
+    if option is None:
+        raise CheckoutError("Choose one of the shipping methods offered for your country.")
+    if option.currency != priced.currency:
+        raise CheckoutError("Shipping is not available in your cart's currency.")
+    address = normalized(details.address())
+    basket = _basket(cart)
+
     with db.session_scope(write=True) as session:
         existing = _by_checkout_key(session, details.checkout_key)
         if existing is not None:
             return Placed(existing.id, existing.number, created=False)
-        cart = carts.load_cart(session, cart_token)
-        if cart is None or not cart.items:
-            raise CheckoutError("Your cart is empty — add a shirt before checking out.")
-        priced = carts.price_cart(cart, offers, acknowledge=False)
-        if priced.notices:
-            raise CheckoutError("Prices changed while you were paying; please review your cart.")
-        if not priced.can_check_out:
-            problems = [n for line in priced.lines for n in line.notices]
-            raise CheckoutError(" ".join(problems) or "Some items cannot be bought right now.")
-        option = find_option(shipping_options, details.shipping_method)
-        if option is None:
-            raise CheckoutError("Choose one of the shipping methods offered for your country.")
-        if option.currency != priced.currency:
-            raise CheckoutError("Shipping is not available in your cart's currency.")
-
-        address = normalized(details.address())
+        current = carts.load_cart(session, cart_token)
+        if current is None or _basket(current) != basket:
+            raise CheckoutError(
+                "Your cart changed in another tab while you were checking out; "
+                "please review it and pay again."
+            )
         now = utcnow()
         order = Order(
             number=new_order_number(),
@@ -98,7 +104,7 @@ def place_order(
             shipping_method=option.id,
             shipping_address=asdict(address),
             payment_provider=details.provider,
-            cart_id=cart.id,
+            cart_id=current.id,
             checkout_key=details.checkout_key,
             payment_expires_at=now + PAYMENT_WINDOW,
         )
@@ -153,6 +159,10 @@ def place_order(
             },
         )
         return Placed(order.id, order.number, created=True)
+
+
+def _basket(cart: Cart) -> list[tuple[str, str, int]]:
+    return sorted((i.product_id, i.variant_key, i.quantity) for i in cart.items)
 
 
 def _by_checkout_key(session: Session, key: str) -> Order | None:

@@ -68,9 +68,8 @@ def shipping_options(
 
 
 def _priced() -> carts.PricedCart | None:
-    with get_db(current_app).session_scope(write=True) as session:
-        cart = carts.load_cart(session, cart_token())
-        return carts.price_cart(cart, offer_source()) if cart and cart.items else None
+    priced = carts.priced(get_db(current_app), cart_token(), offer_source())
+    return priced if priced is not None and not priced.is_empty else None
 
 
 def _render(

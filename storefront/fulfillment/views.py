@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
-from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -62,10 +62,9 @@ def gelato(secret: str) -> ResponseReturnValue:
     return jsonify(received=True, outcome=outcome)
 
 
-def order_page_fulfillment(session: Session, order: Order) -> Markup:
-    """Where it was printed and how to track it, for the shopper's order page."""
-    from flask import render_template
-
+def order_page_fulfillment(session: Session, order: Order) -> dict[str, Any] | None:
+    """Where it was printed and how to track it, for the shopper's order page (the template
+    ``orders/_fulfillment.html`` is rendered after the session is closed)."""
     records = (
         session.execute(select(GelatoOrderRecord).where(GelatoOrderRecord.order_id == order.id))
         .scalars()
@@ -78,9 +77,12 @@ def order_page_fulfillment(session: Session, order: Order) -> Markup:
     )
     countries = sorted({r.fulfillment_country for r in records if r.fulfillment_country})
     if not records and not parcels:
-        return Markup("")
-    html = render_template("orders/_fulfillment.html", countries=countries, parcels=parcels)
-    return Markup(html)  # noqa: S704 - rendered by our autoescaping template
+        return None
+    return {
+        "template": "orders/_fulfillment.html",
+        "countries": countries,
+        "parcels": list(parcels),
+    }
 
 
 def init_app(app: Flask) -> None:

@@ -109,13 +109,9 @@ def cancel_order(number: str) -> OrderOut:
     order = _mine(number)
     if order.status not in ("pending_payment", "cancelled"):
         raise Conflict("Only unpaid orders can be cancelled here; write to us for the rest.")
+    actor = f"customer:{require_user().id}"
     with get_db(current_app).session_scope(write=True) as session:
-        payments.expire_order(
-            session,
-            order.id,
-            actor=f"customer:{require_user().id}",
-            reason="cancelled by the customer",
-        )
+        payments.expire_order(session, order.id, actor=actor, reason="cancelled by the customer")
     return OrderOut.model_validate(_mine(number))
 
 

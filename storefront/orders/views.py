@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from storefront.auth import access, current_user
 from storefront.db import get_db
@@ -35,8 +36,11 @@ def may_see(order: Order, token: str | None) -> bool:
 @access("public")
 def order_page(number: str) -> ResponseReturnValue:
     token = request.args.get("t")
+    current_user()  # resolved before the session below: one session at a time
     with get_db(current_app).session_scope() as session:
-        order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
+        order = session.execute(
+            select(Order).where(Order.number == number).options(selectinload(Order.items))
+        ).scalar_one_or_none()
         # The same answer for "no such order" and "not yours": numbers reveal nothing.
         if order is None or not may_see(order, token):
             raise NotFound("We could not find that order. Use the link from your e-mail.")
@@ -48,11 +52,11 @@ def order_page(number: str) -> ResponseReturnValue:
         extras = [
             hook(session, order) for hook in current_app.extensions.get("order_page_extras", ())
         ]
-        return render_template(
-            "orders/order.html",
-            order=order,
-            steps=STEPS,
-            refunds=refunds,
-            extras=extras,
-            token=token,
-        )
+    return render_template(
+        "orders/order.html",
+        order=order,
+        steps=STEPS,
+        refunds=refunds,
+        extras=extras,
+        token=token,
+    )
