@@ -12,6 +12,7 @@ from storefront.admin import views as admin_views
 from storefront.cart import views as cart_views
 from storefront.catalog import views as catalog_views
 from storefront.checkout import views as checkout_views
+from storefront.circuit import breakers_from_settings
 from storefront.config import Settings, load_settings
 from storefront.content import service as content_service
 from storefront.content import views as content_views
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         JSON_SORT_KEYS=False,
     )
     app.extensions["settings"] = settings
+    app.extensions["breakers"] = breakers_from_settings(settings)
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

@@ -160,6 +160,15 @@ class Settings(BaseSettings):
     sync_content_sweep_interval: float = Field(
         60.0, description="Cache sweep for publish webhooks that never arrived."
     )
+    circuit_failure_threshold: int = Field(
+        5,
+        ge=1,
+        le=100,
+        description="Consecutive failed calls after which an outside service is not called.",
+    )
+    circuit_cooldown: float = Field(
+        30.0, gt=0, le=3600, description="Seconds before a broken service is tried again."
+    )
     payment_grace_minutes: float = Field(
         30.0, description="Minutes before an unpaid order is asked about at the provider."
     )

@@ -17,6 +17,7 @@ from storefront.db import make_engine
 from storefront.models import metadata
 from tests.support.lake import attach_lake, build_template
 from tests.support.postgres import PostgresUnavailable, create_database, postgres_server
+from tests.support.redis_server import RedisUnavailable, redis_server
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -45,6 +46,18 @@ def pg_server() -> Iterator[str]:
         if IN_CI:
             pytest.fail(f"PostgreSQL is required in CI and could not start: {exc}")
         pytest.skip(f"PostgreSQL leg skipped locally: {exc}")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A throwaway redis-server for this run (shared cache, breakers, rate limits)."""
+    try:
+        with redis_server() as url:
+            yield url
+    except RedisUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"redis-server is required in CI: {exc}")
+        pytest.skip(f"Redis leg skipped locally: {exc}")
 
 
 @pytest.fixture(scope="session")

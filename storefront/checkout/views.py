@@ -21,6 +21,7 @@ from storefront.cart.views import cart_token, offer_source
 from storefront.checkout import services as checkout
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.checkout.shipping import ShippingOption, table_options
+from storefront.circuit import circuit_open
 from storefront.db import get_db
 from storefront.errors import NotFound
 from storefront.forms import field_errors
@@ -62,8 +63,11 @@ def shipping_options(
             options = quoter(country, currency, priced)
             if options:
                 return options
-        except Exception:  # the quote is a nicety; the table always answers
-            log.warning("shipping quote failed; using the table", exc_info=True)
+        except Exception as exc:  # the quote is a nicety; the table always answers
+            # One line, no traceback; while Gelato's circuit is open, nothing per request
+            # (the breaker logs when it opens and closes).
+            if not circuit_open(exc):
+                log.warning("shipping quote failed, using the table: %s", exc)
     return table_options(country, currency)
 
 

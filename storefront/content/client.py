@@ -5,14 +5,13 @@ Rules that matter (see docs/SANITY.md): params are JSON-encoded as ``$name=``; a
 switches from GET to POST past 11264 characters of query string; the perspective is always
 explicit; the CDN is used only for public reads (no token, not drafts); queries and document
 reads are retried on 429/502/503 and network errors with ``100·2^n + rand(0..100)`` ms
-backoff, mutations and uploads never on HTTP errors. Failures become
-:mod:`storefront.content.errors` exceptions.
+backoff, mutations and uploads never (the shared rule and the circuit breaker of
+:mod:`storefront.http_retry`). Failures become :mod:`storefront.content.errors` exceptions.
 """
 
 from __future__ import annotations
 
 import json
-import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
@@ -20,6 +19,7 @@ from urllib.parse import quote, urlencode
 
 import httpx
 
+from storefront.circuit import CircuitBreaker
 from storefront.content.errors import (
     AuthError,
     ConflictError,
@@ -30,6 +30,7 @@ from storefront.content.errors import (
     RateLimited,
 )
 from storefront.content.images import cdn_base_for, file_url, image_url
+from storefront.http_retry import NO_RETRY, RetryPolicy, send_with_retries
 
 if TYPE_CHECKING:
     from storefront.config import Settings
@@ -112,6 +113,7 @@ class SanityClient:
         max_retries: int = 5,
         sleep: Callable[[float], None] = time.sleep,
         cdn_base: str | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.live_url = live_url.rstrip("/")
         self.public_url = (public_url or live_url).rstrip("/")
@@ -122,14 +124,22 @@ class SanityClient:
         self.timeout = timeout
         self.max_retries = max_retries
         self.cdn_base = cdn_base or cdn_base_for(self.live_url)
-        self._sleep = sleep
+        self._retry = RetryPolicy(
+            attempts=max_retries + 1, base_delay=0.1, jitter="added", sleep=sleep
+        )
+        self._breaker = breaker
         self._own_http = http is None
         self._http = http or httpx.Client(timeout=timeout)
         self.retries_made = 0
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, http: httpx.Client | None = None, write: bool = False
+        cls,
+        settings: Settings,
+        *,
+        http: httpx.Client | None = None,
+        write: bool = False,
+        breaker: CircuitBreaker | None = None,
     ) -> SanityClient:
         """The shop's client; ``write=True`` uses the write token (sync jobs, imports)."""
         secret = settings.sanity_write_token if write else settings.sanity_read_token
@@ -141,6 +151,7 @@ class SanityClient:
             settings.sanity_api_version,
             secret.get_secret_value() if secret is not None else None,
             http=http,
+            breaker=breaker,
         )
 
     def close(self) -> None:
@@ -164,30 +175,23 @@ class SanityClient:
         return headers
 
     def _send(self, request: httpx.Request, *, retry: bool) -> httpx.Response:
-        attempt = 0
-        while True:
-            try:
-                response = self._http.send(request)
-            except httpx.TransportError as exc:
-                if retry and attempt < self.max_retries:
-                    self._backoff(attempt)
-                    attempt += 1
-                    continue
-                raise ContentUnavailable(f"content API unreachable: {exc}") from exc
-            except httpx.HTTPError as exc:
-                raise ContentError(f"content API request failed: {exc}") from exc
-            if retry and response.status_code in RETRY_STATUSES and attempt < self.max_retries:
-                response.close()
-                self._backoff(attempt)
-                attempt += 1
-                continue
-            if response.is_success:
-                return response
-            raise error_from_response(response)
+        response = send_with_retries(
+            lambda: self._http.send(request),
+            self._retry if retry else NO_RETRY,
+            unreachable=lambda exc: ContentUnavailable(f"content API unreachable: {exc}"),
+            broken=lambda exc: ContentError(f"content API request failed: {exc}"),
+            exhausted=error_from_response,
+            breaker=self._breaker,
+            unavailable=lambda exc: ContentUnavailable(str(exc)),
+            retry_on=RETRY_STATUSES.__contains__,
+            on_retry=self._count_retry,
+        )
+        if response.is_success:
+            return response
+        raise error_from_response(response)
 
-    def _backoff(self, attempt: int) -> None:
+    def _count_retry(self) -> None:
         self.retries_made += 1
-        self._sleep((100 * 2**attempt + random.randint(0, 100)) / 1000)
 
     @staticmethod
     def _json(response: httpx.Response) -> Any:

@@ -117,7 +117,8 @@ def _metrics_hook(app: Flask):  # type: ignore[no-untyped-def]
 
 def init_app(app: Flask) -> ContentService:
     settings = app.extensions["settings"]
-    public = SanityClient.from_settings(settings)
+    breaker = app.extensions["breakers"]("sanity")
+    public = SanityClient.from_settings(settings, breaker=breaker)
     read_token = settings.sanity_read_token
     preview = SanityClient(
         settings.sanity_live_url,
@@ -126,6 +127,7 @@ def init_app(app: Flask) -> ContentService:
         settings.sanity_dataset,
         settings.sanity_api_version,
         read_token.get_secret_value() if read_token else None,
+        breaker=breaker,
     )
     cache = build_cache(app)
     follower = InvalidationFollower(get_db(app), cache.invalidate_document)

@@ -11,6 +11,8 @@ Retry rules live here, in one place:
   searches by ``orderReferenceId`` before trying again (:meth:`GelatoClient.find_by_reference`).
 * cancel is retried: cancelling is the end state we want, so repeating it is harmless; a 409
   after a retry is checked with a GET (our first attempt may have cancelled it already).
+* every call goes through the Gelato circuit breaker: while it is open nothing is sent and
+  :class:`GelatoTransientError` says so at once (for a create: Gelato cannot have acted).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any, Self
 
 import httpx
 
+from storefront.circuit import CircuitBreaker, CircuitOpen
 from storefront.fulfillment.address import ShippingAddress, to_gelato
 from storefront.fulfillment.errors import (
     GelatoAmbiguousError,
@@ -42,7 +45,7 @@ from storefront.fulfillment.gelato_types import (
     ShipmentMethod,
     StockStatus,
 )
-from storefront.http_retry import RetryPolicy, send_with_retries
+from storefront.http_retry import RetryPolicy, send_with_retries, struggling
 
 ORDER_HOST = "https://order.gelatoapis.com"
 PRODUCT_HOST = "https://product.gelatoapis.com"
@@ -50,6 +53,9 @@ SHIPMENT_HOST = "https://shipment.gelatoapis.com"
 
 #: Gelato's limit for one stock-availability call.
 MAX_STOCK_UIDS = 250
+#: A shopper waiting on a quote: one quick retry, a short timeout, then the caller's fallback.
+INTERACTIVE_TIMEOUT = 3.0
+INTERACTIVE_RETRY = RetryPolicy(attempts=2, base_delay=0.1)
 #: Gelato's maximum page size for order search.
 MAX_SEARCH_LIMIT = 100
 
@@ -71,8 +77,10 @@ class GelatoClient:
         http: httpx.Client | None = None,
         transport: httpx.BaseTransport | None = None,
         retry: RetryPolicy | None = None,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self._api_key = api_key
+        self._breaker = breaker
         self._order_base = order_base.rstrip("/")
         self._product_base = product_base.rstrip("/")
         self._shipment_base = shipment_base.rstrip("/")
@@ -82,11 +90,19 @@ class GelatoClient:
         self._retry = retry or RetryPolicy()
 
     @classmethod
-    def from_settings(cls, settings: Any, *, http: httpx.Client | None = None) -> Self:
+    def from_settings(
+        cls,
+        settings: Any,
+        *,
+        http: httpx.Client | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> Self:
         """Gelato's three hosts in production, else one base (the emulator) for all."""
         base = settings.gelato_base
         hosts = {"order_base": base, "product_base": base, "shipment_base": base} if base else {}
-        return cls(api_key=settings.gelato_api_key.get_secret_value(), http=http, **hosts)
+        return cls(
+            api_key=settings.gelato_api_key.get_secret_value(), http=http, breaker=breaker, **hosts
+        )
 
     def close(self) -> None:
         if self._owns_http:
@@ -103,14 +119,23 @@ class GelatoClient:
     def create_order(self, request: GelatoOrderRequest) -> GelatoOrder:
         """One attempt, never retried (see the module docstring for the three outcomes)."""
         url = f"{self._order_base}/v4/orders"
+        ticket = None
+        if self._breaker is not None:
+            try:
+                ticket = self._breaker.admit()
+            except CircuitOpen as exc:
+                raise GelatoTransientError(str(exc)) from exc
         try:
             response = self._send("POST", url, json=request.to_json())
         except _NOT_SENT as exc:
+            self._record(ticket, failed=True)
             raise GelatoTransientError(f"Could not reach Gelato: {exc}") from exc
         except httpx.HTTPError as exc:
+            self._record(ticket, failed=True)
             raise GelatoAmbiguousError(
                 f"Gelato may have created order {request.order_reference_id}: {exc!r}"
             ) from exc
+        self._record(ticket, failed=struggling(response.status_code))
         if response.status_code == 429:
             raise _error(GelatoTransientError, response, "Gelato rate limit")
         if response.status_code >= 500:
@@ -211,8 +236,13 @@ class GelatoClient:
         *,
         order_reference_id: str = "quote",
         customer_reference_id: str = "quote",
+        interactive: bool = False,
     ) -> list[Quote]:
-        """Shipping options and prices (minor units); one quote per production hub."""
+        """Shipping options and prices (minor units); one quote per production hub.
+
+        ``interactive``: a shopper is waiting (checkout), so one quick retry and a short
+        timeout; the caller has a fallback.
+        """
         body = {
             "orderReferenceId": order_reference_id,
             "customerReferenceId": customer_reference_id,
@@ -228,7 +258,12 @@ class GelatoClient:
                 for p in products
             ],
         }
-        data = self._call("POST", f"{self._order_base}/v4/orders:quote", json=body)
+        data = self._call(
+            "POST",
+            f"{self._order_base}/v4/orders:quote",
+            json=body,
+            **({"timeout": INTERACTIVE_TIMEOUT, "retry": INTERACTIVE_RETRY} if interactive else {}),
+        )
         return [Quote.from_json(q) for q in data.get("quotes") or []]
 
     # --- catalog and shipping ------------------------------------------------------------
@@ -289,23 +324,39 @@ class GelatoClient:
 
     # --- transport -----------------------------------------------------------------------
 
-    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def _record(self, ticket: Any, *, failed: bool) -> None:
+        if self._breaker is not None and ticket is not None:
+            self._breaker.record(ticket, failed=failed)
+
+    def _send(
+        self, method: str, url: str, *, timeout: float | None = None, **kwargs: Any
+    ) -> httpx.Response:
         return self._http.request(
             method,
             url,
             headers={"X-API-KEY": self._api_key, "Accept": "application/json"},
-            timeout=self._timeout,
+            timeout=self._timeout if timeout is None else httpx.Timeout(timeout),
             **kwargs,
         )
 
-    def _call(self, method: str, url: str, **kwargs: Any) -> dict[str, Any]:
+    def _call(
+        self,
+        method: str,
+        url: str,
+        *,
+        timeout: float | None = None,
+        retry: RetryPolicy | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
         """A safe call with bounded retries; returns the decoded JSON object."""
         response = send_with_retries(
-            lambda: self._send(method, url, **kwargs),
-            self._retry,
+            lambda: self._send(method, url, timeout=timeout, **kwargs),
+            retry or self._retry,
             unreachable=lambda exc: GelatoTransientError(f"Gelato unreachable: {exc!r}"),
             broken=lambda exc: GelatoError(f"HTTP error talking to Gelato: {exc!r}"),
             exhausted=lambda resp: _error(GelatoTransientError, resp, "Gelato kept failing"),
+            breaker=self._breaker,
+            unavailable=lambda exc: GelatoTransientError(str(exc)),
         )
         status = response.status_code
         if status >= 400:

@@ -51,7 +51,7 @@ def gelato_client(app: Flask) -> GelatoClient:
     client = app.extensions.get("gelato_client")
     if client is None:
         client = app.extensions["gelato_client"] = GelatoClient.from_settings(
-            app.extensions["settings"]
+            app.extensions["settings"], breaker=app.extensions["breakers"]("gelato")
         )
     return client
 

@@ -72,7 +72,9 @@ class QuoteCache:
             QuoteProduct(item_reference_id=f"q{i}", product_uid=uid, quantity=qty)
             for i, (uid, qty) in enumerate(items)
         ]
-        quotes = gelato_client(self.app).quote(recipient, products, currency.upper())
+        quotes = gelato_client(self.app).quote(
+            recipient, products, currency.upper(), interactive=True
+        )
         if len(quotes) != 1:
             return []  # split across hubs: the table prices it more simply
         return [

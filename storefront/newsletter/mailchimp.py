@@ -26,6 +26,7 @@ from typing import Any, Self
 
 import httpx
 
+from storefront.circuit import CircuitBreaker
 from storefront.http_retry import RetryPolicy, send_with_retries
 from storefront.newsletter.provider import (
     BatchResult,
@@ -81,6 +82,7 @@ class MailchimpProvider:
         retry: RetryPolicy | None = None,
         max_concurrency: int = MAX_CONNECTIONS,
         status_if_new: str = "subscribed",
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         if not 1 <= max_concurrency <= MAX_CONNECTIONS:
             raise ValueError(f"max_concurrency must be 1..{MAX_CONNECTIONS} (Mailchimp's limit)")
@@ -98,14 +100,22 @@ class MailchimpProvider:
         self._slots = threading.BoundedSemaphore(max_concurrency)
         self._concurrency = max_concurrency
         self._status_if_new = status_if_new
+        self._breaker = breaker
 
     @classmethod
-    def from_settings(cls, settings: Any, *, http: httpx.Client | None = None) -> Self:
+    def from_settings(
+        cls,
+        settings: Any,
+        *,
+        http: httpx.Client | None = None,
+        breaker: CircuitBreaker | None = None,
+    ) -> Self:
         return cls(
             api_key=settings.mailchimp_api_key.get_secret_value(),
             list_id=settings.mailchimp_list_id,
             base_url=settings.mailchimp_base,
             http=http,
+            breaker=breaker,
         )
 
     def close(self) -> None:
@@ -268,6 +278,8 @@ class MailchimpProvider:
             unreachable=lambda exc: NewsletterTransientError(f"Mailchimp unreachable: {exc!r}"),
             broken=lambda exc: NewsletterError(f"HTTP error talking to Mailchimp: {exc!r}"),
             exhausted=lambda resp: _error(resp, NewsletterTransientError),
+            breaker=self._breaker,
+            unavailable=lambda exc: NewsletterTransientError(str(exc)),
         )
         status = response.status_code
         if status >= 400:

@@ -50,7 +50,7 @@ def provider_for(app: Flask) -> NewsletterProvider:
         from storefront.newsletter.mailchimp import MailchimpProvider
 
         provider = app.extensions["newsletter_provider"] = MailchimpProvider.from_settings(
-            app.extensions["settings"]
+            app.extensions["settings"], breaker=app.extensions["breakers"]("mailchimp")
         )
     return provider
 

@@ -6,13 +6,13 @@ Not ``paypalrestsdk`` (deprecated, v1 Payments). Rules kept here, once:
   serves every request), and dropped and fetched again once if PayPal answers 401;
 * every call has a timeout; GETs and POSTs that carry a ``PayPal-Request-Id`` are retried a
   bounded number of times with jittered backoff on 5xx/429 and network errors — a retried
-  create/capture/refund is safe because PayPal answers a known request id with the original;
+  create/capture/refund is safe because PayPal answers a known request id with the original
+  (the shared rule and circuit breaker of :mod:`storefront.http_retry`);
 * errors become :class:`PayPalError` subclasses of our gateway errors, keeping ``debug_id``.
 """
 
 from __future__ import annotations
 
-import random
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from storefront.circuit import CircuitBreaker
+from storefront.http_retry import NO_RETRY, RetryPolicy, send_with_retries, struggling
 from storefront.payments.gateway import (
     PaymentDeclined,
     PaymentError,
@@ -32,7 +34,6 @@ DEFAULT_BASE_URL = "https://api-m.paypal.com"
 DECLINE_ISSUES = frozenset(
     {"INSTRUMENT_DECLINED", "PAYER_CANNOT_PAY", "TRANSACTION_REFUSED", "PAYER_ACTION_REQUIRED"}
 )
-RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class PayPalError(PaymentError):
@@ -71,7 +72,7 @@ def _error_from(response: httpx.Response) -> PayPalError:
         or f"PayPal answered {response.status_code}"
     )
     cls: type[PayPalError]
-    if response.status_code in RETRY_STATUSES:
+    if struggling(response.status_code):
         cls = PayPalUnavailable
     elif issue in DECLINE_ISSUES:
         cls = PayPalDeclined
@@ -103,15 +104,16 @@ class PayPalClient:
         token_margin: float = 120.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        breaker: CircuitBreaker | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self._auth = (client_id, client_secret)
         self._http = http or httpx.Client(transport=transport, timeout=timeout)
         self._timeout = timeout
-        self._max_retries = max_retries
-        self._backoff = backoff
+        self._retry = RetryPolicy(attempts=max_retries + 1, base_delay=backoff, sleep=sleep)
+        self._breaker = breaker
         self._token_margin = token_margin
-        self._clock, self._sleep = clock, sleep
+        self._clock = clock
         self._token: tuple[str, float] | None = None
         self._token_lock = threading.Lock()
 
@@ -212,21 +214,23 @@ class PayPalClient:
 
     def _send(self, method: str, path: str, *, retry: bool, **kwargs: Any) -> httpx.Response:
         url = path if path.startswith(("http://", "https://")) else self.base_url + path
-        attempts = 1 + (self._max_retries if retry else 0)
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            try:
-                response = self._http.request(method, url, timeout=self._timeout, **kwargs)
-            except httpx.TransportError as exc:
-                if last:
-                    raise PayPalUnavailable(
-                        f"PayPal did not answer: {type(exc).__name__}", provider="paypal"
-                    ) from exc
-            else:
-                if response.is_success:
-                    return response
-                error = _error_from(response)
-                if last or response.status_code not in RETRY_STATUSES:
-                    raise error
-            self._sleep(self._backoff * (2**attempt) * random.uniform(0.5, 1.0))
-        raise AssertionError("unreachable")  # pragma: no cover
+
+        def unreachable(exc: httpx.TransportError) -> PayPalError:
+            return PayPalUnavailable(
+                f"PayPal did not answer: {type(exc).__name__}", provider="paypal"
+            )
+
+        response = send_with_retries(
+            lambda: self._http.request(method, url, timeout=self._timeout, **kwargs),
+            self._retry if retry else NO_RETRY,
+            unreachable=unreachable,
+            broken=lambda exc: PayPalUnavailable(
+                f"PayPal request failed: {exc!r}", provider="paypal"
+            ),
+            exhausted=_error_from,
+            breaker=self._breaker,
+            unavailable=lambda exc: PayPalUnavailable(str(exc), provider="paypal"),
+        )
+        if response.is_success:
+            return response
+        raise _error_from(response)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from storefront.circuit import CircuitBreaker
 from storefront.payments.gateway import (
     CheckoutRequest,
     CheckoutStarted,
@@ -103,11 +104,14 @@ class PayPalGateway:
         )
 
     @classmethod
-    def from_settings(cls, settings: Any) -> PayPalGateway:
+    def from_settings(
+        cls, settings: Any, *, breaker: CircuitBreaker | None = None
+    ) -> PayPalGateway:
         client = PayPalClient(
             settings.paypal_base,
             settings.paypal_client_id,
             settings.paypal_client_secret.get_secret_value(),
+            breaker=breaker,
         )
         return cls(
             client,

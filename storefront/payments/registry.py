@@ -16,9 +16,10 @@ def gateways(app: Flask) -> dict[str, Any]:
         from storefront.payments.stripe_gateway import StripeGateway
 
         settings = app.extensions["settings"]
+        breakers = app.extensions["breakers"]
         registry = app.extensions["payment_gateways"] = {
-            "stripe": StripeGateway.from_settings(settings),
-            "paypal": PayPalGateway.from_settings(settings),
+            "stripe": StripeGateway.from_settings(settings, breaker=breakers("stripe")),
+            "paypal": PayPalGateway.from_settings(settings, breaker=breakers("paypal")),
         }
     return registry
 

@@ -16,6 +16,8 @@ from typing import Any, NoReturn
 
 import stripe
 
+from storefront.circuit import CircuitBreaker, CircuitOpen
+from storefront.http_retry import struggling
 from storefront.payments.gateway import (
     CheckoutRequest,
     CheckoutStarted,
@@ -70,6 +72,35 @@ def _fail(exc: stripe.StripeError) -> NoReturn:
     raise ProviderRejected(message, **common) from exc
 
 
+class _GuardedRequests(stripe.RequestsClient):
+    """The SDK's HTTP client with our circuit breaker in front of every call (the SDK keeps
+    its own retries and idempotency keys; an open circuit fails at once, nothing sent)."""
+
+    def __init__(self, breaker: CircuitBreaker, *, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._breaker = breaker
+
+    def request_with_retries(  # type: ignore[override]
+        self, method: str, url: str, headers: Any, post_data: Any = None, *args: Any, **kw: Any
+    ) -> tuple[str, int, Any]:
+        try:
+            ticket = self._breaker.admit()
+        except CircuitOpen as exc:
+            raise stripe.APIConnectionError(str(exc)) from exc
+        try:
+            body, status, response_headers = super().request_with_retries(
+                method, url, headers, post_data, *args, **kw
+            )
+        except stripe.APIConnectionError:
+            self._breaker.record(ticket, failed=True)
+            raise
+        except BaseException:
+            self._breaker.release(ticket)
+            raise
+        self._breaker.record(ticket, failed=struggling(status))
+        return body, status, response_headers
+
+
 class StripeGateway:
     provider = "stripe"
 
@@ -93,22 +124,31 @@ class StripeGateway:
         api_base: str = DEFAULT_API_BASE,
         timeout: float = 20.0,
         max_network_retries: int = 2,
+        breaker: CircuitBreaker | None = None,
         **kwargs: Any,
     ) -> StripeGateway:
+        http_client = (
+            _GuardedRequests(breaker, timeout=timeout)
+            if breaker is not None
+            else stripe.RequestsClient(timeout=timeout)
+        )
         client = stripe.StripeClient(
             api_key,
             base_addresses={"api": api_base.rstrip("/")},
             max_network_retries=max_network_retries,
-            http_client=stripe.RequestsClient(timeout=timeout),
+            http_client=http_client,
         )
         return cls(client, webhook_secret=webhook_secret, **kwargs)
 
     @classmethod
-    def from_settings(cls, settings: Any) -> StripeGateway:
+    def from_settings(
+        cls, settings: Any, *, breaker: CircuitBreaker | None = None
+    ) -> StripeGateway:
         return cls.create(
             api_key=settings.stripe_api_key.get_secret_value(),
             webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
             api_base=settings.stripe_base,
+            breaker=breaker,
         )
 
     # --- checkout --------------------------------------------------------------------------

@@ -40,7 +40,7 @@ def content_sweep(ctx: JobContext) -> None:
         )
     since = (last or utcnow() - timedelta(minutes=10)) - OVERLAP
     client = ctx.app.extensions.get("sanity_live_client") or SanityClient.from_settings(
-        ctx.settings
+        ctx.settings, breaker=ctx.app.extensions["breakers"]("sanity")
     )
     changed = (
         client.query(

@@ -16,7 +16,7 @@ from sync.registry import job
 )
 def inventory(ctx: JobContext) -> None:
     sanity = ctx.app.extensions.get("sanity_write_client") or SanityClient.from_settings(
-        ctx.settings, write=True
+        ctx.settings, write=True, breaker=ctx.app.extensions["breakers"]("sanity")
     )
     report = reconcile_inventory(
         sanity,

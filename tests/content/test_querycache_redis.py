@@ -2,24 +2,10 @@
 process caches, loads or invalidates, another sees."""
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 
 from storefront.content.querycache import ContentCache, cache_key
-from tests.conftest import IN_CI
-from tests.support.redis_server import RedisUnavailable, redis_server
-
-
-@pytest.fixture(scope="module")
-def redis_url() -> Iterator[str]:
-    try:
-        with redis_server() as url:
-            yield url
-    except RedisUnavailable as exc:
-        if IN_CI:
-            pytest.fail(str(exc))
-        pytest.skip(str(exc))
 
 
 def two_processes(url: str) -> tuple[ContentCache, ContentCache]:
