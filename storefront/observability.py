@@ -7,6 +7,9 @@ import re
 import sys
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import structlog
 from flask import Flask, Response, g, request
@@ -14,9 +17,25 @@ from flask import Flask, Response, g, request
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _access = structlog.get_logger("storefront.access")
 
+#: Where this process's JSON log goes; ``None`` is stderr. A one-shot ``storefront`` command
+#: sets a file so that the console keeps only the command's own output (see ``log_to_file``).
+_log_file: Path | None = None
+
+
+class _FileHandler(logging.FileHandler):
+    """Opens (and creates the folder of) its file only when the first line is written."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(path, encoding="utf-8", delay=True)
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
+        return super()._open()
+
 
 def configure_logging(level: str = "INFO") -> None:
-    """Every log line, ours and the libraries', is one JSON object on stderr."""
+    """Every log line, ours and the libraries', is one JSON object on stderr (or the file
+    set by :func:`log_to_file`)."""
     shared = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
@@ -37,16 +56,53 @@ def configure_logging(level: str = "INFO") -> None:
             structlog.processors.JSONRenderer(),
         ],
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler: logging.Handler = (
+        logging.StreamHandler(sys.stderr) if _log_file is None else _FileHandler(_log_file)
+    )
     handler.setFormatter(formatter)
     root = logging.getLogger()
-    root.handlers = [h for h in root.handlers if not getattr(h, "_storefront", False)]
+    for old in [h for h in root.handlers if getattr(h, "_storefront", False)]:
+        root.removeHandler(old)
+        if isinstance(old, _FileHandler):
+            old.close()
     handler._storefront = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+@contextmanager
+def log_to_file(path: Path, level: str = "INFO") -> Iterator[None]:
+    """Send the JSON log to ``path`` meanwhile (apps created inside keep it there), then put
+    back whatever logging was in place before."""
+    global _log_file
+    root = logging.getLogger()
+    saved_file, saved_handlers, saved_level = _log_file, list(root.handlers), root.level
+    _log_file = path
+    configure_logging(level)
+    try:
+        yield
+    finally:
+        for handler in root.handlers:
+            if isinstance(handler, _FileHandler):
+                handler.close()
+        _log_file = saved_file
+        root.handlers[:] = saved_handlers
+        root.setLevel(saved_level)
+
+
+def log_to_stderr(level: str = "INFO") -> None:
+    """A long-running command (a server, the scheduler) logs on stderr after all."""
+    global _log_file
+    _log_file = None
+    configure_logging(level)
+
+
+def current_log_file() -> Path | None:
+    """The file the JSON log goes to, or ``None`` for stderr."""
+    return _log_file
 
 
 def current_request_id() -> str | None:

@@ -21,7 +21,7 @@ from storefront.accounts.schemas import NewPassword, ResetRequest
 from storefront.api import tokens as token_service
 from storefront.api.models import ApiToken
 from storefront.auth import ROLES
-from storefront.config import load_settings
+from storefront.clistate import CliState, pass_state
 from storefront.db import Database
 from storefront.forms import field_errors
 
@@ -29,8 +29,8 @@ STAFF_ROLES = ("operator", "admin")
 
 
 @contextmanager
-def _session(*, write: bool = False) -> Iterator[Session]:
-    db = Database(load_settings().database_url)
+def _session(state: CliState, *, write: bool = False) -> Iterator[Session]:
+    db = Database(state.get_settings().database_url)
     try:
         with db.session_scope(write=write) as session:
             yield session
@@ -68,14 +68,15 @@ def users() -> None:
 @click.option(
     "--password-stdin", is_flag=True, help="Read the password from the first line of stdin."
 )
-def create_admin(email: str, role: str, password_stdin: bool) -> None:
+@pass_state
+def create_admin(state: CliState, email: str, role: str, password_stdin: bool) -> None:
     """Create a staff account, or give an existing account ROLE.
 
     An existing account keeps its password unless --password-stdin is given (or it has
     none yet, e.g. a guest who only ever ordered).
     """
     email = _checked(ResetRequest, email=email)
-    with _session(write=True) as session:
+    with _session(state, write=True) as session:
         customer = services.find_by_email(session, email)
         if customer is None or customer.password_hash is None or password_stdin:
             password = _read_password(password_stdin)
@@ -103,9 +104,10 @@ def tokens() -> None:
 @click.option("--email", required=True, help="The account the token acts for.")
 @click.option("--role", type=click.Choice(ROLES), default="customer", show_default=True)
 @click.option("--name", default="", help="What the token is for (shown in listings).")
-def create_token(email: str, role: str, name: str) -> None:
+@pass_state
+def create_token(state: CliState, email: str, role: str, name: str) -> None:
     """Issue a token and print it once: only its hash is stored."""
-    with _session(write=True) as session:
+    with _session(state, write=True) as session:
         customer = services.find_by_email(session, email)
         if customer is None:
             raise click.ClickException(f"no account with e-mail {email}")
@@ -123,9 +125,10 @@ def create_token(email: str, role: str, name: str) -> None:
 
 @tokens.command("list")
 @click.option("--email", default=None, help="Only this account's tokens.")
-def list_tokens(email: str | None) -> None:
+@pass_state
+def list_tokens(state: CliState, email: str | None) -> None:
     """All tokens, revoked ones included (prefix only, never the secret)."""
-    with _session() as session:
+    with _session(state) as session:
         stmt = (
             select(ApiToken, Customer.email)
             .join(Customer, Customer.id == ApiToken.customer_id)
@@ -149,9 +152,10 @@ def list_tokens(email: str | None) -> None:
 
 @tokens.command("revoke")
 @click.argument("token_id", type=int)
-def revoke_token(token_id: int) -> None:
+@pass_state
+def revoke_token(state: CliState, token_id: int) -> None:
     """Revoke token TOKEN_ID at once (idempotent)."""
-    with _session(write=True) as session:
+    with _session(state, write=True) as session:
         try:
             token = token_service.revoke_token(session, token_id)
         except token_service.TokenNotFound as exc:

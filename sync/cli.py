@@ -1,8 +1,8 @@
 """``storefront sync …``: run the scheduler, run one job now, show status and the job list.
 
-Mounted by ``storefront/cli.py`` as the ``sync`` group. Settings come from
-``storefront.config.load_settings()``; tests hand in a ready app and registry through
-``CliRunner.invoke(sync, …, obj=SyncCliState(app=…, registry=…))``.
+Mounted by ``storefront/cli.py`` as the ``sync`` group. Settings come from the environment
+(and a running ``storefront dev``, see ``storefront.clistate``); tests hand in a ready app and
+registry through ``CliRunner.invoke(sync, …, obj=SyncCliState(app=…, registry=…))``.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from datetime import timedelta
 from types import FrameType
 
 import click
-from flask import Flask
-from sqlalchemy.exc import SQLAlchemyError
 
+from storefront import observability
+from storefront.clistate import CliState
 from sync.health import HealthReport, JobHealth, compute_health, format_age
 from sync.lease import read_lease
 from sync.registry import JobRegistry, UnknownJob, load_jobs
@@ -24,19 +24,10 @@ from sync.runner import JobRunResult, run_job
 
 
 @dataclass
-class SyncCliState:
+class SyncCliState(CliState):
     """The app and job registry the commands use; built from the environment when absent."""
 
-    app: Flask | None = None
     registry: JobRegistry | None = None
-
-    def get_app(self) -> Flask:
-        if self.app is None:
-            from storefront.app import create_app
-            from storefront.config import load_settings
-
-            self.app = create_app(load_settings())
-        return self.app
 
     def get_registry(self) -> JobRegistry:
         if self.registry is None:
@@ -56,7 +47,7 @@ def sync() -> None:
 @pass_state
 def list_jobs(state: SyncCliState) -> None:
     """The registered jobs and how often they run."""
-    settings = state.get_app().extensions["settings"]
+    settings = state.get_settings()
     registry = state.get_registry()
     if not len(registry):
         click.echo("no jobs registered")
@@ -120,13 +111,8 @@ def run(state: SyncCliState) -> None:
     from sync.scheduler import build_scheduler
 
     app = state.get_app()
-    try:
-        read_lease(app.extensions["db"])
-    except SQLAlchemyError as exc:
-        raise click.ClickException(
-            f"cannot read the leases table ({type(exc).__name__}); "
-            "is the database reachable and migrated (storefront db upgrade)?"
-        ) from None
+    read_lease(app.extensions["db"])  # an unmigrated database stops here (storefront.cli.main)
+    observability.log_to_stderr(state.get_settings().log_level)  # a server: its log is its console
     scheduler = build_scheduler(app, blocking=True, registry=state.get_registry())
     stopper = threading.Thread(target=scheduler.shutdown, name="sync-shutdown")
 
@@ -164,7 +150,11 @@ def _print_result(result: JobRunResult) -> None:
         f"(run #{result.run_id})"
     )
     if result.error:
-        click.secho(f"error: {result.error}", fg="red", err=True)
+        # One line here; the traceback is in the JSON log.
+        reason = result.error.splitlines()[0]
+        log_file = observability.current_log_file()
+        where = f" (details in {log_file})" if log_file else ""
+        click.secho(f"error: {reason}{where}", fg="red", err=True)
 
 
 def _print_health(report: HealthReport) -> None:

@@ -1,8 +1,9 @@
 """``storefront content …``: load, export, query, serve and push the content lake.
 
 Commands work on the local lake file (``settings.lake_path``) unless told ``--to sanity``.
-Tests pass ``obj={"settings": ..., "http": httpx.Client(...)}`` to reach a lake app through
-an injected transport instead of the network.
+Settings and the outbound HTTP client come from :class:`storefront.clistate.CliState`; tests
+pass ``obj=CliState(settings=..., http=httpx.Client(...))`` to reach a lake app through an
+injected transport instead of the network.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import click
-import httpx
 
-from storefront.config import Settings, load_settings
+from storefront import observability
+from storefront.clistate import CliState, pass_state
 from storefront.content.client import SanityClient
+from storefront.content.errors import AuthError, ContentError
 from storefront.content.exports import (
     ExportError,
     export_store,
@@ -26,15 +28,6 @@ from storefront.content.exports import (
 )
 from storefront.content.images import cdn_base_for
 from storefront.content.lake.app import create_lake_app_from_settings, open_lake
-
-
-def _settings(ctx: click.Context) -> Settings:
-    obj = ctx.find_root().obj or {}
-    return obj.get("settings") or load_settings()
-
-
-def _http(ctx: click.Context) -> httpx.Client | None:
-    return (ctx.find_root().obj or {}).get("http")
 
 
 def parse_param(text: str) -> tuple[str, Any]:
@@ -65,9 +58,9 @@ def content() -> None:
 
 
 def _remote_client(
-    ctx: click.Context, project_id: str | None, token: str | None, api_url: str | None
+    state: CliState, project_id: str | None, token: str | None, api_url: str | None
 ) -> SanityClient:
-    settings = _settings(ctx)
+    settings = state.get_settings()
     secret = token or (
         settings.sanity_write_token.get_secret_value() if settings.sanity_write_token else None
     )
@@ -84,14 +77,21 @@ def _remote_client(
         settings.sanity_dataset,
         settings.sanity_api_version,
         secret,
-        http=_http(ctx),
+        http=state.http,
     )
 
 
-def _push(ctx: click.Context, source: Path, client: SanityClient, batch_size: int) -> None:
+def _push(source: Path, client: SanityClient, batch_size: int) -> None:
     total = len(read_export(source).documents)
-    with click.progressbar(length=total, label="pushing documents", file=sys.stderr) as bar:
-        report = push_export(source, client, batch_size=batch_size, progress=bar.update)
+    try:
+        with click.progressbar(length=total, label="pushing documents", file=sys.stderr) as bar:
+            report = push_export(source, client, batch_size=batch_size, progress=bar.update)
+    except AuthError as exc:
+        raise click.ClickException(
+            f"the content API refused the token ({exc}): check SANITY_WRITE_TOKEN or --token"
+        ) from exc
+    except ContentError as exc:
+        raise click.ClickException(f"the push stopped: {type(exc).__name__}: {exc}") from exc
     click.echo(
         f"pushed {report.documents} documents in {report.transactions} transactions, "
         f"{report.assets} assets uploaded"
@@ -103,19 +103,19 @@ def _push(ctx: click.Context, source: Path, client: SanityClient, batch_size: in
 @click.option("--replace", is_flag=True, help="Delete lake documents not in the export.")
 @click.option("--to", "target", type=click.Choice(["lake", "sanity"]), default="lake")
 @click.option("--batch-size", default=100, show_default=True)
-@click.pass_context
+@pass_state
 def import_command(
-    ctx: click.Context, source: Path, replace: bool, target: str, batch_size: int
+    state: CliState, source: Path, replace: bool, target: str, batch_size: int
 ) -> None:
     """Load an export (.ndjson, .tar.gz or an unpacked folder) into the lake (or Sanity)."""
     try:
         if target == "sanity":
             if replace:
                 raise click.UsageError("--replace is only supported for the local lake")
-            with _remote_client(ctx, None, None, None) as client:
-                _push(ctx, source, client, batch_size)
+            with _remote_client(state, None, None, None) as client:
+                _push(source, client, batch_size)
             return
-        settings = _settings(ctx)
+        settings = state.get_settings()
         store, files = open_lake(settings)
         try:
             report = import_export(
@@ -140,10 +140,10 @@ def import_command(
 @content.command("export")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--raw", is_flag=True, help="Keep asset documents and references as stored.")
-@click.pass_context
-def export_command(ctx: click.Context, target: Path, raw: bool) -> None:
+@pass_state
+def export_command(state: CliState, target: Path, raw: bool) -> None:
     """Write the lake to TARGET (.ndjson raw, or .tar.gz in Sanity's layout)."""
-    settings = _settings(ctx)
+    settings = state.get_settings()
     store, files = open_lake(settings)
     try:
         count = export_store(store, files, target, dataset=settings.sanity_dataset, raw=raw)
@@ -161,22 +161,22 @@ def export_command(ctx: click.Context, target: Path, raw: bool) -> None:
     default="published",
     show_default=True,
 )
-@click.pass_context
-def query_command(ctx: click.Context, groq: str, params: tuple[str, ...], perspective: str) -> None:
+@pass_state
+def query_command(state: CliState, groq: str, params: tuple[str, ...], perspective: str) -> None:
     """Run a GROQ query against the local lake and print the result as JSON."""
     from storefront.content.groq import GroqParseError, GroqQueryError
 
     values = dict(parse_param(p) for p in params)
-    store, _ = open_lake(_settings(ctx))
+    store, _ = open_lake(state.get_settings())
     try:
         result = store.query(groq, values, perspective=perspective)
     except GroqParseError as exc:
         click.echo(f"GROQ parse error: {exc.description}", err=True)
         click.echo(caret_lines(groq, exc.start, exc.end), err=True)
-        ctx.exit(1)
+        sys.exit(1)
     except GroqQueryError as exc:
         click.echo(f"GROQ error: {exc}", err=True)
-        ctx.exit(1)
+        sys.exit(1)
     finally:
         store.close()
     click.echo(json.dumps(result, indent=2, ensure_ascii=False))
@@ -192,14 +192,15 @@ def query_command(ctx: click.Context, groq: str, params: tuple[str, ...], perspe
     multiple=True,
     help="URL to send document webhooks to, signed with SANITY_WEBHOOK_SECRET.",
 )
-@click.pass_context
+@pass_state
 def serve_command(
-    ctx: click.Context, host: str, port: int, dataset: str | None, webhook_urls: tuple[str, ...]
+    state: CliState, host: str, port: int, dataset: str | None, webhook_urls: tuple[str, ...]
 ) -> None:
     """Serve the lake's Sanity-compatible API (query, mutate, doc, assets) on HOST:PORT."""
     from werkzeug.serving import run_simple
 
-    settings = _settings(ctx)
+    settings = state.get_settings()
+    observability.log_to_stderr(settings.log_level)  # a server: its log is its console
     if dataset:
         settings = settings.model_copy(update={"sanity_dataset": dataset})
     secret = settings.sanity_webhook_secret.get_secret_value()
@@ -219,9 +220,9 @@ def serve_command(
 @click.option("--token", default=None, envvar="SANITY_WRITE_TOKEN", help="Write token.")
 @click.option("--api-url", default=None, help="API base (default: the project's api host).")
 @click.option("--batch-size", default=100, show_default=True)
-@click.pass_context
+@pass_state
 def push_command(
-    ctx: click.Context,
+    state: CliState,
     source: Path,
     target: str,
     project_id: str | None,
@@ -231,7 +232,7 @@ def push_command(
 ) -> None:
     """Seed a Sanity dataset from an export, in batched transactions."""
     try:
-        with _remote_client(ctx, project_id, token, api_url) as client:
-            _push(ctx, source, client, batch_size)
+        with _remote_client(state, project_id, token, api_url) as client:
+            _push(source, client, batch_size)
     except ExportError as exc:
         raise click.ClickException(str(exc)) from exc

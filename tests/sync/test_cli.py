@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 
-from storefront.app import create_app
 from storefront.db import Database, utcnow
 from storefront.jobs.models import JobRun
 from sync.cli import SyncCliState, sync
 from sync.lease import Lease
 from sync.registry import JobRegistry
-from tests.conftest import make_settings
 
 Invoke = Callable[..., Result]
 
@@ -102,15 +99,3 @@ def test_status_without_runs_or_lease(invoke: Invoke, db: Database) -> None:
     assert "lease: expired, last held by gone:1:x" in result.output
     assert "never" in result.output
     assert "no alerts" in result.output
-
-
-def test_run_refuses_an_unmigrated_database(tmp_path: Path) -> None:
-    app = create_app(
-        make_settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}", data_dir=tmp_path)
-    )
-    try:
-        result = CliRunner().invoke(sync, ["run"], obj=SyncCliState(app=app, registry=None))
-    finally:
-        app.extensions["db"].dispose()
-    assert result.exit_code == 1
-    assert "is the database reachable and migrated (storefront db upgrade)?" in result.output

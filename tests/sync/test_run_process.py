@@ -1,34 +1,30 @@
-"""``sync run`` as a real process: takes the lease, stops cleanly on SIGTERM, frees it."""
+"""``storefront sync run`` as a real process (the installed console script): takes the lease,
+stops cleanly on SIGTERM, frees it."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from storefront.db import Database
 from sync.lease import read_lease
-
-REPO = Path(__file__).resolve().parents[2]
+from tests.cli.support import STOREFRONT, console_env
 
 
 def test_run_holds_the_lease_and_shuts_down_cleanly_on_sigterm(
     sqlite_url: str, tmp_path: Path
 ) -> None:
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "DATABASE_URL": sqlite_url,
-        "STOREFRONT_ENV": "test",
-        "DATA_DIR": str(tmp_path / "var"),
-        "LOG_LEVEL": "WARNING",
-        "SYNC_LEASE_TTL": "30",
-    }
+    env = console_env(
+        tmp_path / "var",
+        DATABASE_URL=sqlite_url,
+        STOREFRONT_ENV="test",
+        LOG_LEVEL="WARNING",
+        SYNC_LEASE_TTL="30",
+    )
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from sync.cli import sync; sync(prog_name='sync')", "run"],
+        [str(STOREFRONT), "sync", "run"],
         cwd=tmp_path,  # no stray .env
         env=env,
         stdout=subprocess.PIPE,

@@ -1,5 +1,6 @@
 """``storefront content …`` through click's CliRunner; remote commands reach a lake app via
-an injected httpx client (``obj={"http": ...}``)."""
+an injected httpx client (``obj=CliState(http=...)``). The installed command is tested in
+``tests/cli/``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from storefront.clistate import CliState
 from storefront.config import Settings
 from storefront.content import cli as content_cli
 from storefront.content.cli import caret_lines, content, parse_param
@@ -30,7 +32,7 @@ def settings(tmp_path: Path) -> Settings:
 
 
 def run(settings: Settings, *args: str, http: Any = None) -> Any:
-    return CliRunner().invoke(content, list(args), obj={"settings": settings, "http": http})
+    return CliRunner().invoke(content, list(args), obj=CliState(settings=settings, http=http))
 
 
 def test_parse_param_prefers_json() -> None:
