@@ -1,110 +1,314 @@
-"""Checkouts per second through the Stripe emulator, next to a plain database-write endpoint
-measured in the same run (the ratio is what to compare between machines).
+"""Checkouts per second over HTTP, next to a plain database-write route measured in the same
+run (the ratio is what to compare between machines), and a rush of concurrent "Pay"
+presses for a limited edition.
 
-A checkout here is what a shopper's "Pay" click costs the shop: re-price the cart, create
-the order with its price snapshots (one transaction), create the Stripe Checkout Session
-through the real SDK against the emulator on 127.0.0.1, record the payment attempt.
+    .venv/bin/python bench/checkout.py [--n 300] [--clients 8] [--db sqlite|postgresql]
 
-    .venv/bin/python bench/checkout.py [--n 200]
+The whole dev shop (content lake with the demo catalog, Stripe, PayPal, Gelato and
+Mailchimp emulators) runs under gunicorn (2 workers × 4 threads) on 127.0.0.1; each
+simulated shopper has their own cookies and address (``X-Forwarded-For`` behind one trusted
+proxy). A checkout is what a shopper's "Pay" press costs the shop: re-price the cart,
+quote shipping with Gelato (cached), create the order in one transaction, create the Stripe
+Checkout Session through the real SDK against the emulator, record the attempt, redirect.
+
+Three measurements, each against the same baseline:
+  * Gelato up — quotes answered by the emulator;
+  * Gelato down — ``GELATO_API_BASE`` points at a closed port: the first quotes fail, the
+    circuit opens, and the shipping table answers at once;
+  * rush — ``--rush`` shoppers press "Pay" together for a five-unit edition: units sold,
+    shoppers refused, 5xx (must be 0) and the slowest response.
+
+Any unexpected answer (a 5xx, a checkout that does not reach the payment page) stops the
+benchmark with exit status 1: a figure is only printed for work that really happened.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
+import contextlib
+import os
 import re
-import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
-from _common import Timer, temp_app
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+LIMITED = "last-glacier-tour"
+PRODUCT = "compost-happens"
+
+
+class BenchFailure(Exception):
+    pass
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def field(html: str, name: str, suffix: str = "") -> str:
+    match = re.search(rf'name="{name}" value="([^"]+)"{suffix}', html)
+    if not match:
+        raise BenchFailure(f"no {name} on the page")
+    return match.group(1)
+
+
+@contextlib.contextmanager
+def process(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
+    """Start a server process and wait until ``ready`` (a URL) answers."""
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(ready, timeout=1).status_code < 500:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                raise BenchFailure(f"{cmd[-1]} did not start: {proc.stderr.read().decode()}")  # type: ignore[union-attr]
+            time.sleep(0.1)
+        yield
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@contextlib.contextmanager
+def shop(database_url: str, gelato_down: bool) -> Iterator[str]:
+    """The shop under gunicorn and the emulators in their own process, like production."""
+    from storefront import migrate
+
+    folder = Path(tempfile.mkdtemp(prefix="storefront-bench-checkout-"))
+    port, emulators_port = free_port(), free_port()
+    base, emulators = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{emulators_port}"
+    env = {
+        **os.environ,
+        "STOREFRONT_ENV": "test",
+        "LOG_LEVEL": "ERROR",
+        "DATABASE_URL": database_url,
+        "DATA_DIR": str(folder),
+        "BASE_URL": base,
+        "PROXY_HOPS": "1",
+        "SHOP_URL": base,
+        "EMULATORS_PORT": str(emulators_port),
+        "SANITY_API_URL": f"{emulators}/_emulators/sanity",
+        "SANITY_READ_TOKEN": "local-lake-token",
+        "SANITY_WRITE_TOKEN": "local-lake-token",
+        "STRIPE_API_BASE": f"{emulators}/_emulators/stripe",
+        "PAYPAL_API_BASE": f"{emulators}/_emulators/paypal",
+        "PAYPAL_CERT_HOSTS": "paypal.com,127.0.0.1",
+        "GELATO_API_BASE": (
+            f"http://127.0.0.1:{free_port()}"  # nothing listens there
+            if gelato_down
+            else f"{emulators}/_emulators/gelato"
+        ),
+        "GELATO_ORDER_TYPE": "order",
+        "MAILCHIMP_API_BASE": f"{emulators}/_emulators/mailchimp/3.0",
+        "PYTHONPATH": str(ROOT),
+    }
+    migrate.upgrade(database_url)
+    python = sys.executable
+    with process([python, "emulators_app.py"], env, f"{emulators}/_emulators/sanity/"):
+        gunicorn = [python, "-m", "gunicorn", "-w", "2", "--threads", "4", "--timeout", "300"]
+        gunicorn += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "checkout_app:app"]
+        with process(gunicorn, env, f"{base}/healthz"):
+            yield base
+
+
+def shopper(base: str, n: int) -> httpx.Client:
+    return httpx.Client(
+        base_url=base,
+        headers={"X-Forwarded-For": f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"},
+        timeout=60,
+    )
+
+
+def ready_to_pay(client: httpx.Client, slug: str, n: int) -> dict[str, str]:
+    """Cart filled and checkout form fetched through the pages, as a shopper would."""
+    page = client.get(f"/products/{slug}").text
+    added = client.post(
+        "/cart/add",
+        data={
+            "csrf_token": field(page, "csrf_token"),
+            "product_id": field(page, "product_id"),
+            "variant_key": field(page, "variant_key", " checked"),
+            "quantity": "1",
+        },
+    )
+    if added.status_code != 303:
+        raise BenchFailure(f"add to cart answered {added.status_code}: {added.text[:300]}")
+    form = client.get("/checkout").text
+    return {
+        "csrf_token": field(form, "csrf_token"),
+        "checkout_key": field(form, "checkout_key"),
+        "email": f"bench{n}@example.com",
+        "first_name": "Ada",
+        "last_name": "Lovelace",
+        "address_line1": "Kastanienallee 1",
+        "city": "Berlin",
+        "post_code": "10435",
+        "country": "DE",
+        "shipping_method": field(form, "shipping_method", " checked"),
+        "provider": "stripe",
+    }
+
+
+def timed(jobs: list[Callable[[], None]], clients: int) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    lock = threading.Lock()
+
+    def run(job: Callable[[], None]) -> None:
+        start = time.perf_counter()
+        job()
+        took = time.perf_counter() - start
+        with lock:
+            latencies.append(took)
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(clients) as pool:
+        for future in [pool.submit(run, job) for job in jobs]:
+            future.result()  # re-raises a BenchFailure from any request
+    return time.perf_counter() - started, sorted(latencies)
+
+
+def checkouts_vs_writes(base: str, n: int, clients: int) -> dict[str, float]:
+    shoppers = [shopper(base, i) for i in range(n)]
+    with ThreadPoolExecutor(clients) as pool:
+        forms = list(pool.map(lambda i: ready_to_pay(shoppers[i], PRODUCT, i), range(n)))
+
+    def pay(i: int) -> Callable[[], None]:
+        def job() -> None:
+            r = shoppers[i].post("/checkout", data=forms[i])
+            if r.status_code != 303 or "/_emulators/stripe/" not in r.headers.get("location", ""):
+                raise BenchFailure(f"checkout answered {r.status_code}: {r.text[:300]}")
+
+        return job
+
+    writer = shopper(base, n + 1)
+    token = field(writer.get(f"/products/{PRODUCT}").text, "csrf_token")
+
+    def write() -> None:
+        r = writer.post("/bench/write", data={"csrf_token": token})
+        if r.status_code != 200:
+            raise BenchFailure(f"write route answered {r.status_code}: {r.text[:300]}")
+
+    # Interleave baseline and checkouts in halves so drift in machine load hits both.
+    half = n // 2
+    w1, _ = timed([write] * half, clients)
+    c1, lat1 = timed([pay(i) for i in range(half)], clients)
+    w2, _ = timed([write] * (n - half), clients)
+    c2, lat2 = timed([pay(i) for i in range(half, n)], clients)
+    for c in [*shoppers, writer]:
+        c.close()
+    latencies = sorted(lat1 + lat2)
+    checkouts, writes = n / (c1 + c2), n / (w1 + w2)
+    return {
+        "checkouts": checkouts,
+        "writes": writes,
+        "ratio": checkouts / writes,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
+    }
+
+
+def rush(base: str, shoppers_n: int) -> dict[str, float]:
+    shoppers = [shopper(base, 100_000 + i) for i in range(shoppers_n)]
+    with ThreadPoolExecutor(8) as pool:
+        forms = list(pool.map(lambda i: ready_to_pay(shoppers[i], LIMITED, i), range(shoppers_n)))
+    barrier = threading.Barrier(shoppers_n)
+    results: list[tuple[int, str, float]] = []
+    lock = threading.Lock()
+
+    def press(i: int) -> None:
+        barrier.wait()
+        start = time.perf_counter()
+        r = shoppers[i].post("/checkout", data=forms[i])
+        with lock:
+            results.append((r.status_code, r.text, time.perf_counter() - start))
+
+    threads = [threading.Thread(target=press, args=(i,)) for i in range(shoppers_n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for c in shoppers:
+        c.close()
+    errors = [s for s, _, _ in results if s >= 500]
+    sold = sum(1 for s, _, _ in results if s == 303)
+    refused = [(s, body) for s, body, _ in results if s != 303]
+    unclear = [s for s, body in refused if s != 409 or "sold out" not in body]
+    if errors or unclear:
+        raise BenchFailure(f"rush: {len(errors)} 5xx, {len(unclear)} unclear refusals")
+    return {
+        "sold": sold,
+        "refused": len(refused),
+        "slowest": max(t for _, _, t in results),
+    }
+
+
+@contextlib.contextmanager
+def database(kind: str) -> Iterator[Callable[[], str]]:
+    """A factory of fresh, empty databases of the kind asked for."""
+    if kind == "sqlite":
+        yield lambda: f"sqlite:///{Path(tempfile.mkdtemp(prefix='bench-db-')) / 'shop.db'}"
+        return
+    from tests.support.postgres import create_database, postgres_server
+
+    counter = iter(range(1000))
+    with postgres_server() as server:
+        yield lambda: create_database(server, f"bench_{next(counter)}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--n", type=int, default=200)
+    parser.add_argument("--n", type=int, default=300)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--rush", type=int, default=50)
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
     args = parser.parse_args()
-    logging.disable(logging.INFO)
-
-    from storefront.auth import access
-    from storefront.db import get_db
-    from storefront.emulators.common import LiveServer
-    from storefront.emulators.stripe import StripeEmulator
-    from storefront.payments.stripe_gateway import StripeGateway
-    from storefront.webhooks.service import record_delivery
-    from tests.checkout.fakes import TEE, Catalog
-
-    app = temp_app(stripe_webhook_secret="whsec_bench")
-    app.extensions["offer_source"] = Catalog(TEE)
-    from storefront.security import limiter
-
-    limiter.enabled = False  # every bench client is 127.0.0.1: the per-IP limit would bite
-
-    @app.post("/bench/write")
-    @access("public")
-    def bench_write():  # type: ignore[no-untyped-def]
-        with get_db(app).session_scope(write=True) as session:
-            record_delivery(session, "bench", secrets.token_hex(8), "bench", {})
-        return "ok"
-
-    emulator = StripeEmulator(webhook_url=None, webhook_secret="whsec_bench")
-    with LiveServer(emulator) as server:
-        emulator.public_base_url = server.url
-        app.extensions["payment_gateways"] = {
-            "stripe": StripeGateway.create(
-                api_key="sk_test_local", webhook_secret="whsec_bench", api_base=server.url
-            )
-        }
-        form = {
-            "email": "ada@example.com",
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "address_line1": "Kastanienallee 1",
-            "city": "Berlin",
-            "post_code": "10435",
-            "country": "DE",
-            "shipping_method": "normal",
-            "provider": "stripe",
-        }
-
-        def token(client) -> str:  # type: ignore[no-untyped-def]
-            page = client.get("/cart").get_data(as_text=True)
-            return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
-
-        carts = []
-        for _ in range(args.n):  # each shopper has a cart with one shirt, and a form token
-            client = app.test_client()
-            csrf = token(client)
-            client.post(
-                "/cart/add",
-                data={
-                    "product_id": TEE.product_id,
-                    "csrf_token": csrf,
-                    "variant_key": TEE.variant_key,
-                    "quantity": "1",
-                },
-            )
-            carts.append((client, csrf))
-        with Timer() as checkout_time:
-            for client, csrf in carts:
-                resp = client.post(
-                    "/checkout",
-                    data={**form, "csrf_token": csrf, "checkout_key": secrets.token_urlsafe(18)},
-                )
-                assert resp.status_code == 303, resp.get_data(as_text=True)[:500]
-                assert re.match(r"http://127\.0\.0\.1:\d+/pay/", resp.headers["Location"])
-        writer = app.test_client()
-        csrf = token(writer)
-        with Timer() as write_time:
-            for _ in range(args.n):
-                assert writer.post("/bench/write", data={"csrf_token": csrf}).status_code == 200
-    checkouts = args.n / checkout_time.seconds
-    writes = args.n / write_time.seconds
+    try:
+        with database(args.db) as fresh:
+            with shop(fresh(), gelato_down=False) as base:
+                up = checkouts_vs_writes(base, args.n, args.clients)
+                rushed = rush(base, args.rush)
+            with shop(fresh(), gelato_down=True) as base:
+                down = checkouts_vs_writes(base, args.n, args.clients)
+    except (BenchFailure, httpx.HTTPError) as exc:
+        print(f"bench/checkout.py: FAILED: {exc!r}", file=sys.stderr)
+        sys.exit(1)
     print(
-        f"checkouts            : {args.n} in {checkout_time.seconds:.2f} s = "
-        f"{checkouts:.1f}/s ({1000 / checkouts:.1f} ms each)"
+        f"{args.db}, gunicorn 2 workers x 4 threads, {args.clients} clients, "
+        f"{args.n} checkouts per case"
     )
-    print(f"plain DB-write route : {args.n} in {write_time.seconds:.2f} s = {writes:.1f}/s")
-    print(f"ratio checkout/write : {checkouts / writes:.3f}")
-    print(f"Stripe sessions made : {len(emulator.sessions)}")
+    for name, r in (("Gelato up", up), ("Gelato down", down)):
+        print(
+            f"{name:<12} checkouts {r['checkouts']:6.1f}/s (p50 {r['p50']:5.1f} ms, "
+            f"p99 {r['p99']:6.1f} ms)  plain write {r['writes']:6.1f}/s  "
+            f"ratio {r['ratio']:.3f}"
+        )
+    print(
+        f"rush         {args.rush} presses for 5 units: {rushed['sold']:.0f} sold, "
+        f"{rushed['refused']:.0f} told it sold out, 0 errors, slowest {rushed['slowest']:.2f} s"
+    )
 
 
 if __name__ == "__main__":

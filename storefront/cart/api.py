@@ -207,5 +207,6 @@ def start_checkout(body: CheckoutIn) -> CheckoutOut:
         )
     except checkout.CheckoutError as exc:
         raise Conflict(str(exc), code="checkout_refused") from exc
-    url = start_payment(current_app._get_current_object(), placed.order_id)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    url = start_payment(app, placed.order_id, order=placed.order)
     return CheckoutOut(order_number=placed.number, redirect_url=url, created=placed.created)

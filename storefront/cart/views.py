@@ -52,7 +52,12 @@ def offer_source() -> OfferSource:
 
 
 def cart_token() -> str | None:
-    """The cart token from the signed cookie (or the logged-in customer's cart)."""
+    """The cart token from the signed cookie (or the logged-in customer's cart).
+
+    A visitor's signed token is trusted as it is: every use loads the cart by token *and*
+    ``status == "open"``, so a checked-out or merged cart simply reads as empty. Only a
+    logged-in customer needs the database here, to fall back to their own open cart.
+    """
     if "cart_token" in g:
         return g.cart_token
     token = None
@@ -63,6 +68,9 @@ def cart_token() -> str | None:
         except InvalidToken:
             token = None
     user = current_user()
+    if user is None:
+        g.cart_token = token
+        return token
     with get_db(current_app).session_scope() as session:
         if token is not None and carts.load_cart(session, token) is None:
             token = None  # checked out or merged into an account's cart

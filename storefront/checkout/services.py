@@ -37,6 +37,8 @@ class Placed:
     order_id: int
     number: str
     created: bool
+    #: The order as committed, its items loaded (detached: read, don't change it).
+    order: Order | None = None
 
 
 def place_order(
@@ -47,20 +49,25 @@ def place_order(
     offers: OfferSource,
     shipping_options: list[ShippingOption],
     customer_id: int | None = None,
+    priced: carts.PricedCart | None = None,
 ) -> Placed:
     """Create the order from the cart, or return the one this form submission already made.
 
-    Reads first (the cart, then the catalog with no session open), then one short write
-    transaction that re-checks the cart, creates the order and reserves limited stock.
+    Reads first (the cart, then the catalog with no session open; skipped when the caller
+    has just priced the cart), then one short write transaction that re-checks the cart,
+    creates the order and reserves limited stock.
     """
-    with db.session_scope() as session:
-        existing = _by_checkout_key(session, details.checkout_key)
-        cart = None if existing else carts.load_cart(session, cart_token)
-    if existing is not None:
-        return Placed(existing.id, existing.number, created=False)
-    if cart is None or not cart.items:
+    if priced is None:
+        with db.session_scope() as session:
+            existing = _by_checkout_key(session, details.checkout_key)
+            cart = None if existing else carts.load_cart(session, cart_token)
+        if existing is not None:
+            return Placed(existing.id, existing.number, created=False)
+        if cart is None or not cart.items:
+            raise CheckoutError("Your cart is empty — add a shirt before checking out.")
+        priced = carts.price_cart(cart, offers.offers(carts.cart_keys(cart)))
+    if priced.is_empty:
         raise CheckoutError("Your cart is empty — add a shirt before checking out.")
-    priced = carts.price_cart(cart, offers.offers(carts.cart_keys(cart)))
     if priced.notices:
         # The change is acknowledged (so the next attempt passes), then refused.
         with db.session_scope(write=True) as session:
@@ -79,7 +86,7 @@ def place_order(
     if option.currency != priced.currency:
         raise CheckoutError("Shipping is not available in your cart's currency.")
     address = normalized(details.address())
-    basket = _basket(cart)
+    basket = sorted((line.product_id, line.variant_key, line.quantity) for line in priced.lines)
 
     with db.session_scope(write=True) as session:
         existing = _by_checkout_key(session, details.checkout_key)
@@ -107,13 +114,14 @@ def place_order(
             cart_id=current.id,
             checkout_key=details.checkout_key,
             payment_expires_at=now + PAYMENT_WINDOW,
+            items=[],
         )
         session.add(order)
         session.flush()
         for line in priced.lines:
             offer = line.offer
             assert offer is not None and line.unit_amount is not None
-            session.add(
+            order.items.append(
                 OrderItem(
                     order_id=order.id,
                     product_id=offer.product_id,
@@ -158,7 +166,7 @@ def place_order(
                 "provider": details.provider,
             },
         )
-        return Placed(order.id, order.number, created=True)
+        return Placed(order.id, order.number, created=True, order=order)
 
 
 def _basket(cart: Cart) -> list[tuple[str, str, int]]:

@@ -142,10 +142,12 @@ def submit() -> ResponseReturnValue:
             offers=offer_source(),
             shipping_options=options,
             customer_id=user.id if user else None,
+            priced=priced,
         )
     except checkout.CheckoutError as exc:
         return _render(_priced() or priced, form, {"form": str(exc)}, 409)
-    return redirect(start_payment(current_app._get_current_object(), placed.order_id), 303)  # type: ignore[attr-defined]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return redirect(start_payment(app, placed.order_id, order=placed.order), 303)
 
 
 def _order_for_return(number: str) -> Order:

@@ -23,7 +23,9 @@ class Embedded:
         return dict(self.apps)
 
 
-def build_embedded(settings: Settings) -> Embedded:
+def build_embedded(settings: Settings, *, served_at: str | None = None) -> Embedded:
+    """The emulators for a shop at ``settings.base_url``; ``served_at`` is where they are
+    served when not next to the shop (their public pages, e.g. Stripe's checkout page)."""
     from storefront.emulators.gelato import GelatoEmulator
     from storefront.emulators.mailchimp import MailchimpEmulator
     from storefront.emulators.paypal import PayPalEmulator
@@ -35,14 +37,14 @@ def build_embedded(settings: Settings) -> Embedded:
         EMULATOR_PREFIXES["stripe"]: StripeEmulator(
             webhook_url=f"{shop}/webhooks/stripe",
             webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
-            public_base_url=settings.emulator_url("stripe"),
+            public_base_url=(served_at or settings.base_url) + EMULATOR_PREFIXES["stripe"],
         ),
         EMULATOR_PREFIXES["paypal"]: PayPalEmulator(
             client_id=settings.paypal_client_id,
             client_secret=settings.paypal_client_secret.get_secret_value(),
             webhook_url=f"{shop}/webhooks/paypal",
             webhook_id=settings.paypal_webhook_id,
-            public_base_url=settings.emulator_url("paypal"),
+            public_base_url=(served_at or settings.base_url) + EMULATOR_PREFIXES["paypal"],
         ),
         EMULATOR_PREFIXES["gelato"]: GelatoEmulator(
             api_key=settings.gelato_api_key.get_secret_value(),

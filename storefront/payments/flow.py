@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from flask import Flask
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from storefront.db import get_db, utcnow
 from storefront.errors import ServiceUnavailable
@@ -22,38 +22,22 @@ from storefront.urls import absolute_url
 log = logging.getLogger(__name__)
 
 
-def start_payment(app: Flask, order_id: int) -> str:
+def start_payment(app: Flask, order_id: int, *, order: Order | None = None) -> str:
     """Create (or find again) the provider checkout for the order; returns where to send the
-    shopper. Idempotent: the provider sees the same idempotency key for the same order."""
+    shopper. Idempotent: the provider sees the same idempotency key for the same order.
+
+    ``order``: the order just placed (items loaded), so it need not be read again.
+    """
     db = get_db(app)
-    with db.session_scope() as session:
-        order = session.get_one(Order, order_id)
-        if order.status != "pending_payment":
-            return order_path(order.number)
-        provider = order.payment_provider or "stripe"
-        token = order_token(order.number)
-        success = absolute_url("checkout.returned", provider=provider, order=order.number, t=token)
-        if provider == "stripe":  # Stripe fills in the literal placeholder
-            success += "&session_id={CHECKOUT_SESSION_ID}"
-        request_ = CheckoutRequest(
-            order_id=str(order.id),
-            order_number=order.number,
-            currency=order.currency,
-            lines=tuple(
-                Line(
-                    name=f"{i.title} ({i.colour}, {i.size})",
-                    unit_amount=i.unit_amount,
-                    quantity=i.quantity,
-                    sku=i.product_uid,
-                )
-                for i in order.items
-            ),
-            shipping_amount=order.shipping_amount,
-            customer_email=order.email,
-            success_url=success,
-            cancel_url=absolute_url("checkout.cancelled", order=order.number, t=token),
-            expires_at=order.payment_expires_at or utcnow() + timedelta(minutes=45),
-        )
+    if order is None:
+        with db.session_scope() as session:
+            order = session.execute(
+                select(Order).where(Order.id == order_id).options(selectinload(Order.items))
+            ).scalar_one()
+    request_ = _checkout_request(order)
+    if request_ is None:
+        return order_path(order.number)
+    provider = order.payment_provider or "stripe"
     try:
         started = gateway(app, provider).start_checkout(request_)
     except PaymentError as exc:
@@ -63,10 +47,38 @@ def start_payment(app: Flask, order_id: int) -> str:
             "please try again in a minute."
         ) from exc
     with db.session_scope(write=True) as session:
-        payments.record_attempt(
-            session, session.get_one(Order, order_id), provider, started.provider_ref
-        )
+        payments.record_attempt(session, order, provider, started.provider_ref)
     return started.redirect_url
+
+
+def _checkout_request(order: Order) -> CheckoutRequest | None:
+    """What the provider is asked for; ``None`` once the order is past paying."""
+    if order.status != "pending_payment":
+        return None
+    provider = order.payment_provider or "stripe"
+    token = order_token(order.number)
+    success = absolute_url("checkout.returned", provider=provider, order=order.number, t=token)
+    if provider == "stripe":  # Stripe fills in the literal placeholder
+        success += "&session_id={CHECKOUT_SESSION_ID}"
+    return CheckoutRequest(
+        order_id=str(order.id),
+        order_number=order.number,
+        currency=order.currency,
+        lines=tuple(
+            Line(
+                name=f"{i.title} ({i.colour}, {i.size})",
+                unit_amount=i.unit_amount,
+                quantity=i.quantity,
+                sku=i.product_uid,
+            )
+            for i in order.items
+        ),
+        shipping_amount=order.shipping_amount,
+        customer_email=order.email,
+        success_url=success,
+        cancel_url=absolute_url("checkout.cancelled", order=order.number, t=token),
+        expires_at=order.payment_expires_at or utcnow() + timedelta(minutes=45),
+    )
 
 
 def latest_ref(session: Session, order_id: int, provider: str) -> str | None:
