@@ -23,6 +23,8 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from storefront.circuit import circuit_open
+
 log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 
@@ -349,8 +351,11 @@ class ContentCache:
         def refresh() -> None:
             try:
                 self._load(key, loader, tags, ttl, empty_tags)
-            except Exception:
-                log.warning("background refresh failed; serving stale content", exc_info=True)
+            except Exception as exc:
+                # One line; nothing while the content API's circuit is open (the breaker
+                # logs when it opens and closes).
+                if not circuit_open(exc):
+                    log.warning("background refresh failed, serving stale content: %s", exc)
             finally:
                 with self._lock:
                     self._refreshing.discard(key)
