@@ -63,6 +63,9 @@ def cart_token() -> str | None:
         except InvalidToken:
             token = None
     user = current_user()
+    if token is None and user is None:  # a first-time visitor: no cart to look up
+        g.cart_token = None
+        return None
     with get_db(current_app).session_scope() as session:
         if token is not None and carts.load_cart(session, token) is None:
             token = None  # checked out or merged into an account's cart

@@ -5,6 +5,10 @@ caller's type tags (``type:product``), so a publish drops exactly the entries it
 Many concurrent misses of one key make a single upstream call (single-flight); a stale entry
 is served at once while one background refresh runs. Drafts never enter this cache.
 
+Every entry also carries a ``version``: a digest of its value, computed once when it is
+loaded. Pages key what they derive from content (views, rendered fragments) on it, so a
+publish or a refresh that changed the result changes every key built on it.
+
 Two stores behind one interface: in-process (default) and Redis (``REDIS_URL``) for more than
 one web process.
 """
@@ -21,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -37,6 +42,34 @@ def _key(query: str, params_json: str, perspective: str) -> str:
     digest = hashlib.sha256(query.encode())
     digest.update(b"\0" + params_json.encode() + b"\0" + perspective.encode())
     return digest.hexdigest()
+
+
+def result_version(value: Any) -> str:
+    """A digest of a result: equal results (in any process) get equal versions."""
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(blob.encode(), digest_size=10).hexdigest()
+
+
+def result_updated(value: Any) -> str:
+    """The newest ``_updatedAt`` anywhere in a result (ISO 8601), or "" when there is none."""
+    newest: datetime | None = None
+    stack = [value]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            raw = cur.get("_updatedAt")
+            if isinstance(raw, str):
+                try:
+                    when = datetime.fromisoformat(raw)
+                except ValueError:
+                    when = None
+                aware = when is not None and when.tzinfo is not None
+                if aware and (newest is None or when > newest):  # type: ignore[operator]
+                    newest = when
+            stack.extend(v for v in cur.values() if isinstance(v, dict | list))
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, dict | list))
+    return newest.isoformat() if newest is not None else ""
 
 
 def result_tags(value: Any, out: set[str] | None = None) -> set[str]:
@@ -62,6 +95,14 @@ class Entry:
     fresh_until: float
     stale_until: float
     tags: frozenset[str]
+    version: str = ""
+    updated: str | None = None  # the newest _updatedAt in the value ("" for none)
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            self.version = result_version(self.value)
+        if self.updated is None:
+            self.updated = result_updated(self.value)
 
 
 @dataclass
@@ -159,7 +200,9 @@ class RedisStore:
         if raw is None:
             return None
         data = json.loads(raw)
-        return Entry(data["v"], data["f"], data["s"], frozenset(data["t"]))
+        return Entry(
+            data["v"], data["f"], data["s"], frozenset(data["t"]), data.get("h", ""), data.get("u")
+        )
 
     def set(self, key: str, entry: Entry) -> None:
         ttl = max(1, int(entry.stale_until - time.time()) + 1)
@@ -169,6 +212,8 @@ class RedisStore:
                 "f": entry.fresh_until,
                 "s": entry.stale_until,
                 "t": sorted(entry.tags),
+                "h": entry.version,
+                "u": entry.updated,
             }
         )
         pipe = self.redis.pipeline()
@@ -252,21 +297,35 @@ class ContentCache:
     ) -> Any:
         """``tags_if_empty`` apply only when the result is empty (a lookup of a document that
         does not exist yet must be dropped when one of that type is published)."""
+        return self.get_or_load_entry(
+            key_parts, loader, tags=tags, ttl=ttl, tags_if_empty=tags_if_empty
+        ).value
+
+    def get_or_load_entry(
+        self,
+        key_parts: tuple[str, Mapping[str, Any], str],
+        loader: Callable[[], Any],
+        *,
+        tags: Iterable[str] = (),
+        ttl: float | None = None,
+        tags_if_empty: Iterable[str] = (),
+    ) -> Entry:
+        """Like :meth:`get_or_load`, with the entry's ``version``."""
         query, params, perspective = key_parts
         if perspective in ("drafts", "previewDrafts", "raw"):
             raise ValueError("draft content never goes into the shared cache")
-        key = cache_key(query, dict(params), perspective)
+        key = cache_key(query, params if isinstance(params, dict) else dict(params), perspective)
         now = self.clock()
         entry = self.store.get(key)
         if entry is not None and now < entry.fresh_until:
             self.stats_.hits += 1
             self._event("hit")
-            return entry.value
+            return entry
         if entry is not None and now < entry.stale_until:
             self.stats_.stale_hits += 1
             self._event("stale")
             self._refresh_in_background(key, loader, tags, ttl, tags_if_empty)
-            return entry.value
+            return entry
         self.stats_.misses += 1
         self._event("miss")
         return self._load_once(key, loader, tags, ttl, tags_if_empty)
@@ -278,7 +337,7 @@ class ContentCache:
         tags: Iterable[str],
         ttl: float | None,
         tags_if_empty: Iterable[str] = (),
-    ) -> Any:
+    ) -> Entry:
         with self._lock:
             flight = self._flights.get(key)
             leader = flight is None
@@ -308,14 +367,14 @@ class ContentCache:
         tags: Iterable[str],
         ttl: float | None,
         tags_if_empty: Iterable[str] = (),
-    ) -> Any:
+    ) -> Entry:
         held = self.store.acquire(key, 10_000)
         if not held:  # another process is loading it: wait a little for its result
             for _ in range(50):
                 time.sleep(0.05)
                 entry = self.store.get(key)
                 if entry is not None:
-                    return entry.value
+                    return entry
         try:
             self.stats_.loads += 1
             value = loader()
@@ -324,10 +383,9 @@ class ContentCache:
             all_tags = result_tags(value) | set(tags)
             if value is None or value == [] or value == {}:
                 all_tags |= set(tags_if_empty)
-            self.store.set(
-                key, Entry(value, now + fresh, now + fresh + self.stale, frozenset(all_tags))
-            )
-            return value
+            entry = Entry(value, now + fresh, now + fresh + self.stale, frozenset(all_tags))
+            self.store.set(key, entry)
+            return entry
         finally:
             if held:  # never free the lock another process holds
                 self.store.release(key)

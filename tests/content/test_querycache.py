@@ -101,3 +101,19 @@ def test_invalidation_is_exact() -> None:
 def test_drafts_never_enter_the_cache() -> None:
     with pytest.raises(ValueError, match="draft"):
         make(Clock()).get_or_load(("q", {}, "drafts"), lambda: 1)
+
+
+def test_entries_carry_a_version_and_the_newest_update() -> None:
+    """What pages derive from a result is keyed on its version (storefront/fragments.py)."""
+    clock = Clock()
+    cache = make(clock)
+    value = {"_id": "p1", "_updatedAt": "2026-01-02T00:00:00Z", "design": {"_updatedAt": "x"}}
+    first = cache.get_or_load_entry(("q", {}, "published"), lambda: value)
+    same = cache.get_or_load_entry(("other", {}, "published"), lambda: dict(value))
+    assert first.version and first.version == same.version  # equal results, equal versions
+    assert first.updated == "2026-01-02T00:00:00+00:00"
+    cache.invalidate_document("p1")
+    changed = cache.get_or_load_entry(("q", {}, "published"), lambda: {**value, "title": "New"})
+    assert changed.version != first.version
+    empty = cache.get_or_load_entry(("none", {}, "published"), lambda: None)
+    assert empty.version and empty.updated == ""

@@ -1,0 +1,130 @@
+"""Rendered pieces of pages kept in memory, keyed by the content they were rendered from.
+
+A catalog page is mostly a pure function of its URL and of the content it read: the same
+GROQ results (each cache entry has a ``version``) and the same stock counters give the same
+HTML. ``{% fragment %}…{% endfragment %}`` in a template renders its body once per key and
+reuses it; the key is the template position, the request URL and every *dependency* the
+request noted before the tag — the versions of the content results it read
+(:mod:`storefront.content.service` notes them) and the stock it showed
+(:mod:`storefront.catalog.service`). So a publish, a refresh that changed a result or a sold
+shirt changes the key, and the next view renders afresh. A read without a version (drafts
+in preview) turns caching off for the rest of the request.
+
+What a fragment must never contain: anything about the visitor (CSRF token, cart, user,
+flash messages). Those stay outside the tags, rendered on every request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from flask import Flask, g, has_request_context, request
+from jinja2 import nodes
+from jinja2.ext import Extension
+from jinja2.parser import Parser
+from markupsafe import Markup
+
+T = TypeVar("T")
+
+class BoundedMemo:
+    """A thread-safe LRU of values made once per key."""
+
+    def __init__(self, max_entries: int = 2000) -> None:
+        self.max_entries = max_entries
+        self._values: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_make(self, key: Hashable, make: Callable[[], T]) -> T:
+        with self._lock:
+            if key in self._values:
+                self._values.move_to_end(key)
+                return self._values[key]
+        value = make()  # outside the lock: two threads may both make it, both equal
+        with self._lock:
+            self._values[key] = value
+            while len(self._values) > self.max_entries:
+                self._values.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+
+def note_dependency(part: Hashable | None, *, updated: str | None = None) -> None:
+    """Record what this request's output depends on; ``None`` means "not cacheable".
+
+    ``updated``: when that part last changed (ISO 8601), for ``Last-Modified``.
+    """
+    if not has_request_context():
+        return
+    deps = g.get("fragment_deps")
+    if deps is None:
+        deps = g.fragment_deps = _Dependencies()
+    if part is None:
+        deps.cacheable = False
+    else:
+        deps.parts.append(part)
+    if updated:
+        deps.updates.append(updated)
+
+
+class _Dependencies:
+    __slots__ = ("cacheable", "parts", "updates")
+
+    def __init__(self) -> None:
+        self.cacheable = True
+        self.parts: list[Hashable] = []
+        self.updates: list[str] = []
+
+
+def noted_updates() -> list[str]:
+    """The ``updated`` values noted so far in this request."""
+    deps = g.get("fragment_deps")
+    return deps.updates if deps is not None else []
+
+
+def fragment_key(position: Hashable) -> tuple[Hashable, ...] | None:
+    """The key for a fragment at ``position`` in this request, or None (do not cache)."""
+    deps = g.get("fragment_deps")
+    if deps is None:
+        return (position, request.url)
+    if not deps.cacheable:
+        return None
+    return (position, request.url, *deps.parts)
+
+
+class FragmentExtension(Extension):
+    """``{% fragment %}…{% endfragment %}``: the body, rendered once per :func:`fragment_key`."""
+
+    tags = {"fragment"}
+
+    def __init__(self, environment: Any) -> None:
+        super().__init__(environment)
+        environment.extend(fragment_cache=BoundedMemo())
+
+    def parse(self, parser: Parser) -> nodes.Node:
+        lineno = next(parser.stream).lineno
+        position = nodes.Const((parser.name, lineno))
+        body = parser.parse_statements(("name:endfragment",), drop_needle=True)
+        return nodes.CallBlock(self.call_method("_render", [position]), [], [], body).set_lineno(
+            lineno
+        )
+
+    def _render(self, position: tuple[str | None, int], caller: Callable[[], str]) -> Markup:
+        key = fragment_key(position) if has_request_context() else None
+        if key is None:
+            return Markup(caller())  # noqa: S704 - the template's own (escaped) output
+        cache: BoundedMemo = self.environment.fragment_cache  # type: ignore[attr-defined]
+        return cache.get_or_make(key, lambda: Markup(caller()))  # noqa: S704 - as above
+
+
+def init_app(app: Flask) -> BoundedMemo:
+    app.jinja_env.add_extension(FragmentExtension)
+    return app.jinja_env.fragment_cache  # type: ignore[attr-defined]
