@@ -12,6 +12,7 @@ from storefront.catalog import queries as q
 from storefront.catalog.service import PAGE_SIZE, Catalog, catalog
 from storefront.content.views import in_preview
 from storefront.errors import NotFound
+from storefront.httpcache import shared_cacheable
 from storefront.money import CurrencyError, from_decimal
 
 bp = Blueprint("catalog", __name__)
@@ -33,6 +34,7 @@ def _price_param(name: str) -> int | None:
 
 @bp.get("/")
 @access("public")
+@shared_cacheable()
 def home() -> ResponseReturnValue:
     preview = in_preview()
     cat = _cat()
@@ -48,6 +50,7 @@ def home() -> ResponseReturnValue:
 @bp.get("/shop")
 @bp.get("/shop/<slug>")
 @access("public")
+@shared_cacheable()
 def listing(slug: str | None = None) -> ResponseReturnValue:
     preview = in_preview()
     cat = _cat()
@@ -96,6 +99,7 @@ def listing(slug: str | None = None) -> ResponseReturnValue:
 
 @bp.get("/products/<slug>")
 @access("public")
+@shared_cacheable(last_modified=True)
 def product(slug: str) -> ResponseReturnValue:
     preview = in_preview()
     view = _cat().product(slug, preview=preview)
@@ -109,6 +113,7 @@ def product(slug: str) -> ResponseReturnValue:
 
 @bp.get("/search")
 @access("public")
+@shared_cacheable()
 def search() -> ResponseReturnValue:
     text = request.args.get("q", "").strip()[:100]
     results = _cat().search(text, preview=in_preview()) if text else []
@@ -117,6 +122,7 @@ def search() -> ResponseReturnValue:
 
 @bp.get("/pages/<slug>")
 @access("public")
+@shared_cacheable(last_modified=True)
 def page(slug: str) -> ResponseReturnValue:
     doc = _cat().page(slug, preview=in_preview())
     if doc is None:
@@ -126,6 +132,7 @@ def page(slug: str) -> ResponseReturnValue:
 
 @bp.get("/sitemap.xml")
 @access("public")
+@shared_cacheable()
 def sitemap() -> ResponseReturnValue:
     data = _cat().content.query(q.SITEMAP, {}, types=("product", "category", "page")) or {}
     base = current_app.extensions["settings"].base_url
@@ -149,6 +156,7 @@ def sitemap() -> ResponseReturnValue:
 
 @bp.get("/robots.txt")
 @access("public")
+@shared_cacheable()
 def robots() -> ResponseReturnValue:
     base = current_app.extensions["settings"].base_url
     lines = [
