@@ -1,5 +1,9 @@
 """The app `bench/catalog.py` serves under gunicorn: the real shop plus a bare page that
-renders the same base template with no content work (the baseline)."""
+renders the same base template with no content work (the baseline).
+
+The bare page goes through everything a catalog page goes through except the catalog: the
+same middleware, the same base template (header, mini-cart, footer form), and the same HTTP
+caching rule (``shared_cacheable``: ETag, 304, Cache-Control)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from jinja2 import ChoiceLoader, DictLoader
 
 from storefront.app import create_app
 from storefront.auth import access
+from storefront.httpcache import shared_cacheable
 
 app = create_app()
 # A real (cached, compiled once) template, like every page of the shop.
@@ -31,5 +36,6 @@ app.jinja_loader = ChoiceLoader(
 
 @app.get("/bench/bare")
 @access("public")
+@shared_cacheable()
 def bare() -> str:
     return render_template("bench_bare.html")
