@@ -3,7 +3,7 @@
 A catalog page is mostly a pure function of its URL and of the content it read: the same
 GROQ results (each cache entry has a ``version``) and the same stock counters give the same
 HTML. ``{% fragment %}…{% endfragment %}`` in a template renders its body once per key and
-reuses it; the key is the template position, the request URL and every *dependency* the
+reuses it; the key is the template position, the request path and query and every *dependency* the
 request noted before the tag — the versions of the content results it read
 (:mod:`storefront.content.service` notes them) and the stock it showed
 (:mod:`storefront.catalog.service`). So a publish, a refresh that changed a result or a sold
@@ -16,9 +16,11 @@ flash messages). Those stay outside the tags, rendered on every request.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from flask import Flask, g, has_request_context, request
@@ -28,6 +30,7 @@ from jinja2.parser import Parser
 from markupsafe import Markup
 
 T = TypeVar("T")
+
 
 class BoundedMemo:
     """A thread-safe LRU of values made once per key."""
@@ -49,6 +52,21 @@ class BoundedMemo:
                 self._values.popitem(last=False)
         return value
 
+    def peek(self, key: Hashable) -> Any:
+        """The value made for ``key``, or None."""
+        with self._lock:
+            value = self._values.get(key)
+            if value is not None:
+                self._values.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: Any) -> None:
+        with self._lock:
+            self._values[key] = value
+            self._values.move_to_end(key)
+            while len(self._values) > self.max_entries:
+                self._values.popitem(last=False)
+
     def clear(self) -> None:
         with self._lock:
             self._values.clear()
@@ -57,31 +75,88 @@ class BoundedMemo:
         return len(self._values)
 
 
-def note_dependency(part: Hashable | None, *, updated: str | None = None) -> None:
+def note_dependency(
+    part: Hashable | None, *, updated: str | None = None, fresh_until: float | None = None
+) -> None:
     """Record what this request's output depends on; ``None`` means "not cacheable".
 
     ``updated``: when that part last changed (ISO 8601), for ``Last-Modified``.
+    ``fresh_until``: when it should be read again (a cached result's TTL), for memos of
+    reads (:func:`capture_notes`).
     """
     if not has_request_context():
         return
-    deps = g.get("fragment_deps")
-    if deps is None:
-        deps = g.fragment_deps = _Dependencies()
+    deps = _deps()
     if part is None:
         deps.cacheable = False
     else:
         deps.parts.append(part)
     if updated:
         deps.updates.append(updated)
+    if fresh_until is not None and fresh_until < deps.fresh_until:
+        deps.fresh_until = fresh_until
+
+
+def note_generation(position: int) -> None:
+    """Record the content invalidation log's position: every publish moves it, so whatever
+    a page reads while rendering (a linked document's slug) is covered too."""
+    if has_request_context():
+        _deps().generation = position
 
 
 class _Dependencies:
-    __slots__ = ("cacheable", "parts", "updates")
+    __slots__ = ("cacheable", "fresh_until", "generation", "parts", "updates")
 
     def __init__(self) -> None:
         self.cacheable = True
+        self.fresh_until = math.inf
+        self.generation = 0
         self.parts: list[Hashable] = []
         self.updates: list[str] = []
+
+
+@dataclass(frozen=True)
+class Notes:
+    """What a computation noted (see :func:`capture_notes`)."""
+
+    parts: tuple[Hashable, ...]
+    updates: tuple[str, ...]
+    cacheable: bool  # False when the computation turned caching off
+    fresh_until: float  # the earliest fresh_until it noted
+
+
+def _deps() -> _Dependencies:
+    deps = g.get("fragment_deps")
+    if deps is None:
+        deps = g.fragment_deps = _Dependencies()
+    return deps
+
+
+def capture_notes(make: Callable[[], T]) -> tuple[T, Notes]:
+    """Run ``make`` and return, with its result, what it noted (see :func:`replay_notes`)."""
+    deps = _deps()
+    parts, updates, cacheable = len(deps.parts), len(deps.updates), deps.cacheable
+    fresh_until, deps.fresh_until = deps.fresh_until, math.inf
+    try:
+        result = make()
+        notes = Notes(
+            tuple(deps.parts[parts:]),
+            tuple(deps.updates[updates:]),
+            deps.cacheable or not cacheable,
+            deps.fresh_until,
+        )
+    finally:
+        deps.fresh_until = min(fresh_until, deps.fresh_until)
+    return result, notes
+
+
+def replay_notes(notes: Notes) -> None:
+    """Note again what a memoized computation noted when it ran."""
+    deps = _deps()
+    deps.parts.extend(notes.parts)
+    deps.updates.extend(notes.updates)
+    deps.cacheable = deps.cacheable and notes.cacheable
+    deps.fresh_until = min(deps.fresh_until, notes.fresh_until)
 
 
 def noted_updates() -> list[str]:
@@ -93,11 +168,12 @@ def noted_updates() -> list[str]:
 def fragment_key(position: Hashable) -> tuple[Hashable, ...] | None:
     """The key for a fragment at ``position`` in this request, or None (do not cache)."""
     deps = g.get("fragment_deps")
+    where = (position, request.path, request.query_string)  # links are relative: no host
     if deps is None:
-        return (position, request.url)
+        return where
     if not deps.cacheable:
         return None
-    return (position, request.url, *deps.parts)
+    return (*where, deps.generation, *deps.parts)
 
 
 class FragmentExtension(Extension):

@@ -7,9 +7,10 @@ yet means Gelato has not said otherwise) and, for limited editions, from our sto
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
 
@@ -19,10 +20,42 @@ from storefront.catalog.offers import Offer, OfferKey
 from storefront.catalog.stockview import StockSnapshot, read_counters
 from storefront.content.service import ContentService
 from storefront.db import get_db
-from storefront.fragments import BoundedMemo, note_dependency
+from storefront.fragments import (
+    BoundedMemo,
+    capture_notes,
+    note_dependency,
+    replay_notes,
+)
 
 PAGE_SIZE = 12
 SIZE_ORDER = ["XS", "S", "M", "L", "XL", "2XL", "3XL"]
+R = TypeVar("R")
+
+
+def _memoized(read: Callable[..., R]) -> Callable[..., R]:
+    """A published read of the catalog, computed once while nothing it could depend on
+    changed — this process's content cache, the invalidation log, the stock snapshot (see
+    :meth:`ContentService.read_state`) — and while the results it read are fresh (after
+    that it reads again, so the cache's refresh and stale-while-revalidate still apply).
+    What it noted for the page (content versions, stock) is noted again on every call.
+    Previews, and caches other processes change, are read every time."""
+
+    @functools.wraps(read)
+    def wrapper(self: Catalog, *args: Any, preview: bool = False, **kwargs: Any) -> R:
+        state = None if preview else self.content.read_state()
+        if state is None:
+            return read(self, *args, preview=preview, **kwargs)
+        self.stock.counts()  # read the table again if the snapshot is due
+        key = (read.__name__, args, tuple(sorted(kwargs.items())), state, self.stock.reads)
+        memo = self._memo.peek(key)
+        if memo is not None and self.content.now() < memo[1].fresh_until:
+            replay_notes(memo[1])
+            return memo[0]  # type: ignore[no-any-return]
+        result, notes = capture_notes(lambda: read(self, *args, **kwargs))
+        self._memo.put(key, (result, notes))
+        return result
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -100,34 +133,41 @@ class Catalog:
     ) -> Any:
         return self.content.query(query, params or {}, types=types, preview=preview, lookup=lookup)
 
+    @_memoized
     def site_settings(self, *, preview: bool = False) -> dict[str, Any]:
         return self._q(q.SITE_SETTINGS, types=("siteSettings",), preview=preview, lookup=True) or {}
 
+    @_memoized
     def categories(self, *, preview: bool = False) -> list[dict[str, Any]]:
         return self._q(q.CATEGORIES, types=("category",), preview=preview) or []
 
+    @_memoized
     def category(self, slug: str, *, preview: bool = False) -> dict[str, Any] | None:
         return self._q(
             q.CATEGORY_BY_SLUG, {"slug": slug}, types=("category",), preview=preview, lookup=True
         )
 
+    @_memoized
     def page(self, slug: str, *, preview: bool = False) -> dict[str, Any] | None:
         return self._q(
             q.PAGE_BY_SLUG, {"slug": slug}, types=("page",), preview=preview, lookup=True
         )
 
+    @_memoized
     def product(self, slug: str, *, preview: bool = False) -> ProductView | None:
         raw, version = self.content.query_versioned(
             q.PRODUCT_BY_SLUG, {"slug": slug}, types=("product",), preview=preview, lookup=True
         )
         return self._views([raw], preview=preview, version=version)[0] if raw else None
 
+    @_memoized
     def featured(self, *, preview: bool = False) -> list[ProductView]:
         raws, version = self.content.query_versioned(
             q.FEATURED, {}, types=("product",), preview=preview
         )
         return self._views(raws or [], preview=preview, version=version)
 
+    @_memoized
     def search(self, text: str, *, preview: bool = False) -> list[ProductView]:
         words = " ".join(w for w in text.split() if w)[:100]
         if not words:
@@ -136,6 +176,7 @@ class Catalog:
         raw = self._q(q.SEARCH, {"q": pattern}, types=("product", "design"), preview=preview)
         return self._views(raw or [], preview=preview)
 
+    @_memoized
     def listing(
         self,
         *,
@@ -274,10 +315,12 @@ class Catalog:
         return out
 
 
-def _needs(raws: Sequence[dict[str, Any]]) -> tuple[list[str], list[str]]:
+def _needs(raws: Sequence[dict[str, Any]]) -> tuple[tuple[str, ...], list[str]]:
     """The productUids whose inventory the views need, and the limited editions' ids."""
-    uids = sorted(
-        {v["productUid"] for r in raws for v in r.get("variants") or [] if v.get("productUid")}
+    uids = tuple(
+        sorted(
+            {v["productUid"] for r in raws for v in r.get("variants") or [] if v.get("productUid")}
+        )
     )
     limited_ids = [
         r["_id"]

@@ -48,6 +48,8 @@ class StockSnapshot:
         self.db, self.interval, self.clock = db, interval, clock
         self._counts: Counts | None = None
         self._read_at = float("-inf")
+        #: moves on with every read of the table
+        self.reads = 0
         self._lock = threading.Lock()
 
     def counts(self) -> Counts:
@@ -64,6 +66,7 @@ class StockSnapshot:
                 started = self.clock()
                 self._counts = read_counters(self.db)
                 self._read_at = started
+                self.reads += 1
             return self._counts
         finally:
             self._lock.release()

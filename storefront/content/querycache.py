@@ -33,8 +33,32 @@ Clock = Callable[[], float]
 
 
 def cache_key(query: str, params: Mapping[str, Any], perspective: str) -> str:
-    blob = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
-    return _key(query, blob, perspective)
+    simple = _simple(params)
+    if simple is not None:  # the usual case: no JSON to write for a key seen before
+        return _simple_key(query, simple, perspective)
+    return _key(query, _params_json(params), perspective)
+
+
+def _params_json(params: Mapping[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _simple(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """Params as a hashable tuple when every value is a str, an int (not a bool), None or a
+    tuple of str — values that compare equal only when their JSON is equal — else None."""
+    for value in params.values():
+        kind = type(value)
+        if kind is tuple:
+            if not all(type(item) is str for item in value):
+                return None
+        elif kind is not str and kind is not int and value is not None:
+            return None
+    return tuple(sorted(params.items()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _simple_key(query: str, simple: tuple[tuple[str, Any], ...], perspective: str) -> str:
+    return _key(query, _params_json(dict(simple)), perspective)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -271,6 +295,9 @@ class ContentCache:
         )
         self.on_event = on_event
         self.stats_ = Stats()
+        #: moves on whenever this process stores or drops an entry; with an in-process store
+        #: that is every change of what it serves (see :attr:`changes_are_local`)
+        self.changes = 0
         self._flights: dict[str, _Flight] = {}
         self._refreshing: set[str] = set()
         self._lock = threading.Lock()
@@ -385,6 +412,7 @@ class ContentCache:
                 all_tags |= set(tags_if_empty)
             entry = Entry(value, now + fresh, now + fresh + self.stale, frozenset(all_tags))
             self.store.set(key, entry)
+            self._changed()
             return entry
         finally:
             if held:  # never free the lock another process holds
@@ -415,16 +443,27 @@ class ContentCache:
 
         self.executor.submit(refresh)
 
+    def _changed(self) -> None:
+        with self._lock:  # after the change, never lost: a reader of the old count is stale
+            self.changes += 1
+
+    @property
+    def changes_are_local(self) -> bool:
+        """True when no other process can change the entries (the in-process store)."""
+        return isinstance(self.store, MemoryStore)
+
     def invalidate_document(self, doc_id: str, doc_type: str | None = None) -> int:
         tags = ["doc:" + doc_id.removeprefix("drafts.")]
         if doc_type:
             tags.append(f"type:{doc_type}")
         dropped = self.store.invalidate(tags)
+        self._changed()
         self.stats_.invalidations += 1
         return dropped
 
     def invalidate_all(self) -> None:
         self.store.clear()
+        self._changed()
 
     def stats(self) -> dict[str, int]:
         return self.stats_.as_dict(self.store.size())

@@ -17,7 +17,7 @@ from storefront.content.client import SanityClient
 from storefront.content.invalidation import InvalidationFollower
 from storefront.content.querycache import ContentCache, Entry
 from storefront.db import get_db
-from storefront.fragments import note_dependency
+from storefront.fragments import note_dependency, note_generation
 
 
 class Cache(Protocol):
@@ -96,6 +96,7 @@ class ContentService:
             return value, None
         if self.follower is not None:
             self.follower.poll()
+            note_generation(self.follower.position)
 
         def load() -> Any:
             self.upstream_requests += 1
@@ -107,8 +108,25 @@ class ContentService:
             entry = self.cache.get_or_load_entry(key, load, tags_if_empty=type_tags)
         else:
             entry = self.cache.get_or_load_entry(key, load, tags=type_tags)
-        note_dependency(entry.version, updated=entry.updated)
+        note_dependency(entry.version, updated=entry.updated, fresh_until=entry.fresh_until)
         return entry.value, entry.version
+
+    def now(self) -> float:
+        """The cache's clock (what ``fresh_until`` is measured on)."""
+        return self.cache.clock()  # type: ignore[attr-defined, no-any-return]
+
+    def read_state(self) -> tuple[int, int] | None:
+        """Something that changes whenever a published read could give a different result:
+        (this process's cache changes, the invalidation log's position). None when results
+        can change without this process seeing it (a cache shared with other processes)."""
+        if not getattr(self.cache, "changes_are_local", False):
+            return None
+        position = 0
+        if self.follower is not None:
+            self.follower.poll()
+            position = self.follower.position
+            note_generation(position)
+        return (self.cache.changes, position)  # type: ignore[attr-defined]
 
     def invalidate(self, doc_id: str, doc_type: str | None = None) -> int:
         dropped = self.cache.invalidate_document(doc_id, doc_type)
