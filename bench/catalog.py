@@ -10,7 +10,9 @@ product revalidated with ``If-None-Match``; ``--seconds`` split over ``--rounds`
 change in the machine's load hits every page alike. Prints requests per second and p50/p99
 per page, the gunicorn workers' CPU time per request, each page's throughput and p99 as a
 ratio to the bare page's (and the throughput ratio the CPU times alone predict, which a
-busy machine disturbs less), and how many requests reached the lake while measuring.
+busy machine disturbs less), and how many requests reached the lake while measuring. A
+control line, the bare page padded to the product page's length, shows how much of the
+gap is the response's size rather than catalog work.
 
 Fails (exit status 1, with the reason) when gunicorn does not come up, a page answers with
 an unexpected status or body, a request errors, or the caching headers are missing.
@@ -314,6 +316,11 @@ def main() -> int:
             for page in pages:  # warm every worker's caches: many connections, many requests
                 load(Page(page.name, page.path, page.marker), web_port, 1.0, args.clients)
             etag = check_caching(base, pages)
+            sizes = {p.name: len(httpx.get(base + p.path, timeout=10).content) for p in pages}
+            extra = max(0, sizes["product page"] - sizes["bare page"] - 7)  # 7: the <p></p>
+            control = Page("bare, padded", f"/bench/padded/{extra}", b"<h1>Bare page</h1>")
+            load(Page(control.name, control.path, control.marker), web_port, 1.0, args.clients)
+            pages.insert(1, control)
             pages.append(
                 Page(
                     "product 304",
@@ -362,6 +369,10 @@ def main() -> int:
             f"×{page.rps / bare.rps:5.2f}  ×{page.percentile(0.99) / bare.percentile(0.99):5.2f}"
             f"  ×{bare.cpu_ms / page.cpu_ms:5.2f}"
         )
+    print(
+        f"(bare, padded: the bare page made as long as the product page, {sizes['product page']}"
+        f" bytes against {sizes['bare page']} — what the bigger response alone costs)"
+    )
     print(f"content requests to the lake during the measured run: {upstream} (warm-up made {warm})")
     if upstream:
         print("bench/catalog.py: FAILED: pages reached the lake while cached", file=sys.stderr)

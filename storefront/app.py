@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from storefront import (
     api,
@@ -67,6 +68,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     errors.init_app(app)
     security.init_app(app, settings)
     app.jinja_env.globals["csrf_token"] = _csrf_token  # after Flask-WTF, which sets its own
+    app.jinja_env.globals["csrf_field"] = _csrf_field
     auth.init_app(app)
     metrics.init_app(app)
     templating.init_app(app)
@@ -103,6 +105,14 @@ def _csrf_token() -> str:
     if httpcache.renders_shared_page():
         return ""
     return generate_csrf()
+
+
+def _csrf_field() -> Markup:
+    """The hidden form field with the token, or nothing where :func:`_csrf_token` has none."""
+    token = _csrf_token()
+    if not token:
+        return Markup()
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % token
 
 
 def get_settings(app: Flask) -> Settings:

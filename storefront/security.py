@@ -9,7 +9,8 @@
 - Headers: a CSP without inline script, frame-ancestors none, a strict referrer policy, HSTS
   in production.
 - Rate limits (Flask-Limiter): memory by default, Redis when ``REDIS_URL`` is set; routes
-  declare theirs with ``limiter.limit(...)``.
+  declare theirs with ``limiter.limit(...)``. Pages a shared cache may serve to anyone
+  (:mod:`storefront.httpcache`) are not limited: a CDN answers them without asking us.
 """
 
 from __future__ import annotations
@@ -23,9 +24,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from storefront.config import Settings
 from storefront.errors import error_response
+from storefront.httpcache import renders_shared_page
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+limiter.request_filter(renders_shared_page)
 
 CSRF_EXEMPT_PREFIXES = ("/webhooks/", "/_emulators/")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})

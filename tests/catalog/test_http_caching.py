@@ -5,13 +5,14 @@ on shared pages, and a publish that changes the ETag at once."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
-from flask import Flask
+from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
@@ -219,6 +220,39 @@ def test_a_sold_out_limited_edition_changes_the_page(app: Flask, client: FlaskCl
     assert re.search(r'value="white-m"[^>]*disabled', body)
     page = client.get(PRODUCT, headers={"If-None-Match": first.headers["ETag"]})
     assert page.status_code == 200  # the stock is part of the page
+
+
+def test_a_matching_etag_is_answered_without_rendering(client: FlaskClient) -> None:
+    etag = client.get("/shop/gallows-humour").headers["ETag"]
+    assert etag.startswith('W/"')  # known before rendering: weak
+    rendered: list[str] = []
+
+    def record(sender, template, context, **extra):  # type: ignore[no-untyped-def]
+        rendered.append(template.name)
+
+    with template_rendered.connected_to(record):
+        assert (
+            client.get("/shop/gallows-humour", headers={"If-None-Match": etag}).status_code == 304
+        )
+        assert rendered == []
+        assert client.get("/shop/gallows-humour").status_code == 200
+        assert rendered == ["catalog/listing.html"]
+
+
+def test_a_refresh_without_a_webhook_reaches_the_page(
+    app: Flask, client: FlaskClient, lake: LakeHandle
+) -> None:
+    """Lost webhook: the cached result ages out and is loaded again; the page follows."""
+    etag = client.get("/products/compost-happens").headers["ETag"]
+    lake.webhooks.drop_next(5)
+    lake.mutate([{"patch": {"id": "product-compost-happens", "set": {"title": "Compost Again"}}}])
+    cached = client.get("/products/compost-happens", headers={"If-None-Match": etag})
+    assert cached.status_code == 304  # nobody told us: the cached result still holds
+    cache = app.extensions["content"].cache
+    cache.clock = lambda: time.time() + 100_000  # every entry is past its stale window
+    fresh = client.get("/products/compost-happens", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200
+    assert "Compost Again" in fresh.get_data(as_text=True)
 
 
 @pytest.fixture
