@@ -1,14 +1,18 @@
-"""Rendered pieces of pages kept in memory, keyed by the content they were rendered from.
+"""What a page was built from, noted per request, and rendered pieces of pages kept by it.
 
-A catalog page is mostly a pure function of its URL and of the content it read: the same
-GROQ results (each cache entry has a ``version``) and the same stock counters give the same
-HTML. ``{% fragment %}…{% endfragment %}`` in a template renders its body once per key and
-reuses it; the key is the template position, the request path and query and every *dependency* the
-request noted before the tag — the versions of the content results it read
-(:mod:`storefront.content.service` notes them) and the stock it showed
-(:mod:`storefront.catalog.service`). So a publish, a refresh that changed a result or a sold
+A catalog page is mostly a pure function of its URL and of what it read: the same GROQ
+results (each cache entry has a ``version``), the same stock counters and the same position
+of the invalidation log give the same HTML. Reads note these *dependencies* as they go
+(:func:`note_dependency`, :func:`note_generation`; :mod:`storefront.content.service` and
+:mod:`storefront.catalog.service` do), with each result's ``_updatedAt`` (for
+``Last-Modified``) and freshness (for memos of reads: :func:`capture_notes`).
+
+``{% fragment %}…{% endfragment %}`` in a template renders its body once per key and
+reuses it; the key is the template position, the request path and query, and every
+dependency noted before the tag. So a publish, a refresh that changed a result or a sold
 shirt changes the key, and the next view renders afresh. A read without a version (drafts
-in preview) turns caching off for the rest of the request.
+in preview) turns caching off for the rest of the request. :mod:`storefront.httpcache`
+builds its pre-render ETag from the same notes.
 
 What a fragment must never contain: anything about the visitor (CSRF token, cart, user,
 flash messages). Those stay outside the tags, rendered on every request.

@@ -39,17 +39,18 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def same_origin_post() -> bool:
-    """The browser says this request was sent by one of our own pages."""
+def same_origin_post(base_url: str) -> bool:
+    """The browser says this request was sent by one of our own pages (our origin is the
+    one the request came to, or the configured ``BASE_URL``'s)."""
     site = request.headers.get("Sec-Fetch-Site")
     if site is not None:
         return site == "same-origin"
-    ours = _origin(request.host_url)
+    ours = {_origin(request.host_url), _origin(base_url)}
     origin = request.headers.get("Origin")
     if origin and origin != "null":
-        return origin == ours
+        return origin in ours
     referer = request.headers.get("Referer")
-    return bool(referer) and _origin(referer) == ours
+    return bool(referer) and _origin(referer) in ours
 
 
 def content_security_policy(settings: Settings) -> str:
@@ -102,7 +103,7 @@ def init_app(app: Flask, settings: Settings) -> None:
             request.headers.get("Authorization", "").startswith("Bearer ") or no_session
         ):
             return  # a token, or no cookie at all: no ambient credentials to forge with
-        if no_session and same_origin_post():
+        if no_session and same_origin_post(settings.base_url):
             return  # a form from a shared page: no session to forge with, and our own origin
         csrf.protect()
 

@@ -192,6 +192,7 @@ def test_tokenless_posts_need_our_origin_and_no_session(app: Flask) -> None:
         assert "expired or was sent from elsewhere" in response.get_data(as_text=True)
     for headers in (
         ORIGIN,
+        {"Origin": "http://127.0.0.1:8000"},  # BASE_URL's origin (behind a proxy)
         {"Sec-Fetch-Site": "same-origin"},
         {"Referer": "http://localhost/products/compost-happens"},
     ):
