@@ -5,8 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
-from storefront import api, auth, errors, health, metrics, observability, security, templating
+from storefront import (
+    api,
+    auth,
+    errors,
+    health,
+    httpcache,
+    metrics,
+    observability,
+    security,
+    templating,
+)
 from storefront.accounts import views as accounts_views
 from storefront.admin import views as admin_views
 from storefront.cart import views as cart_views
@@ -51,16 +63,18 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         n = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.jinja_env.globals["shop_settings"] = settings
-    app.jinja_env.globals["csrf_token"] = _csrf_token
 
     observability.configure_logging(settings.log_level)
     (database or Database(settings.database_url)).init_app(app)
     observability.init_app(app)
     errors.init_app(app)
     security.init_app(app, settings)
+    app.jinja_env.globals["csrf_token"] = _csrf_token  # after Flask-WTF, which sets its own
+    app.jinja_env.globals["csrf_field"] = _csrf_field
     auth.init_app(app)
     metrics.init_app(app)
     templating.init_app(app)
+    httpcache.init_app(app, visitor_cookies=(cart_views.COOKIE, content_views.PREVIEW_COOKIE))
     app.register_blueprint(health.bp)
     for module in (
         content_service,
@@ -89,9 +103,18 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
 
 
 def _csrf_token() -> str:
-    from flask_wtf.csrf import generate_csrf
-
+    """The session's CSRF token; none on a page that caches may share (see httpcache)."""
+    if httpcache.renders_shared_page():
+        return ""
     return generate_csrf()
+
+
+def _csrf_field() -> Markup:
+    """The hidden form field with the token, or nothing where :func:`_csrf_token` has none."""
+    token = _csrf_token()
+    if not token:
+        return Markup()
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % token
 
 
 def get_settings(app: Flask) -> Settings:

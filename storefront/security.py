@@ -1,11 +1,16 @@
 """Web security in one place: CSRF on form posts, security headers, rate limits.
 
 - CSRF (Flask-WTF) guards every unsafe request made with the session cookie. Webhooks (their
-  own signatures), the emulators and bearer-token API calls are exempt.
+  own signatures), the emulators and bearer-token API calls are exempt. A form post without
+  a session cookie (from a page shared caches may keep, which carries no token: see
+  :mod:`storefront.httpcache`) has no session to forge with; it is accepted only when the
+  browser says it comes from our own origin (``Sec-Fetch-Site``, else ``Origin``, else
+  ``Referer``), so another site cannot make a visitor's browser post it either.
 - Headers: a CSP without inline script, frame-ancestors none, a strict referrer policy, HSTS
   in production.
 - Rate limits (Flask-Limiter): memory by default, Redis when ``REDIS_URL`` is set; routes
-  declare theirs with ``limiter.limit(...)``.
+  declare theirs with ``limiter.limit(...)``. Pages a shared cache may serve to anyone
+  (:mod:`storefront.httpcache`) are not limited: a CDN answers them without asking us.
 """
 
 from __future__ import annotations
@@ -19,9 +24,11 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from storefront.config import Settings
 from storefront.errors import error_response
+from storefront.httpcache import renders_shared_page
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+limiter.request_filter(renders_shared_page)
 
 CSRF_EXEMPT_PREFIXES = ("/webhooks/", "/_emulators/")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -30,6 +37,20 @@ UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc}"
+
+
+def same_origin_post(base_url: str) -> bool:
+    """The browser says this request was sent by one of our own pages (our origin is the
+    one the request came to, or the configured ``BASE_URL``'s)."""
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site == "same-origin"
+    ours = {_origin(request.host_url), _origin(base_url)}
+    origin = request.headers.get("Origin")
+    if origin and origin != "null":
+        return origin in ours
+    referer = request.headers.get("Referer")
+    return bool(referer) and _origin(referer) in ours
 
 
 def content_security_policy(settings: Settings) -> str:
@@ -77,11 +98,13 @@ def init_app(app: Flask, settings: Settings) -> None:
             return
         if request.routing_exception is not None:  # a 404/405 says more than a CSRF error
             return
+        no_session = app.config["SESSION_COOKIE_NAME"] not in request.cookies
         if request.path.startswith("/api/") and (
-            request.headers.get("Authorization", "").startswith("Bearer ")
-            or app.config["SESSION_COOKIE_NAME"] not in request.cookies
+            request.headers.get("Authorization", "").startswith("Bearer ") or no_session
         ):
             return  # a token, or no cookie at all: no ambient credentials to forge with
+        if no_session and same_origin_post(settings.base_url):
+            return  # a form from a shared page: no session to forge with, and our own origin
         csrf.protect()
 
     @app.errorhandler(CSRFError)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask, current_app
 from markupsafe import Markup
 
+from storefront import fragments
 from storefront.money import format_money
 
 COUNTRY_NAMES = {
@@ -103,6 +104,7 @@ def _json_ld(data: Any) -> Markup:
 
 
 def init_app(app: Flask) -> None:
+    fragments.init_app(app)
     app.jinja_env.globals.update(
         image_url=_image_url,
         srcset=_srcset,

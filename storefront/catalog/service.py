@@ -7,22 +7,55 @@ yet means Gelato has not said otherwise) and, for limited editions, from our sto
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import functools
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask
-from sqlalchemy import select
 
 from cms_schema.pricing import variant_price
 from storefront.catalog import queries as q
 from storefront.catalog.offers import Offer, OfferKey
-from storefront.checkout.models import StockCounter
+from storefront.catalog.stockview import StockSnapshot, read_counters
 from storefront.content.service import ContentService
 from storefront.db import get_db
+from storefront.fragments import (
+    BoundedMemo,
+    capture_notes,
+    note_dependency,
+    replay_notes,
+)
 
 PAGE_SIZE = 12
 SIZE_ORDER = ["XS", "S", "M", "L", "XL", "2XL", "3XL"]
+R = TypeVar("R")
+
+
+def _memoized(read: Callable[..., R]) -> Callable[..., R]:
+    """A published read of the catalog, computed once while nothing it could depend on
+    changed — this process's content cache, the invalidation log, the stock snapshot (see
+    :meth:`ContentService.read_state`) — and while the results it read are fresh (after
+    that it reads again, so the cache's refresh and stale-while-revalidate still apply).
+    What it noted for the page (content versions, stock) is noted again on every call.
+    Previews, and caches other processes change, are read every time."""
+
+    @functools.wraps(read)
+    def wrapper(self: Catalog, *args: Any, preview: bool = False, **kwargs: Any) -> R:
+        state = None if preview else self.content.read_state()
+        if state is None:
+            return read(self, *args, preview=preview, **kwargs)
+        self.stock.counts()  # read the table again if the snapshot is due
+        key = (read.__name__, args, tuple(sorted(kwargs.items())), state, self.stock.reads)
+        memo = self._memo.peek(key)
+        if memo is not None and self.content.now() < memo[1].fresh_until:
+            replay_notes(memo[1])
+            return memo[0]  # type: ignore[no-any-return]
+        result, notes = capture_notes(lambda: read(self, *args, **kwargs))
+        self._memo.put(key, (result, notes))
+        return result
+
+    return wrapper
 
 
 @dataclass(frozen=True)
@@ -75,10 +108,18 @@ class ProductView:
 
 
 class Catalog:
-    """Reads through :class:`ContentService` (cached, or drafts in preview)."""
+    """Reads through :class:`ContentService` (cached, or drafts in preview).
+
+    Product views are built once per version of the content they come from (the GROQ
+    results' versions and the stock counters shown) and shared by the requests that follow;
+    they are not changed after they are built.
+    """
 
     def __init__(self, app: Flask, content: ContentService) -> None:
         self.app, self.content = app, content
+        self._memo = BoundedMemo(max_entries=2000)
+        self.stock = StockSnapshot(get_db(app))
+        content.invalidation_listeners.append(self._memo.clear)
 
     # --- reads ------------------------------------------------------------------------------
     def _q(
@@ -92,33 +133,41 @@ class Catalog:
     ) -> Any:
         return self.content.query(query, params or {}, types=types, preview=preview, lookup=lookup)
 
+    @_memoized
     def site_settings(self, *, preview: bool = False) -> dict[str, Any]:
         return self._q(q.SITE_SETTINGS, types=("siteSettings",), preview=preview, lookup=True) or {}
 
+    @_memoized
     def categories(self, *, preview: bool = False) -> list[dict[str, Any]]:
         return self._q(q.CATEGORIES, types=("category",), preview=preview) or []
 
+    @_memoized
     def category(self, slug: str, *, preview: bool = False) -> dict[str, Any] | None:
         return self._q(
             q.CATEGORY_BY_SLUG, {"slug": slug}, types=("category",), preview=preview, lookup=True
         )
 
+    @_memoized
     def page(self, slug: str, *, preview: bool = False) -> dict[str, Any] | None:
         return self._q(
             q.PAGE_BY_SLUG, {"slug": slug}, types=("page",), preview=preview, lookup=True
         )
 
+    @_memoized
     def product(self, slug: str, *, preview: bool = False) -> ProductView | None:
-        raw = self._q(
+        raw, version = self.content.query_versioned(
             q.PRODUCT_BY_SLUG, {"slug": slug}, types=("product",), preview=preview, lookup=True
         )
-        return self._views([raw], preview=preview)[0] if raw else None
+        return self._views([raw], preview=preview, version=version)[0] if raw else None
 
+    @_memoized
     def featured(self, *, preview: bool = False) -> list[ProductView]:
-        return self._views(
-            self._q(q.FEATURED, types=("product",), preview=preview) or [], preview=preview
+        raws, version = self.content.query_versioned(
+            q.FEATURED, {}, types=("product",), preview=preview
         )
+        return self._views(raws or [], preview=preview, version=version)
 
+    @_memoized
     def search(self, text: str, *, preview: bool = False) -> list[ProductView]:
         words = " ".join(w for w in text.split() if w)[:100]
         if not words:
@@ -127,6 +176,7 @@ class Catalog:
         raw = self._q(q.SEARCH, {"q": pattern}, types=("product", "design"), preview=preview)
         return self._views(raw or [], preview=preview)
 
+    @_memoized
     def listing(
         self,
         *,
@@ -150,9 +200,12 @@ class Catalog:
             "start": start,
             "end": start + page_size,
         }
-        result = self._q(q.listing_query(sort), params, types=("product",), preview=preview)
+        result, version = self.content.query_versioned(
+            q.listing_query(sort), params, types=("product",), preview=preview
+        )
         result = result or {"items": [], "total": 0}
-        return self._views(result["items"], preview=preview), int(result["total"])
+        views = self._views(result["items"], preview=preview, version=version)
+        return views, int(result["total"])
 
     def document_path(self, doc_id: str) -> str | None:
         doc = self._q(q.DOCUMENT_ROUTE, {"id": doc_id}, types=(), preview=True)
@@ -167,61 +220,50 @@ class Catalog:
         return f"{prefix}{doc['slug']}" if prefix else None
 
     # --- prices and availability ------------------------------------------------------------
-    def _views(self, raws: Sequence[dict[str, Any]], *, preview: bool) -> list[ProductView]:
-        uids = sorted(
-            {v["productUid"] for r in raws for v in r.get("variants") or [] if v.get("productUid")}
-        )
-        inventory = {}
+    def _views(
+        self,
+        raws: Sequence[dict[str, Any]],
+        *,
+        preview: bool,
+        version: str | None = None,
+        exact_stock: bool = False,
+    ) -> list[ProductView]:
+        """``version``: of the result ``raws`` came from; with it, views are memoized.
+        ``exact_stock``: read the stock table now (the cart), not the pages' snapshot."""
+        if version is None:
+            uids, limited_ids = _needs(raws)
+        else:
+            uids, limited_ids = self._memo.get_or_make(("needs", version), lambda: _needs(raws))
+        rows: list[dict[str, Any]] = []
+        inventory_version: str | None = ""
         if uids:
-            rows = (
-                self._q(q.INVENTORY_FOR, {"uids": uids}, types=("inventory",), preview=preview)
-                or []
+            rows, inventory_version = self.content.query_versioned(
+                q.INVENTORY_FOR, {"uids": uids}, types=("inventory",), preview=preview
             )
-            inventory = {row["productUid"]: bool(row.get("available")) for row in rows}
-        limited = self._limited_left(
-            [
-                r["_id"]
-                for r in raws
-                if any(v.get("limitedQuantity") is not None for v in r.get("variants") or [])
-            ]
-        )
-        views = []
-        for raw in raws:
-            view = ProductView(
-                raw["_id"], raw["title"], raw["slug"], raw.get("currency") or "EUR", raw
-            )
-            for v in raw.get("variants") or []:
-                uid = v.get("productUid") or ""
-                left = None
-                if v.get("limitedQuantity") is not None:
-                    left = limited.get((raw["_id"], v["_key"]), int(v["limitedQuantity"]))
-                available = bool(uid) and inventory.get(uid, True) and (left is None or left > 0)
-                view.variants.append(
-                    VariantView(
-                        v["_key"],
-                        v["size"],
-                        v["colour"],
-                        uid,
-                        variant_price(raw, v),
-                        available,
-                        left,
-                    )
-                )
-            views.append(view)
-        return views
+            rows = rows or []
+        limited = self._limited_left(limited_ids, exact=exact_stock)
+        if version is None or inventory_version is None:
+            return _build_views(raws, rows, limited)
+        key = ("views", version, inventory_version, tuple(sorted(limited.items())))
+        return self._memo.get_or_make(key, lambda: _build_views(raws, rows, limited))
 
-    def _limited_left(self, product_ids: list[str]) -> dict[tuple[str, str], int]:
+    def _limited_left(self, product_ids: list[str], *, exact: bool) -> dict[tuple[str, str], int]:
+        """Limited editions' stock left: from the table (``exact``) or, for pages, from the
+        snapshot of :mod:`storefront.catalog.stockview`. Noted as a dependency of the page."""
         if not product_ids:
             return {}
-        with get_db(self.app).session_scope() as session:
-            rows = (
-                session.execute(
-                    select(StockCounter).where(StockCounter.product_id.in_(product_ids))
-                )
-                .scalars()
-                .all()
-            )
-            return {(r.product_id, r.variant_key): max(r.limit - r.reserved, 0) for r in rows}
+        if exact:
+            counts = read_counters(get_db(self.app), product_ids)
+        else:
+            wanted = set(product_ids)
+            counts = {k: v for k, v in self.stock.counts().items() if k[0] in wanted}
+        left = {key: n for key, (n, _) in counts.items()}
+        newest = max((at for _, at in counts.values() if at is not None), default=None)
+        note_dependency(
+            ("stock", tuple(sorted(left.items()))),
+            updated=newest.isoformat() if newest is not None else None,
+        )
+        return left
 
     # --- the cart's view of it ----------------------------------------------------------------
     def offers(self, keys: Iterable[OfferKey]) -> dict[OfferKey, Offer]:
@@ -231,7 +273,7 @@ class Catalog:
             return {}
         raws = self._q(q.PRODUCTS_BY_IDS, {"ids": ids}, types=("product",), lookup=True) or []
         out: dict[OfferKey, Offer] = {}
-        for view in self._views(raws, preview=False):
+        for view in self._views(raws, preview=False, exact_stock=True):
             design = view.raw.get("design") or {}
             files = {
                 side: self.content.public.image_url(ref)
@@ -271,6 +313,45 @@ class Catalog:
                     print_files=files,
                 )
         return out
+
+
+def _needs(raws: Sequence[dict[str, Any]]) -> tuple[tuple[str, ...], list[str]]:
+    """The productUids whose inventory the views need, and the limited editions' ids."""
+    uids = tuple(
+        sorted(
+            {v["productUid"] for r in raws for v in r.get("variants") or [] if v.get("productUid")}
+        )
+    )
+    limited_ids = [
+        r["_id"]
+        for r in raws
+        if any(v.get("limitedQuantity") is not None for v in r.get("variants") or [])
+    ]
+    return uids, limited_ids
+
+
+def _build_views(
+    raws: Sequence[dict[str, Any]],
+    inventory_rows: Sequence[dict[str, Any]],
+    limited: dict[tuple[str, str], int],
+) -> list[ProductView]:
+    inventory = {row["productUid"]: bool(row.get("available")) for row in inventory_rows}
+    views = []
+    for raw in raws:
+        view = ProductView(raw["_id"], raw["title"], raw["slug"], raw.get("currency") or "EUR", raw)
+        for v in raw.get("variants") or []:
+            uid = v.get("productUid") or ""
+            left = None
+            if v.get("limitedQuantity") is not None:
+                left = limited.get((raw["_id"], v["_key"]), int(v["limitedQuantity"]))
+            available = bool(uid) and inventory.get(uid, True) and (left is None or left > 0)
+            view.variants.append(
+                VariantView(
+                    v["_key"], v["size"], v["colour"], uid, variant_price(raw, v), available, left
+                )
+            )
+        views.append(view)
+    return views
 
 
 def catalog(app: Flask) -> Catalog:

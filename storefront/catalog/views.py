@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 
 from storefront.auth import access
@@ -12,6 +12,7 @@ from storefront.catalog import queries as q
 from storefront.catalog.service import PAGE_SIZE, Catalog, catalog
 from storefront.content.views import in_preview
 from storefront.errors import NotFound
+from storefront.httpcache import render_page, shared_cacheable
 from storefront.money import CurrencyError, from_decimal
 
 bp = Blueprint("catalog", __name__)
@@ -33,10 +34,11 @@ def _price_param(name: str) -> int | None:
 
 @bp.get("/")
 @access("public")
+@shared_cacheable()
 def home() -> ResponseReturnValue:
     preview = in_preview()
     cat = _cat()
-    return render_template(
+    return render_page(
         "catalog/home.html",
         settings=cat.site_settings(preview=preview),
         featured=cat.featured(preview=preview),
@@ -48,6 +50,7 @@ def home() -> ResponseReturnValue:
 @bp.get("/shop")
 @bp.get("/shop/<slug>")
 @access("public")
+@shared_cacheable()
 def listing(slug: str | None = None) -> ResponseReturnValue:
     preview = in_preview()
     cat = _cat()
@@ -81,7 +84,7 @@ def listing(slug: str | None = None) -> ResponseReturnValue:
         "max": request.args.get("max", ""),
         "sort": sort,
     }
-    return render_template(
+    return render_page(
         "catalog/listing.html",
         category=category,
         products=products,
@@ -96,6 +99,7 @@ def listing(slug: str | None = None) -> ResponseReturnValue:
 
 @bp.get("/products/<slug>")
 @access("public")
+@shared_cacheable(last_modified=True)
 def product(slug: str) -> ResponseReturnValue:
     preview = in_preview()
     view = _cat().product(slug, preview=preview)
@@ -104,28 +108,31 @@ def product(slug: str) -> ResponseReturnValue:
     chosen = view.variant(request.args.get("variant", "")) or next(
         (v for v in view.variants if v.available), view.variants[0] if view.variants else None
     )
-    return render_template("catalog/product.html", product=view, chosen=chosen)
+    return render_page("catalog/product.html", product=view, chosen=chosen)
 
 
 @bp.get("/search")
 @access("public")
+@shared_cacheable()
 def search() -> ResponseReturnValue:
     text = request.args.get("q", "").strip()[:100]
     results = _cat().search(text, preview=in_preview()) if text else []
-    return render_template("catalog/search.html", q=text, results=results)
+    return render_page("catalog/search.html", q=text, results=results)
 
 
 @bp.get("/pages/<slug>")
 @access("public")
+@shared_cacheable(last_modified=True)
 def page(slug: str) -> ResponseReturnValue:
     doc = _cat().page(slug, preview=in_preview())
     if doc is None:
         raise NotFound("We could not find that page.")
-    return render_template("catalog/page.html", page=doc)
+    return render_page("catalog/page.html", page=doc)
 
 
 @bp.get("/sitemap.xml")
 @access("public")
+@shared_cacheable()
 def sitemap() -> ResponseReturnValue:
     data = _cat().content.query(q.SITEMAP, {}, types=("product", "category", "page")) or {}
     base = current_app.extensions["settings"].base_url
@@ -143,12 +150,12 @@ def sitemap() -> ResponseReturnValue:
                         "lastmod": (doc.get("_updatedAt") or "")[:10] or None,
                     }
                 )
-    body = render_template("catalog/sitemap.xml", urls=urls)
-    return Response(body, mimetype="application/xml")
+    return render_page("catalog/sitemap.xml", mimetype="application/xml", urls=urls)
 
 
 @bp.get("/robots.txt")
 @access("public")
+@shared_cacheable()
 def robots() -> ResponseReturnValue:
     base = current_app.extensions["settings"].base_url
     lines = [

@@ -66,6 +66,11 @@ class InvalidationFollower:
         self._checked = float("-inf")
         self._lock = threading.Lock()
 
+    @property
+    def position(self) -> int:
+        """The newest invalidation applied here (the log's id): moves on with every publish."""
+        return self._last_id or 0
+
     def start_from_now(self) -> None:
         with self.db.session_scope() as session:
             self._last_id = session.scalar(select(func.max(ContentInvalidation.id))) or 0

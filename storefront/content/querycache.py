@@ -5,6 +5,10 @@ caller's type tags (``type:product``), so a publish drops exactly the entries it
 Many concurrent misses of one key make a single upstream call (single-flight); a stale entry
 is served at once while one background refresh runs. Drafts never enter this cache.
 
+Every entry also carries a ``version``: a digest of its value, computed once when it is
+loaded. Pages key what they derive from content (views, rendered fragments) on it, so a
+publish or a refresh that changed the result changes every key built on it.
+
 Two stores behind one interface: in-process (default) and Redis (``REDIS_URL``) for more than
 one web process.
 """
@@ -21,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from storefront.circuit import circuit_open
@@ -30,8 +35,32 @@ Clock = Callable[[], float]
 
 
 def cache_key(query: str, params: Mapping[str, Any], perspective: str) -> str:
-    blob = json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
-    return _key(query, blob, perspective)
+    simple = _simple(params)
+    if simple is not None:  # the usual case: no JSON to write for a key seen before
+        return _simple_key(query, simple, perspective)
+    return _key(query, _params_json(params), perspective)
+
+
+def _params_json(params: Mapping[str, Any]) -> str:
+    return json.dumps(params, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _simple(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...] | None:
+    """Params as a hashable tuple when every value is a str, an int (not a bool), None or a
+    tuple of str — values that compare equal only when their JSON is equal — else None."""
+    for value in params.values():
+        kind = type(value)
+        if kind is tuple:
+            if not all(type(item) is str for item in value):
+                return None
+        elif kind is not str and kind is not int and value is not None:
+            return None
+    return tuple(sorted(params.items()))
+
+
+@functools.lru_cache(maxsize=8192)
+def _simple_key(query: str, simple: tuple[tuple[str, Any], ...], perspective: str) -> str:
+    return _key(query, _params_json(dict(simple)), perspective)
 
 
 @functools.lru_cache(maxsize=8192)
@@ -39,6 +68,34 @@ def _key(query: str, params_json: str, perspective: str) -> str:
     digest = hashlib.sha256(query.encode())
     digest.update(b"\0" + params_json.encode() + b"\0" + perspective.encode())
     return digest.hexdigest()
+
+
+def result_version(value: Any) -> str:
+    """A digest of a result: equal results (in any process) get equal versions."""
+    blob = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.blake2b(blob.encode(), digest_size=10).hexdigest()
+
+
+def result_updated(value: Any) -> str:
+    """The newest ``_updatedAt`` anywhere in a result (ISO 8601), or "" when there is none."""
+    newest: datetime | None = None
+    stack = [value]
+    while stack:
+        cur = stack.pop()
+        if isinstance(cur, dict):
+            raw = cur.get("_updatedAt")
+            if isinstance(raw, str):
+                try:
+                    when = datetime.fromisoformat(raw)
+                except ValueError:
+                    when = None
+                aware = when is not None and when.tzinfo is not None
+                if aware and (newest is None or when > newest):  # type: ignore[operator]
+                    newest = when
+            stack.extend(v for v in cur.values() if isinstance(v, dict | list))
+        elif isinstance(cur, list):
+            stack.extend(v for v in cur if isinstance(v, dict | list))
+    return newest.isoformat() if newest is not None else ""
 
 
 def result_tags(value: Any, out: set[str] | None = None) -> set[str]:
@@ -64,6 +121,14 @@ class Entry:
     fresh_until: float
     stale_until: float
     tags: frozenset[str]
+    version: str = ""
+    updated: str | None = None  # the newest _updatedAt in the value ("" for none)
+
+    def __post_init__(self) -> None:
+        if not self.version:
+            self.version = result_version(self.value)
+        if self.updated is None:
+            self.updated = result_updated(self.value)
 
 
 @dataclass
@@ -161,7 +226,9 @@ class RedisStore:
         if raw is None:
             return None
         data = json.loads(raw)
-        return Entry(data["v"], data["f"], data["s"], frozenset(data["t"]))
+        return Entry(
+            data["v"], data["f"], data["s"], frozenset(data["t"]), data.get("h", ""), data.get("u")
+        )
 
     def set(self, key: str, entry: Entry) -> None:
         ttl = max(1, int(entry.stale_until - time.time()) + 1)
@@ -171,6 +238,8 @@ class RedisStore:
                 "f": entry.fresh_until,
                 "s": entry.stale_until,
                 "t": sorted(entry.tags),
+                "h": entry.version,
+                "u": entry.updated,
             }
         )
         pipe = self.redis.pipeline()
@@ -228,6 +297,9 @@ class ContentCache:
         )
         self.on_event = on_event
         self.stats_ = Stats()
+        #: moves on whenever this process stores or drops an entry; with an in-process store
+        #: that is every change of what it serves (see :attr:`changes_are_local`)
+        self.changes = 0
         self._flights: dict[str, _Flight] = {}
         self._refreshing: set[str] = set()
         self._lock = threading.Lock()
@@ -254,21 +326,35 @@ class ContentCache:
     ) -> Any:
         """``tags_if_empty`` apply only when the result is empty (a lookup of a document that
         does not exist yet must be dropped when one of that type is published)."""
+        return self.get_or_load_entry(
+            key_parts, loader, tags=tags, ttl=ttl, tags_if_empty=tags_if_empty
+        ).value
+
+    def get_or_load_entry(
+        self,
+        key_parts: tuple[str, Mapping[str, Any], str],
+        loader: Callable[[], Any],
+        *,
+        tags: Iterable[str] = (),
+        ttl: float | None = None,
+        tags_if_empty: Iterable[str] = (),
+    ) -> Entry:
+        """Like :meth:`get_or_load`, with the entry's ``version``."""
         query, params, perspective = key_parts
         if perspective in ("drafts", "previewDrafts", "raw"):
             raise ValueError("draft content never goes into the shared cache")
-        key = cache_key(query, dict(params), perspective)
+        key = cache_key(query, params if isinstance(params, dict) else dict(params), perspective)
         now = self.clock()
         entry = self.store.get(key)
         if entry is not None and now < entry.fresh_until:
             self.stats_.hits += 1
             self._event("hit")
-            return entry.value
+            return entry
         if entry is not None and now < entry.stale_until:
             self.stats_.stale_hits += 1
             self._event("stale")
             self._refresh_in_background(key, loader, tags, ttl, tags_if_empty)
-            return entry.value
+            return entry
         self.stats_.misses += 1
         self._event("miss")
         return self._load_once(key, loader, tags, ttl, tags_if_empty)
@@ -280,7 +366,7 @@ class ContentCache:
         tags: Iterable[str],
         ttl: float | None,
         tags_if_empty: Iterable[str] = (),
-    ) -> Any:
+    ) -> Entry:
         with self._lock:
             flight = self._flights.get(key)
             leader = flight is None
@@ -310,14 +396,14 @@ class ContentCache:
         tags: Iterable[str],
         ttl: float | None,
         tags_if_empty: Iterable[str] = (),
-    ) -> Any:
+    ) -> Entry:
         held = self.store.acquire(key, 10_000)
         if not held:  # another process is loading it: wait a little for its result
             for _ in range(50):
                 time.sleep(0.05)
                 entry = self.store.get(key)
                 if entry is not None:
-                    return entry.value
+                    return entry
         try:
             self.stats_.loads += 1
             value = loader()
@@ -326,10 +412,10 @@ class ContentCache:
             all_tags = result_tags(value) | set(tags)
             if value is None or value == [] or value == {}:
                 all_tags |= set(tags_if_empty)
-            self.store.set(
-                key, Entry(value, now + fresh, now + fresh + self.stale, frozenset(all_tags))
-            )
-            return value
+            entry = Entry(value, now + fresh, now + fresh + self.stale, frozenset(all_tags))
+            self.store.set(key, entry)
+            self._changed()
+            return entry
         finally:
             if held:  # never free the lock another process holds
                 self.store.release(key)
@@ -362,16 +448,27 @@ class ContentCache:
 
         self.executor.submit(refresh)
 
+    def _changed(self) -> None:
+        with self._lock:  # after the change, never lost: a reader of the old count is stale
+            self.changes += 1
+
+    @property
+    def changes_are_local(self) -> bool:
+        """True when no other process can change the entries (the in-process store)."""
+        return isinstance(self.store, MemoryStore)
+
     def invalidate_document(self, doc_id: str, doc_type: str | None = None) -> int:
         tags = ["doc:" + doc_id.removeprefix("drafts.")]
         if doc_type:
             tags.append(f"type:{doc_type}")
         dropped = self.store.invalidate(tags)
+        self._changed()
         self.stats_.invalidations += 1
         return dropped
 
     def invalidate_all(self) -> None:
         self.store.clear()
+        self._changed()
 
     def stats(self) -> dict[str, int]:
         return self.stats_.as_dict(self.store.size())

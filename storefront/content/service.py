@@ -8,14 +8,16 @@ writes elsewhere are noticed through the invalidation log (webhook and sweep).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
 from flask import Flask
 
 from storefront.content.client import SanityClient
 from storefront.content.invalidation import InvalidationFollower
+from storefront.content.querycache import ContentCache, Entry
 from storefront.db import get_db
+from storefront.fragments import note_dependency, note_generation
 
 
 class Cache(Protocol):
@@ -27,6 +29,16 @@ class Cache(Protocol):
         tags: Iterable[str] = ...,
         ttl: float | None = ...,
     ) -> Any: ...
+
+    def get_or_load_entry(
+        self,
+        key_parts: tuple[str, Mapping[str, Any], str],
+        loader: Any,
+        *,
+        tags: Iterable[str] = ...,
+        ttl: float | None = ...,
+        tags_if_empty: Iterable[str] = ...,
+    ) -> Entry: ...
 
     def invalidate_document(self, doc_id: str, doc_type: str | None = None) -> int: ...
 
@@ -48,6 +60,8 @@ class ContentService:
             follower,
         )
         self.upstream_requests = 0
+        #: called after every invalidation (memos of things derived from content)
+        self.invalidation_listeners: list[Callable[[], object]] = []
 
     def query(
         self,
@@ -61,12 +75,28 @@ class ContentService:
         """``types``: document types whose new documents could change this result (listings).
         With ``lookup`` (one document by slug or id) they only matter while nothing is found.
         """
+        return self.query_versioned(groq, params, types=types, preview=preview, lookup=lookup)[0]
+
+    def query_versioned(
+        self,
+        groq: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        types: Iterable[str] = (),
+        preview: bool = False,
+        lookup: bool = False,
+    ) -> tuple[Any, str | None]:
+        """The result and its cache entry's version (``None`` for drafts, which are never
+        cached: nothing derived from them may be cached either)."""
         params = dict(params or {})
         if preview:
             self.upstream_requests += 1
-            return self.preview_client.query(groq, params, perspective="drafts", use_cdn=False)
+            value = self.preview_client.query(groq, params, perspective="drafts", use_cdn=False)
+            note_dependency(None)
+            return value, None
         if self.follower is not None:
             self.follower.poll()
+            note_generation(self.follower.position)
 
         def load() -> Any:
             self.upstream_requests += 1
@@ -75,11 +105,34 @@ class ContentService:
         type_tags = [f"type:{t}" for t in types]
         key = (groq, params, "published")
         if lookup:
-            return self.cache.get_or_load(key, load, tags_if_empty=type_tags)
-        return self.cache.get_or_load(key, load, tags=type_tags)
+            entry = self.cache.get_or_load_entry(key, load, tags_if_empty=type_tags)
+        else:
+            entry = self.cache.get_or_load_entry(key, load, tags=type_tags)
+        note_dependency(entry.version, updated=entry.updated, fresh_until=entry.fresh_until)
+        return entry.value, entry.version
+
+    def now(self) -> float:
+        """The cache's clock (what ``fresh_until`` is measured on)."""
+        return self.cache.clock()  # type: ignore[attr-defined, no-any-return]
+
+    def read_state(self) -> tuple[int, int] | None:
+        """Something that changes whenever a published read could give a different result:
+        (this process's cache changes, the invalidation log's position). None when results
+        can change without this process seeing it (a cache shared with other processes)."""
+        if not getattr(self.cache, "changes_are_local", False):
+            return None
+        position = 0
+        if self.follower is not None:
+            self.follower.poll()
+            position = self.follower.position
+            note_generation(position)
+        return (self.cache.changes, position)  # type: ignore[attr-defined]
 
     def invalidate(self, doc_id: str, doc_type: str | None = None) -> int:
-        return self.cache.invalidate_document(doc_id, doc_type)
+        dropped = self.cache.invalidate_document(doc_id, doc_type)
+        for listener in self.invalidation_listeners:
+            listener()
+        return dropped
 
     def ping(self) -> None:
         self.public.query(
@@ -89,8 +142,6 @@ class ContentService:
 
 def build_cache(app: Flask) -> Cache:
     """Redis when REDIS_URL is set (shared by every web process), else in-process."""
-    from storefront.content.querycache import ContentCache
-
     settings = app.extensions["settings"]
     on_event = _metrics_hook(app)
     if settings.redis_url:
@@ -130,8 +181,8 @@ def init_app(app: Flask) -> ContentService:
         breaker=breaker,
     )
     cache = build_cache(app)
-    follower = InvalidationFollower(get_db(app), cache.invalidate_document)
-    service = app.extensions["content"] = ContentService(public, preview, cache, follower)
+    service = app.extensions["content"] = ContentService(public, preview, cache)
+    service.follower = InvalidationFollower(get_db(app), service.invalidate)
     from storefront.health import add_readiness_check
 
     add_readiness_check(app, "content", service.ping)

@@ -1,11 +1,12 @@
 """The GROQ result cache: TTL, stale-while-revalidate, single-flight, exact invalidation."""
 
+import json
 import threading
 from concurrent.futures import Executor, Future
 
 import pytest
 
-from storefront.content.querycache import ContentCache
+from storefront.content.querycache import ContentCache, _key, cache_key
 
 
 class Clock:
@@ -101,3 +102,40 @@ def test_invalidation_is_exact() -> None:
 def test_drafts_never_enter_the_cache() -> None:
     with pytest.raises(ValueError, match="draft"):
         make(Clock()).get_or_load(("q", {}, "drafts"), lambda: 1)
+
+
+def test_entries_carry_a_version_and_the_newest_update() -> None:
+    """What pages derive from a result is keyed on its version (storefront/fragments.py)."""
+    clock = Clock()
+    cache = make(clock)
+    value = {"_id": "p1", "_updatedAt": "2026-01-02T00:00:00Z", "design": {"_updatedAt": "x"}}
+    first = cache.get_or_load_entry(("q", {}, "published"), lambda: value)
+    same = cache.get_or_load_entry(("other", {}, "published"), lambda: dict(value))
+    assert first.version and first.version == same.version  # equal results, equal versions
+    assert first.updated == "2026-01-02T00:00:00+00:00"
+    cache.invalidate_document("p1")
+    changed = cache.get_or_load_entry(("q", {}, "published"), lambda: {**value, "title": "New"})
+    assert changed.version != first.version
+    empty = cache.get_or_load_entry(("none", {}, "published"), lambda: None)
+    assert empty.version and empty.updated == ""
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"slug": "a"},
+        {"uids": ("u1", "u2")},
+        {"uids": ["u1", "u2"]},
+        {"n": 1},
+        {"n": True},
+        {"n": 1.0},
+        {"n": None, "s": "x"},
+        {"nested": {"a": 1}},
+    ],
+)
+def test_cache_keys_do_not_depend_on_the_fast_path(params: dict) -> None:  # type: ignore[type-arg]
+    """Simple params skip writing JSON, yet get the key the JSON gives (shared with Redis)."""
+    slow = _key("q", json.dumps(params, sort_keys=True, separators=(",", ":"), default=str), "p")
+    assert cache_key("q", params, "p") == slow
+    assert cache_key("q", {"n": 1}, "p") != cache_key("q", {"n": True}, "p")

@@ -74,3 +74,13 @@ def test_a_process_that_gives_up_waiting_leaves_the_other_lock_alone(redis_url: 
     assert b.get_or_load(parts, lambda: [1]) == [1]  # b waited, then loaded itself
     assert not b.store.acquire(key, 10_000), "b freed the lock a still holds"
     a.store.release(key)
+
+
+def test_versions_survive_the_trip_through_redis(redis_url: str) -> None:
+    a, b = two_processes(redis_url)
+    key = ("*[_id == $id][0]", {"id": "product-v"}, "published")
+    loaded = a.get_or_load_entry(
+        key, lambda: {"_id": "product-v", "_updatedAt": "2026-05-01T00:00:00Z"}
+    )
+    seen = b.get_or_load_entry(key, lambda: pytest.fail("must not load again"))
+    assert (seen.version, seen.updated) == (loaded.version, loaded.updated)

@@ -1,0 +1,32 @@
+"""The shop front's snapshot of the limited editions' stock: read at most once a second."""
+
+from flask import Flask
+from sqlalchemy import update
+
+from storefront.catalog.stockview import StockSnapshot
+from storefront.checkout.models import StockCounter
+from storefront.db import get_db
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_snapshot_is_read_again_once_it_is_older_than_the_interval(app: Flask) -> None:
+    db = get_db(app)
+    with db.session_scope(write=True) as session:
+        session.add(StockCounter(product_id="p", variant_key="v", limit=3, reserved=1))
+    clock = Clock()
+    snapshot = StockSnapshot(db, interval=1.0, clock=clock)
+    assert snapshot.counts()[("p", "v")][0] == 2
+    with db.session_scope(write=True) as session:
+        session.execute(update(StockCounter).values(reserved=3))
+    clock.now += 0.5
+    assert snapshot.counts()[("p", "v")][0] == 2  # still the snapshot
+    clock.now += 0.6
+    left, updated_at = snapshot.counts()[("p", "v")]
+    assert left == 0 and updated_at is not None
