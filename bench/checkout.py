@@ -37,6 +37,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -65,8 +66,38 @@ def field(html: str, name: str, suffix: str = "") -> str:
     return match.group(1)
 
 
+def cpu_seconds(pid: int, *, children: bool) -> float:
+    """User + system CPU time of process ``pid`` (or of its children: gunicorn's workers)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[1] is the ppid; utime and stime are fields[11] and fields[12]
+        if (int(fields[1]) == pid) if children else (int(entry.name) == pid):
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+@dataclass
+class Servers:
+    base: str
+    shop_pid: int  # gunicorn masters: their children are the workers
+    emulators_pid: int
+
+    def cpu(self) -> tuple[float, float]:
+        return (
+            cpu_seconds(self.shop_pid, children=True),
+            cpu_seconds(self.emulators_pid, children=True),
+        )
+
+
 @contextlib.contextmanager
-def process(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
+def process(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server process and wait until ``ready`` (a URL) answers."""
     proc = subprocess.Popen(
         cmd, cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
@@ -83,7 +114,7 @@ def process(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
                 proc.kill()
                 raise BenchFailure(f"{cmd[-1]} did not start: {proc.stderr.read().decode()}")  # type: ignore[union-attr]
             time.sleep(0.1)
-        yield
+        yield proc
     finally:
         proc.terminate()
         try:
@@ -93,7 +124,7 @@ def process(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def shop(database_url: str, gelato_down: bool) -> Iterator[str]:
+def shop(database_url: str, gelato_down: bool) -> Iterator[Servers]:
     """The shop under gunicorn and the emulators in their own process, like production."""
     from storefront import migrate
 
@@ -127,11 +158,14 @@ def shop(database_url: str, gelato_down: bool) -> Iterator[str]:
     }
     migrate.upgrade(database_url)
     python = sys.executable
-    with process([python, "emulators_app.py"], env, f"{emulators}/_emulators/sanity/"):
+    emulator_server = [python, "-m", "gunicorn", "-w", "1", "--threads", "16", "--timeout", "300"]
+    emulator_server += ["-b", f"127.0.0.1:{emulators_port}", "--log-level", "warning"]
+    emulator_server += ["--keep-alive", "30", "emulators_app:wsgi"]
+    with process(emulator_server, env, f"{emulators}/_emulators/sanity/") as emu:
         gunicorn = [python, "-m", "gunicorn", "-w", "2", "--threads", "4", "--timeout", "300"]
         gunicorn += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "checkout_app:app"]
-        with process(gunicorn, env, f"{base}/healthz"):
-            yield base
+        with process(gunicorn, env, f"{base}/healthz") as web:
+            yield Servers(base, web.pid, emu.pid)
 
 
 def shopper(base: str, n: int) -> httpx.Client:
@@ -192,7 +226,8 @@ def timed(jobs: list[Callable[[], None]], clients: int) -> tuple[float, list[flo
     return time.perf_counter() - started, sorted(latencies)
 
 
-def checkouts_vs_writes(base: str, n: int, clients: int) -> dict[str, float]:
+def checkouts_vs_writes(servers: Servers, n: int, clients: int) -> dict[str, float]:
+    base = servers.base
     shoppers = [shopper(base, i) for i in range(n)]
     with ThreadPoolExecutor(clients) as pool:
         forms = list(pool.map(lambda i: ready_to_pay(shoppers[i], PRODUCT, i), range(n)))
@@ -216,10 +251,20 @@ def checkouts_vs_writes(base: str, n: int, clients: int) -> dict[str, float]:
 
     # Interleave baseline and checkouts in halves so drift in machine load hits both.
     half = n // 2
-    w1, _ = timed([write] * half, clients)
-    c1, lat1 = timed([pay(i) for i in range(half)], clients)
-    w2, _ = timed([write] * (n - half), clients)
-    c2, lat2 = timed([pay(i) for i in range(half, n)], clients)
+    cpu = {"write": [0.0, 0.0], "checkout": [0.0, 0.0]}
+
+    def phase(kind: str, jobs: list[Callable[[], None]]) -> tuple[float, list[float]]:
+        before = servers.cpu()
+        result = timed(jobs, clients)
+        after = servers.cpu()
+        cpu[kind][0] += after[0] - before[0]
+        cpu[kind][1] += after[1] - before[1]
+        return result
+
+    w1, _ = phase("write", [write] * half)
+    c1, lat1 = phase("checkout", [pay(i) for i in range(half)])
+    w2, _ = phase("write", [write] * (n - half))
+    c2, lat2 = phase("checkout", [pay(i) for i in range(half, n)])
     for c in [*shoppers, writer]:
         c.close()
     latencies = sorted(lat1 + lat2)
@@ -230,10 +275,14 @@ def checkouts_vs_writes(base: str, n: int, clients: int) -> dict[str, float]:
         "ratio": checkouts / writes,
         "p50": statistics.median(latencies) * 1000,
         "p99": latencies[max(0, int(len(latencies) * 0.99) - 1)] * 1000,
+        "shop_ms": cpu["checkout"][0] / n * 1000,
+        "emulators_ms": cpu["checkout"][1] / n * 1000,
+        "write_ms": cpu["write"][0] / n * 1000,
     }
 
 
-def rush(base: str, shoppers_n: int) -> dict[str, float]:
+def rush(servers: Servers, shoppers_n: int) -> dict[str, float]:
+    base = servers.base
     shoppers = [shopper(base, 100_000 + i) for i in range(shoppers_n)]
     with ThreadPoolExecutor(8) as pool:
         forms = list(pool.map(lambda i: ready_to_pay(shoppers[i], LIMITED, i), range(shoppers_n)))
@@ -290,11 +339,11 @@ def main() -> None:
     args = parser.parse_args()
     try:
         with database(args.db) as fresh:
-            with shop(fresh(), gelato_down=False) as base:
-                up = checkouts_vs_writes(base, args.n, args.clients)
-                rushed = rush(base, args.rush)
-            with shop(fresh(), gelato_down=True) as base:
-                down = checkouts_vs_writes(base, args.n, args.clients)
+            with shop(fresh(), gelato_down=False) as servers:
+                up = checkouts_vs_writes(servers, args.n, args.clients)
+                rushed = rush(servers, args.rush)
+            with shop(fresh(), gelato_down=True) as servers:
+                down = checkouts_vs_writes(servers, args.n, args.clients)
     except (BenchFailure, httpx.HTTPError) as exc:
         print(f"bench/checkout.py: FAILED: {exc!r}", file=sys.stderr)
         sys.exit(1)
@@ -307,6 +356,11 @@ def main() -> None:
             f"{name:<12} checkouts {r['checkouts']:6.1f}/s (p50 {r['p50']:5.1f} ms, "
             f"p99 {r['p99']:6.1f} ms)  plain write {r['writes']:6.1f}/s  "
             f"ratio {r['ratio']:.3f}"
+        )
+        print(
+            f"{'':<12} server CPU per checkout {r['shop_ms']:.1f} ms (+ emulators "
+            f"{r['emulators_ms']:.1f} ms), per write {r['write_ms']:.2f} ms: "
+            f"CPU ratio {r['write_ms'] / r['shop_ms']:.3f}"
         )
     print(
         f"rush         {args.rush} presses for 5 units: {rushed['sold']:.0f} sold, "

@@ -1,5 +1,6 @@
 """Every outside service's emulator (and the content lake with the demo catalog) in a
-process of their own, as the real services are: ``bench/checkout.py`` starts it with
+process of their own, as the real services are: ``bench/checkout.py`` serves ``wsgi`` with
+gunicorn (one worker, so one state; threads, and keep-alive like the real APIs), with
 ``SHOP_URL``, ``EMULATORS_PORT`` and ``DATA_DIR`` set."""
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
-from werkzeug.serving import make_server
 
 from storefront.config import load_settings
 from storefront.emulators.embedded import build_embedded
@@ -23,5 +23,3 @@ settings = load_settings(
     base_url=os.environ["SHOP_URL"], sanity_api_url=f"{here}/_emulators/sanity"
 )
 wsgi = DispatcherMiddleware(NotFound(), build_embedded(settings, served_at=here).mounts())
-print("ready", flush=True)
-make_server("127.0.0.1", port, wsgi, threaded=True).serve_forever()

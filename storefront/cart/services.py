@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from storefront.cart.models import Cart, CartItem
 from storefront.catalog.offers import Offer, OfferKey, OfferSource
@@ -76,11 +76,27 @@ def new_token() -> str:
 def load_cart(session: Session, token: str | None) -> Cart | None:
     if not token:
         return None
-    return session.execute(
-        select(Cart)
+    return (
+        session.execute(
+            select(Cart)
+            .where(Cart.token == token, Cart.status == "open")
+            .options(joinedload(Cart.items))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def basket(session: Session, token: str | None) -> list[tuple[str, str, int]]:
+    """The open cart's lines as ``(product id, variant key, quantity)``, sorted (one query)."""
+    if not token:
+        return []
+    rows = session.execute(
+        select(CartItem.product_id, CartItem.variant_key, CartItem.quantity)
+        .join(Cart, Cart.id == CartItem.cart_id)
         .where(Cart.token == token, Cart.status == "open")
-        .options(selectinload(Cart.items))
-    ).scalar_one_or_none()
+    ).all()
+    return sorted((str(p), str(v), int(q)) for p, v, q in rows)
 
 
 def cart_for_customer(session: Session, customer_id: int) -> Cart | None:

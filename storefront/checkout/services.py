@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.cart import services as carts
-from storefront.cart.models import Cart
 from storefront.catalog.offers import OfferSource
 from storefront.checkout import stock
 from storefront.checkout.schemas import CheckoutDetails
@@ -92,8 +91,7 @@ def place_order(
         existing = _by_checkout_key(session, details.checkout_key)
         if existing is not None:
             return Placed(existing.id, existing.number, created=False)
-        current = carts.load_cart(session, cart_token)
-        if current is None or _basket(current) != basket:
+        if carts.basket(session, cart_token) != basket:
             raise CheckoutError(
                 "Your cart changed in another tab while you were checking out; "
                 "please review it and pay again."
@@ -111,7 +109,7 @@ def place_order(
             shipping_method=option.id,
             shipping_address=asdict(address),
             payment_provider=details.provider,
-            cart_id=current.id,
+            cart_id=priced.cart_id,
             checkout_key=details.checkout_key,
             payment_expires_at=now + PAYMENT_WINDOW,
             items=[],
@@ -167,10 +165,6 @@ def place_order(
             },
         )
         return Placed(order.id, order.number, created=True, order=order)
-
-
-def _basket(cart: Cart) -> list[tuple[str, str, int]]:
-    return sorted((i.product_id, i.variant_key, i.quantity) for i in cart.items)
 
 
 def _by_checkout_key(session: Session, key: str) -> Order | None:

@@ -47,7 +47,7 @@ def start_payment(app: Flask, order_id: int, *, order: Order | None = None) -> s
             "please try again in a minute."
         ) from exc
     with db.session_scope(write=True) as session:
-        payments.record_attempt(session, order, provider, started.provider_ref)
+        payments.note_attempt(session, order, provider, started.provider_ref)
     return started.redirect_url
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from storefront.cart.models import Cart
 from storefront.checkout import stock
+from storefront.db import insert_or_ignore, utcnow
 from storefront.mail.messages import queue_email
 from storefront.money import format_money
 from storefront.orders.models import Order
@@ -37,6 +38,26 @@ class PaymentFacts:
     payment_id: str | None
     amount: int | None
     currency: str | None
+
+
+def note_attempt(session: Session, order: Order, provider: str, provider_ref: str) -> None:
+    """The provider accepted our checkout request; remember its reference (one statement;
+    a repeat of the same reference is a no-op)."""
+    now = utcnow()
+    insert_or_ignore(
+        session,
+        Payment,
+        {
+            "order_id": order.id,
+            "provider": provider,
+            "provider_ref": provider_ref,
+            "status": "open",
+            "amount": order.total_amount,
+            "currency": order.currency,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
 
 
 def record_attempt(session: Session, order: Order, provider: str, provider_ref: str) -> Payment:
