@@ -186,7 +186,8 @@ def init_app(app: Flask, *, access_level: str = "operator") -> Metrics:
     """Install metrics on ``app``: registry, request observer and the ``/metrics`` route.
 
     ``access_level`` is the :func:`storefront.auth.access` level of ``/metrics``; operators
-    by default, because the gauges reveal business volumes.
+    by default, because the gauges reveal business volumes. A scraper authenticates with an
+    operator API token (``Authorization: Bearer``, see ``storefront.api.bearer``).
     """
     metrics = Metrics(app.extensions["db"])
     app.extensions["metrics"] = metrics
