@@ -231,6 +231,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--folder")
     parser.add_argument("-v", "--verbose", action="store_true")
     args = parser.parse_args(argv)
+    if not args.suite.is_file():
+        parser.error(f"no conformance suite at {args.suite}; pass --suite PATH")
     started = time.perf_counter()
     results = run(args.suite, folder=args.folder, verbose=args.verbose)
     for line in summary(results):

@@ -15,6 +15,7 @@ from storefront.content.groq.conformance import (
     run,
     version_ok,
 )
+from tests.support.material import require_path
 
 #: Every test that the suite runs for GROQ 1.2 with our features passes (7,420 of 7,420;
 #: the 287 pre-spec "0.1" tests are skipped as groq-js skips them). Never lower this.
@@ -22,9 +23,8 @@ FLOOR = 7420
 
 
 def test_conformance_floor() -> None:
-    if not Path(DEFAULT_SUITE).exists():
-        pytest.skip(f"no conformance suite at {DEFAULT_SUITE}")
-    results = run(DEFAULT_SUITE)
+    suite = require_path(DEFAULT_SUITE, "the official GROQ conformance suite")
+    results = run(suite)
     passed = sum(f.passed for f in results.values())
     total = sum(f.total for f in results.values())
     assert passed >= FLOOR, f"conformance fell to {passed}/{total} (floor {FLOOR})"
