@@ -110,6 +110,7 @@ def test_db_gauges_are_computed_at_scrape_time(metrics_app: Flask) -> None:
         )
         session.add(JobRun(job_id="outbox", outcome="succeeded", finished_at=finished))
         session.add(JobRun(job_id="outbox", outcome="failed", finished_at=finished))
+        session.add(JobRun(job_id="outbox", outcome="partial", finished_at=utcnow()))
         session.add(
             JobRun(job_id="outbox", outcome="succeeded", dry_run=True, finished_at=utcnow())
         )
@@ -123,8 +124,10 @@ def test_db_gauges_are_computed_at_scrape_time(metrics_app: Flask) -> None:
     assert _get(samples, "storefront_webhook_events", outcome="processed", provider="stripe") == 1
     assert _get(samples, "storefront_job_runs", job="outbox", outcome="succeeded") == 2
     assert _get(samples, "storefront_job_runs", job="outbox", outcome="failed") == 1
+    assert _get(samples, "storefront_job_runs", job="outbox", outcome="partial") == 1
     last = _get(samples, "storefront_job_last_success_timestamp_seconds", job="outbox")
-    assert last == pytest.approx(finished.timestamp(), abs=0.001)  # the real run, not the dry one
+    # the real successful run: not the dry one, not the later partial one
+    assert last == pytest.approx(finished.timestamp(), abs=0.001)
 
 
 def test_content_cache_counters(metrics_app: Flask) -> None:
