@@ -60,6 +60,7 @@ def test_every_order_failing_is_a_failed_run_and_alerts(printshop: Printshop, ou
     if outage == "5xx":
         printshop.gelato.faults.fail_next(SEARCH, times=1000, status=503)
     else:  # nothing listens on the discard port: connection refused
+        printshop.app.extensions["gelato_client"].close()
         printshop.app.extensions["gelato_client"] = gelato_client("http://127.0.0.1:9")
 
     runs = [run_job(printshop.app, JOB) for _ in range(FAILURE_STREAK_ALERT)]

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from storefront.content.groq import conformance
 from storefront.content.groq.conformance import (
     DEFAULT_SUITE,
     main,
@@ -78,3 +79,27 @@ def test_runner_reports_per_folder(tmp_path: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "TOTAL            2/3     passed     1 failed     2 skipped" in out
     assert "FAIL expr: None: 1" in out
+
+
+def test_a_runaway_query_fails_its_test_by_steps_not_by_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = [{"_id": f"d{i:02d}", "n": i} for i in range(20)]
+    expensive = "count(*[count(*[n > ^.n]) > 0])"  # 20 + 20 * 20 steps
+    suite = tmp_path / "suite.ndjson"
+    entries = [
+        {"_type": "dataset", "_id": "ds", "documents": docs},
+        {"_type": "test", "filename": "a/x.yml", "name": "cheap", "query": "count(*)",
+         "result": 20, "valid": True, "dataset": {"_ref": "ds"}},
+        {"_type": "test", "filename": "a/x.yml", "name": "runaway", "query": expensive,
+         "result": 19, "valid": True, "dataset": {"_ref": "ds"}},
+        {"_type": "test", "filename": "a/x.yml", "name": "runaway, not a rejection",
+         "query": expensive, "valid": False, "dataset": {"_ref": "ds"}},
+    ]  # fmt: skip
+    suite.write_text("\n".join(json.dumps(e) for e in entries) + "\n")
+    assert run(suite)["a"].passed == 2  # within the real budget: right answer, not rejected
+
+    monkeypatch.setattr(conformance, "STEP_BUDGET", 20 + 20 * 20 - 1)
+    results = run(suite, verbose=True)["a"]
+    assert (results.passed, results.failed) == (1, 2)
+    assert [f.split(":")[0] for f in results.failures] == ["runaway", "runaway, not a rejection"]
