@@ -23,6 +23,7 @@ from tests.payments.support import (
     FakeClock,
     Inbox,
 )
+from tests.support.timing import ANSWERED_TIMEOUT
 
 
 # --- Stripe ---------------------------------------------------------------------------------
@@ -67,7 +68,7 @@ def stripe_gateway(stripe_server: LiveServer) -> StripeGateway:
 
 @pytest.fixture
 def browser() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5.0) as client:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as client:
         yield client
 
 
