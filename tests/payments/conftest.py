@@ -61,7 +61,7 @@ def stripe_gateway(stripe_server: LiveServer) -> StripeGateway:
         api_key="sk_test_local",
         webhook_secret=STRIPE_SECRET,
         api_base=stripe_server.url,
-        timeout=2.0,
+        timeout=ANSWERED_TIMEOUT,
         max_network_retries=2,
     )
 
