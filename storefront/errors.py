@@ -8,9 +8,10 @@ Exception tree::
     ├── Forbidden (403)           ├── ValidationFailed (422)
     └── ServiceUnavailable (503)
 
-Browsers get a friendly HTML page; API clients (``/api/`` paths, ``/webhooks/`` paths, or a
-request that prefers JSON) get ``{"error": {"code", "message", "details"}}``. Nothing ever
-shows a stack trace or Werkzeug's default page.
+Browsers get a friendly HTML page; API clients (``/api/`` paths, ``/webhooks/`` paths, the
+machine endpoints ``/healthz``, ``/readyz`` and ``/metrics``, or a request that prefers
+JSON) get ``{"error": {"code", "message", "details"}}``. Nothing ever shows a stack trace
+or Werkzeug's default page.
 """
 
 from __future__ import annotations
@@ -89,9 +90,13 @@ class Request(FlaskRequest):
         )
 
 
+#: Endpoints only machines call (probes, scrapers): errors in JSON, never a login redirect.
+MACHINE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+
+
 def wants_json() -> bool:
     path = request.path
-    if path.startswith(("/api/", "/webhooks/", "/_emulators/")) or path in ("/healthz", "/readyz"):
+    if path.startswith(("/api/", "/webhooks/", "/_emulators/")) or path in MACHINE_PATHS:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and not request.accept_mimetypes["text/html"]

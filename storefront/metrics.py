@@ -30,6 +30,7 @@ from sqlalchemy import func, select
 
 from storefront.auth import access
 from storefront.db import Database
+from storefront.jobs import outcomes
 
 #: Request latency buckets in seconds: a page should answer well under 250 ms.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -134,7 +135,7 @@ class DatabaseCollector(Collector):
             ),
             GaugeMetricFamily(
                 "storefront_job_runs",
-                "Recorded sync job runs by job and outcome.",
+                "Recorded sync job runs by job and outcome (running, succeeded, partial, failed).",
                 labels=["job", "outcome"],
             ),
             GaugeMetricFamily(
@@ -173,7 +174,7 @@ class DatabaseCollector(Collector):
                 job_runs.add_metric([job, outcome], count)
             stmt = (
                 select(JobRun.job_id, func.max(JobRun.finished_at))
-                .where(JobRun.outcome == "succeeded", JobRun.dry_run.is_(False))
+                .where(JobRun.outcome == outcomes.SUCCEEDED, JobRun.dry_run.is_(False))
                 .group_by(JobRun.job_id)
                 .order_by(JobRun.job_id)
             )
@@ -186,7 +187,8 @@ def init_app(app: Flask, *, access_level: str = "operator") -> Metrics:
     """Install metrics on ``app``: registry, request observer and the ``/metrics`` route.
 
     ``access_level`` is the :func:`storefront.auth.access` level of ``/metrics``; operators
-    by default, because the gauges reveal business volumes.
+    by default, because the gauges reveal business volumes. A scraper authenticates with an
+    operator API token (``Authorization: Bearer``, see ``storefront.api.bearer``).
     """
     metrics = Metrics(app.extensions["db"])
     app.extensions["metrics"] = metrics

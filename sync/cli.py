@@ -69,7 +69,8 @@ def list_jobs(state: SyncCliState) -> None:
 @click.option("--dry-run", is_flag=True, help="Read and report; write nothing.")
 @pass_state
 def run_once(state: SyncCliState, job_id: str, dry_run: bool) -> None:
-    """Run JOB now in this process, print what it did, exit 1 if it failed."""
+    """Run JOB now in this process, print what it did; exit 1 unless it succeeded (an
+    outcome of failed, or partial: some items failed)."""
     registry = state.get_registry()
     if job_id not in registry:
         raise click.UsageError(str(UnknownJob(job_id, registry.ids())))

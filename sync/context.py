@@ -1,6 +1,7 @@
 """What a job gets to work with: the app, settings, database, dry-run flag and its tally.
 
-The counters and notes are the job's report: the runner stores the counts in ``job_runs``
+The counters and notes are the job's report: the runner stores the counts in ``job_runs``,
+decides the run's outcome from them (``storefront.jobs.outcomes``: none failed, some, all)
 and ``storefront sync run-once`` prints the notes. A job in dry-run mode reads everything
 it normally would, counts what it *would* change, notes it, and writes nothing.
 """
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 
     from storefront.config import Settings
     from storefront.db import Database
+    from storefront.jobs.outcomes import ItemCounts
 
 T = TypeVar("T")
 
@@ -32,6 +34,11 @@ class RunCounts:
     changed: int = 0
     skipped: int = 0
     failed: int = 0
+
+    @property
+    def items(self) -> int:
+        """Items of this run, for ``storefront.jobs.outcomes.outcome_of``: the ones read."""
+        return self.read
 
     def as_dict(self) -> dict[str, int]:
         return {
@@ -77,8 +84,14 @@ class JobContext:
         self.counts.skipped += n
 
     def failed(self, n: int = 1) -> None:
-        """Items that failed while the job as a whole went on."""
+        """Items that failed while the job as a whole went on (count them as read too)."""
         self.counts.failed += n
+
+    def tally(self, report: ItemCounts) -> None:
+        """Add a report's items (as read) and its failures; changed and skipped stay the
+        job's to count, because each report names those differently."""
+        self.read(report.items)
+        self.failed(report.failed)
 
     # --- the story ---------------------------------------------------------------------------
     def note(self, line: str) -> None:

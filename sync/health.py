@@ -1,7 +1,10 @@
 """Is the sync process doing its work? Per-job health from ``job_runs``, plus alerts.
 
 Only real runs count: a dry run proves nothing about the data, so it neither resets a
-failure streak nor counts as a success. Alerts come from the job runs (failing streaks,
+failure streak nor counts as a success. A run is ``failed`` when its job raised *or* when
+every item it handled failed (``storefront.jobs.outcomes``): both make a failure streak
+alike. A ``partial`` run (some items failed) ends a streak but is no success either: it
+raises a warning of its own. Alerts come from the job runs (failing streaks, partial runs,
 overdue jobs, a failing newsletter sync — people who unsubscribed would stay on the list)
 and from *alert sources* that features register with :func:`register_alert_source`.
 Two order sources live here already: paid orders that never reached Gelato and orders
@@ -22,6 +25,7 @@ from sqlalchemy.orm import Session
 
 from storefront.config import Settings
 from storefront.db import Database, utcnow
+from storefront.jobs import outcomes
 from storefront.jobs.models import JobRun
 from storefront.orders.models import Order
 from sync.registry import JobRegistry, JobSpec, load_jobs
@@ -69,6 +73,7 @@ class JobHealth:
     interval_s: float
     expected_within: timedelta
     last_run: RunView | None  # latest run of any kind, dry runs and running ones included
+    last_finished: RunView | None  # latest real run that has finished
     last_success_at: datetime | None  # end of the latest successful real run
     consecutive_failures: int  # real runs, newest first, until a success
     overdue: bool  # had a baseline and no success within expected_within of now
@@ -146,7 +151,7 @@ def _job_health(session: Session, spec: JobSpec, now: datetime, settings: Settin
         select(func.max(JobRun.finished_at)).where(
             JobRun.job_id == job_id,
             JobRun.dry_run.is_(False),
-            JobRun.outcome == "succeeded",
+            JobRun.outcome == outcomes.SUCCEEDED,
         )
     ).scalar_one_or_none()
     first_started = session.execute(
@@ -157,22 +162,28 @@ def _job_health(session: Session, spec: JobSpec, now: datetime, settings: Settin
 
     streak = 0
     for run in recent:
-        if run.outcome == "running":
+        if run.outcome == outcomes.RUNNING:
             continue  # in flight: neither a success nor a failure yet
-        if run.outcome != "failed":
-            break
+        if run.outcome != outcomes.FAILED:
+            break  # a success, or a partial run: some items got through
         streak += 1
+    last_finished = next((run for run in recent if run.outcome != outcomes.RUNNING), None)
     # Overdue needs a baseline: the last success, or else the first attempt (a job that
     # has never run at all is reported as "never", not as overdue).
     baseline = _as_utc(last_success_at) or _as_utc(first_started)
     overdue = baseline is not None and now - baseline > window
-    stuck = bool(recent) and recent[0].outcome == "running" and now - recent[0].started_at > window
+    stuck = (
+        bool(recent)
+        and recent[0].outcome == outcomes.RUNNING
+        and now - recent[0].started_at > window
+    )
     return JobHealth(
         job_id=job_id,
         description=spec.description,
         interval_s=spec.interval_seconds(settings),
         expected_within=window,
         last_run=_view(last_any) if last_any else None,
+        last_finished=_view(last_finished) if last_finished else None,
         last_success_at=_as_utc(last_success_at),
         consecutive_failures=streak,
         overdue=overdue,
@@ -185,12 +196,16 @@ def job_alerts(health: JobHealth, now: datetime) -> list[Alert]:
     alerts: list[Alert] = []
     jid = health.job_id
     if health.consecutive_failures and jid in FAIL_FAST_JOBS:
+        # The run may have failed pulling (an exception) or pushing (every item failed):
+        # name what is at stake, and let the recorded error say which.
+        last = health.last_finished
+        why = f" ({last.error})" if last is not None and last.error else ""
         alerts.append(
             Alert(
                 "critical",
                 f"{jid}_failing",
-                f"{jid} sync failed {health.consecutive_failures}x in a row; "
-                "unsubscribes are not being pulled from the provider",
+                f"{jid} sync failed {health.consecutive_failures}x in a row{why}; "
+                "until it works, unsubscribes may not be pulled from the provider",
                 jid,
             )
         )
@@ -200,6 +215,16 @@ def job_alerts(health: JobHealth, now: datetime) -> list[Alert]:
                 "critical",
                 "job_failing",
                 f"{jid} failed {health.consecutive_failures} runs in a row",
+                jid,
+            )
+        )
+    finished = health.last_finished
+    if finished is not None and finished.outcome == outcomes.PARTIAL:
+        alerts.append(
+            Alert(
+                "warning",
+                "job_partial",
+                f"{jid}: {finished.failed} of {finished.read} item(s) failed in its last run",
                 jid,
             )
         )

@@ -1,5 +1,9 @@
 """Run one job once and record it in ``job_runs``: the one code path of scheduler and CLI.
 
+The outcome is ``failed`` when the job raised; otherwise the job's item counts decide it
+(``storefront.jobs.outcomes.outcome_of``: ``succeeded``, ``partial`` or ``failed``), so a
+run in which every item failed is never recorded as a success.
+
 The row is written in three short transactions of its own — ``running`` at the start, the
 outcome at the end — so a job that fails and rolls its own work back can never take its
 record down with it, and a crash mid-run leaves a visible ``running`` row behind.
@@ -22,12 +26,13 @@ from sqlalchemy import update
 
 from storefront.config import Settings
 from storefront.db import Database, utcnow
+from storefront.jobs import outcomes
 from storefront.jobs.models import JobRun
+from storefront.jobs.outcomes import Outcome
 from sync.context import JobContext, RunCounts
 from sync.registry import JobRegistry, load_jobs
 
 Trigger = Literal["schedule", "cli"]
-Outcome = Literal["succeeded", "failed"]
 
 #: Longest error text stored; enough for a message, not for a dumped response body.
 MAX_ERROR_CHARS = 1000
@@ -56,7 +61,7 @@ class JobRunResult:
 
     @property
     def ok(self) -> bool:
-        return self.outcome == "succeeded"
+        return self.outcome == outcomes.SUCCEEDED
 
 
 def run_job(
@@ -80,7 +85,9 @@ def run_job(
 
     started_at = utcnow()
     with db.session_scope(write=True) as session:
-        row = JobRun(job_id=job_id, started_at=started_at, outcome="running", dry_run=dry_run)
+        row = JobRun(
+            job_id=job_id, started_at=started_at, outcome=outcomes.RUNNING, dry_run=dry_run
+        )
         session.add(row)
         session.flush()
         run_id = row.id
@@ -97,18 +104,24 @@ def run_job(
     log = _log.bind(job_id=job_id, run_id=run_id, dry_run=dry_run, trigger=trigger)
     log.info("job.start")
     clock = time.perf_counter()
-    outcome: Outcome = "succeeded"
-    error: str | None = None
+    outcome: Outcome
+    error: str | None
     try:
         with app.app_context():
             spec.fn(ctx)
     except Exception as exc:  # the job's failure is recorded, never propagated
-        outcome, error = "failed", describe_error(exc, settings)
+        outcome, error = outcomes.FAILED, describe_error(exc, settings)
         log.error("job.failed", error=error, exc_info=True)
     except BaseException as exc:  # Ctrl+C / SystemExit: record, then let it stop the process
-        _finish(db, run_id, "failed", ctx.counts, describe_error(exc, settings) or "interrupted")
+        error = describe_error(exc, settings) or "interrupted"
+        _finish(db, run_id, outcomes.FAILED, ctx.counts, error)
         log.warning("job.interrupted", error=type(exc).__name__)
         raise
+    else:
+        outcome, error = outcomes.outcome_of(ctx.counts), None
+        if outcome != outcomes.SUCCEEDED:
+            error = f"{ctx.counts.failed} of {ctx.counts.items} item(s) failed"
+            log.warning("job.items_failed", outcome=outcome, error=error)
 
     finished_at = _finish(db, run_id, outcome, ctx.counts, error)
     duration = time.perf_counter() - clock

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,10 +15,11 @@ from storefront.config import Settings
 from storefront.db import make_engine
 from storefront.models import metadata
 from tests.support.lake import attach_lake, build_template
+from tests.support.material import IN_CI, missing
 from tests.support.postgres import PostgresUnavailable, create_database, postgres_server
 from tests.support.redis_server import RedisUnavailable, redis_server
 
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+__all__ = ["IN_CI", "make_settings"]  # IN_CI: kept importable from here for older imports
 
 
 def make_settings(**overrides: object) -> Settings:
@@ -43,9 +43,7 @@ def pg_server() -> Iterator[str]:
         with postgres_server() as url:
             yield url
     except PostgresUnavailable as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required in CI and could not start: {exc}")
-        pytest.skip(f"PostgreSQL leg skipped locally: {exc}")
+        missing(f"PostgreSQL could not start: {exc}")
 
 
 @pytest.fixture(scope="session")
@@ -55,9 +53,7 @@ def redis_url() -> Iterator[str]:
         with redis_server() as url:
             yield url
     except RedisUnavailable as exc:
-        if IN_CI:
-            pytest.fail(f"redis-server is required in CI: {exc}")
-        pytest.skip(f"Redis leg skipped locally: {exc}")
+        missing(f"Redis leg: {exc}")
 
 
 @pytest.fixture(scope="session")

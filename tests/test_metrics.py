@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -15,6 +19,7 @@ from storefront import metrics
 from storefront.app import create_app
 from storefront.auth import CurrentUser
 from storefront.db import Database, utcnow
+from storefront.emulators.common import LiveServer
 from storefront.jobs.models import JobRun
 from storefront.orders.models import Order
 from storefront.outbox.models import OutboxEntry
@@ -105,6 +110,7 @@ def test_db_gauges_are_computed_at_scrape_time(metrics_app: Flask) -> None:
         )
         session.add(JobRun(job_id="outbox", outcome="succeeded", finished_at=finished))
         session.add(JobRun(job_id="outbox", outcome="failed", finished_at=finished))
+        session.add(JobRun(job_id="outbox", outcome="partial", finished_at=utcnow()))
         session.add(
             JobRun(job_id="outbox", outcome="succeeded", dry_run=True, finished_at=utcnow())
         )
@@ -118,8 +124,10 @@ def test_db_gauges_are_computed_at_scrape_time(metrics_app: Flask) -> None:
     assert _get(samples, "storefront_webhook_events", outcome="processed", provider="stripe") == 1
     assert _get(samples, "storefront_job_runs", job="outbox", outcome="succeeded") == 2
     assert _get(samples, "storefront_job_runs", job="outbox", outcome="failed") == 1
+    assert _get(samples, "storefront_job_runs", job="outbox", outcome="partial") == 1
     last = _get(samples, "storefront_job_last_success_timestamp_seconds", job="outbox")
-    assert last == pytest.approx(finished.timestamp(), abs=0.001)  # the real run, not the dry one
+    # the real successful run: not the dry one, not the later partial one
+    assert last == pytest.approx(finished.timestamp(), abs=0.001)
 
 
 def test_content_cache_counters(metrics_app: Flask) -> None:
@@ -166,3 +174,105 @@ def test_a_database_outage_does_not_fail_the_scrape(
     samples = _samples(metrics_app.test_client())
     assert _get(samples, "storefront_db_metrics_up") == 0
     assert _get(samples, "storefront_orders", status="paid") is None
+
+
+# --- the door Prometheus uses: HTTP with an operator's API token ---------------------------
+#: What Prometheus 2.x sends when it scrapes (it prefers OpenMetrics, takes the text format).
+PROMETHEUS_HEADERS = {
+    "Accept": "application/openmetrics-text;version=1.0.0,application/openmetrics-text;"
+    "version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+    "User-Agent": "Prometheus/2.53.0",
+}
+STOREFRONT = Path(sys.executable).with_name("storefront")
+
+
+def _storefront(env: dict[str, str], cwd: Path, *args: str, stdin: str | None = None) -> str:
+    """The installed console script, as an operator runs it."""
+    proc = subprocess.run(
+        [str(STOREFRONT), *args],
+        env=env,
+        cwd=cwd,  # no stray .env
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_prometheus_scrapes_with_an_operator_token_over_http(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shop.db'}"
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "STOREFRONT_ENV": "test",
+        "DATA_DIR": str(tmp_path / "var"),
+        "LOG_LEVEL": "WARNING",
+    }
+    _storefront(env, tmp_path, "db", "upgrade")
+    _storefront(
+        env,
+        tmp_path,
+        *("users", "create-admin", "ops@example.com", "--role", "operator", "--password-stdin"),
+        stdin="a long operator password",
+    )
+    scraper = _storefront(
+        env, tmp_path, "tokens", "create", "--email", "ops@example.com", "--role", "operator"
+    ).strip()
+
+    app = create_app(make_settings(database_url=url, data_dir=tmp_path / "var"))
+    app.extensions["mail_kick"] = "off"
+    try:
+        with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
+            created = http.post(
+                "/api/v1/users",
+                json={"email": "fan@example.com", "password": "a long shopper password"},
+            )
+            assert created.status_code == 201, created.text
+            shopper = _storefront(
+                env, tmp_path, "tokens", "create", "--email", "fan@example.com"
+            ).strip()
+            for _ in range(2):
+                assert http.get("/healthz").status_code == 200
+
+            scrape = http.get(
+                "/metrics", headers={**PROMETHEUS_HEADERS, "Authorization": f"Bearer {scraper}"}
+            )
+            assert scrape.status_code == 200, scrape.text
+            assert scrape.headers["content-type"].startswith("text/plain; version=")
+            families = {f.name: f for f in text_string_to_metric_families(scrape.text)}
+            requests = {
+                (s.labels["method"], s.labels["route"], s.labels["status"]): s.value
+                for s in families["storefront_http_requests"].samples
+                if s.name == "storefront_http_requests_total"
+            }
+            assert requests[("GET", "/healthz", "200")] == 2
+            assert requests[("POST", "/api/v1/users", "201")] == 1
+            assert families["storefront_http_requests"].type == "counter"
+            assert families["storefront_http_request_duration_seconds"].type == "histogram"
+            (up,) = families["storefront_db_metrics_up"].samples
+            assert up.value == 1
+
+            admin = http.get("/admin", headers={"Authorization": f"Bearer {scraper}"})
+            assert admin.status_code == 302  # pages for people still want a login
+
+            refused = {
+                "customer token": {"Authorization": f"Bearer {shopper}"},
+                "unknown token": {"Authorization": "Bearer sf_not-a-real-token"},
+                "no token": {},
+            }
+            answers = {
+                who: http.get("/metrics", headers={**PROMETHEUS_HEADERS, **headers})
+                for who, headers in refused.items()
+            }
+    finally:
+        app.extensions["db"].dispose()
+    codes = {who: (r.status_code, r.json()["error"]["code"]) for who, r in answers.items()}
+    assert codes == {
+        "customer token": (403, "forbidden"),
+        "unknown token": (401, "invalid_token"),
+        "no token": (401, "unauthorized"),
+    }
+    assert not any("location" in r.headers for r in answers.values())  # never a login redirect

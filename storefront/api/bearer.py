@@ -1,4 +1,6 @@
-"""``Authorization: Bearer <token>`` → the current user, for ``/api/`` requests only.
+"""``Authorization: Bearer <token>`` → the current user, for ``/api/`` requests and for the
+read-only machine endpoints in :data:`READ_ONLY_PATHS` (``GET /metrics``: a Prometheus
+scraper has a token, not a session cookie).
 
 A bad token is a 401, never a quiet fall-back to the session cookie or to anonymous: a
 script with a revoked token must learn so at once, and because ``security.py`` skips CSRF
@@ -16,15 +18,26 @@ from storefront.db import get_db
 from storefront.errors import Unauthorized
 
 API_PREFIX = "/api/"
+#: Paths outside ``/api/`` that take a token for safe methods only. Never an unsafe method:
+#: ``security.py`` exempts bearer requests from CSRF under ``/api/`` alone.
+READ_ONLY_PATHS = frozenset({"/metrics"})
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+def takes_token() -> bool:
+    """Whether this request may authenticate with a bearer token at all."""
+    if request.path.startswith(API_PREFIX):
+        return True
+    return request.path in READ_ONLY_PATHS and request.method in SAFE_METHODS
 
 
 def bearer_token() -> str | None:
-    """The token of an ``/api/`` request's ``Authorization: Bearer`` header, if it has one.
+    """The token of the request's ``Authorization: Bearer`` header, where tokens are taken.
 
-    The scheme is compared exactly as ``security.py`` does (``Bearer``), so a request is
-    either token-authenticated *and* CSRF-exempt, or neither.
+    The scheme is compared exactly as ``security.py`` does (``Bearer``), so an ``/api/``
+    request is either token-authenticated *and* CSRF-exempt, or neither.
     """
-    if not request.path.startswith(API_PREFIX):
+    if not takes_token():
         return None
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):

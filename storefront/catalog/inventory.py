@@ -37,13 +37,21 @@ def inventory_id(product_uid: str) -> str:
 
 @dataclass
 class InventoryReport:
+    """Variants reconciled (``storefront.jobs.outcomes.ItemCounts``); ``failed`` are the ones
+    still conflicting after every retry, so not written."""
+
     variants: int = 0
     unchanged: int = 0
     written: int = 0
+    failed: int = 0
     conflicts: int = 0
     gelato_calls: int = 0
     mutation_requests: int = 0
     changes: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return self.variants
 
 
 def desired_state(
@@ -148,6 +156,7 @@ def reconcile_inventory(
         if not pending:
             break
     else:
+        report.failed = len(pending)
         log.warning("inventory: %d documents still conflicting after retries", len(pending))
     return report
 

@@ -39,12 +39,23 @@ S = OrderStatus
 
 @dataclass
 class PushReport:
-    pushed: int = 0
-    found: int = 0
-    retried: int = 0
-    parked: int = 0
-    skipped: int = 0
+    """One pass over the due orders (``storefront.jobs.outcomes.ItemCounts``)."""
+
+    pushed: int = 0  # created at Gelato
+    found: int = 0  # already at Gelato after an ambiguous attempt
+    retried: int = 0  # Gelato failed or did not answer: tried again later
+    parked: int = 0  # refused for good: needs an operator
+    skipped: int = 0  # no longer paid: nothing to send
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return self.pushed + self.found + self.retried + self.parked + self.skipped
+
+    @property
+    def failed(self) -> int:
+        """Orders this pass could not hand over, for now (retried) or for good (parked)."""
+        return self.retried + self.parked
 
 
 def gelato_client(app: Flask) -> GelatoClient:

@@ -8,6 +8,7 @@ from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db import Base, utcnow
+from storefront.jobs.outcomes import RUNNING
 
 
 class JobRun(Base):
@@ -18,7 +19,7 @@ class JobRun(Base):
     job_id: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    outcome: Mapped[str] = mapped_column(String(16), default="running")
+    outcome: Mapped[str] = mapped_column(String(16), default=RUNNING)  # jobs.outcomes.ALL
     dry_run: Mapped[bool] = mapped_column(default=False)
     read_count: Mapped[int] = mapped_column(default=0)
     changed_count: Mapped[int] = mapped_column(default=0)

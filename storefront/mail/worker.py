@@ -6,6 +6,7 @@ import logging
 import os
 import threading
 import uuid
+from dataclasses import dataclass
 
 from flask import Flask
 
@@ -25,10 +26,22 @@ def get_mailer(app: Flask) -> Mailer:
     return mailer
 
 
-def deliver_due(app: Flask, *, limit: int = 50) -> tuple[int, int]:
-    """Send what is due; returns (sent, failed)."""
+@dataclass
+class MailReport:
+    """E-mails due in one pass (``storefront.jobs.outcomes.ItemCounts``)."""
+
+    sent: int = 0
+    failed: int = 0  # left in the outbox for a later try
+
+    @property
+    def items(self) -> int:
+        return self.sent + self.failed
+
+
+def deliver_due(app: Flask, *, limit: int = 50) -> MailReport:
+    """Send what is due."""
     db, mailer = get_db(app), get_mailer(app)
-    sent = failed = 0
+    report = MailReport()
     for entry in outbox.claim(db, TOPIC, WORKER_ID, limit=limit):
         payload = entry.payload
         try:
@@ -36,15 +49,15 @@ def deliver_due(app: Flask, *, limit: int = 50) -> tuple[int, int]:
             message["Message-ID"] = f"<{entry.key.replace(':', '.')}@storefront>"
             mailer.send(message)
         except (MailError, KeyError, ValueError) as exc:
-            failed += 1
+            report.failed += 1
             log.warning("e-mail %s not sent: %s", entry.key, exc)
             with db.session_scope(write=True) as session:
                 outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
             continue
-        sent += 1
+        report.sent += 1
         with db.session_scope(write=True) as session:
             outbox.complete(session, entry.id)
-    return sent, failed
+    return report
 
 
 def kick(app: Flask) -> None:

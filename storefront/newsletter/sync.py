@@ -37,11 +37,17 @@ WORKER = f"newsletter-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 @dataclass
 class NewsletterReport:
+    """People looked at, both ways (``storefront.jobs.outcomes.ItemCounts``)."""
+
     read: int = 0
     changed: int = 0
     skipped: int = 0
     failed: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return self.read
 
 
 def provider_for(app: Flask) -> NewsletterProvider:

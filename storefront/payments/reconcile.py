@@ -34,10 +34,17 @@ WORKER = f"payments-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 @dataclass
 class ReconcileReport:
+    """Orders or events asked about (``storefront.jobs.outcomes.ItemCounts``). A provider
+    that could not even list them counts one failure with nothing checked."""
+
     checked: int = 0
     changed: int = 0
     failed: int = 0
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def items(self) -> int:
+        return self.checked
 
 
 def reconcile_pending(

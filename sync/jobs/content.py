@@ -11,6 +11,7 @@ from storefront.content.client import SanityClient
 from storefront.content.invalidation import record, unrecorded
 from storefront.db import utcnow
 from storefront.jobs.models import JobRun
+from storefront.jobs.outcomes import SUCCEEDED
 from sync.context import JobContext
 from sync.registry import job
 
@@ -30,7 +31,7 @@ def content_sweep(ctx: JobContext) -> None:
                 select(JobRun.started_at)
                 .where(
                     JobRun.job_id == "content-sweep",
-                    JobRun.outcome == "succeeded",
+                    JobRun.outcome == SUCCEEDED,
                     JobRun.dry_run.is_(False),
                 )
                 .order_by(JobRun.started_at.desc())

@@ -25,7 +25,7 @@ def inventory(ctx: JobContext) -> None:
         dry_run=ctx.dry_run,
         progress=lambda batches: ctx.progress(batches, length=len(batches), label="Gelato"),
     )
-    ctx.read(report.variants)
+    ctx.tally(report)
     ctx.skipped(report.unchanged)
     ctx.changed(len(report.changes) if ctx.dry_run else report.written)
     for line in report.changes:

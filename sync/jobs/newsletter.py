@@ -5,19 +5,22 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storefront.jobs.models import JobRun
+from storefront.jobs.outcomes import PARTIAL, SUCCEEDED
 from storefront.newsletter.sync import reconcile
 from sync.context import JobContext
 from sync.registry import job
 
 
 def last_success(ctx: JobContext):  # type: ignore[no-untyped-def]
+    """Start of the last real run that pulled the provider's changes. A partial run did: a
+    failing pull raises (a ``failed`` run), only pushes and deletions fail item by item."""
     with ctx.db.session_scope() as session:
         return (
             session.execute(
                 select(JobRun.started_at)
                 .where(
                     JobRun.job_id == "newsletter",
-                    JobRun.outcome == "succeeded",
+                    JobRun.outcome.in_((SUCCEEDED, PARTIAL)),
                     JobRun.dry_run.is_(False),
                 )
                 .order_by(JobRun.started_at.desc())
@@ -34,9 +37,8 @@ def last_success(ctx: JobContext):  # type: ignore[no-untyped-def]
 )
 def newsletter(ctx: JobContext) -> None:
     report = reconcile(ctx.app, since=last_success(ctx), dry_run=ctx.dry_run)
-    ctx.read(report.read)
+    ctx.tally(report)
     ctx.changed(report.changed)
     ctx.skipped(report.skipped)
-    ctx.failed(report.failed)
     for line in report.notes:
         ctx.note(line)

@@ -38,10 +38,9 @@ def fulfillment_push(ctx: JobContext) -> None:
         return
     while True:
         report = push_due(ctx.app, limit=25)
-        ctx.read(report.pushed + report.found + report.retried + report.parked + report.skipped)
+        ctx.tally(report)
         ctx.changed(report.pushed + report.found)
-        ctx.failed(report.parked)
-        ctx.skipped(report.retried + report.skipped)
+        ctx.skipped(report.skipped)
         for line in report.notes:
             ctx.note(line)
         if not (report.pushed or report.found):
@@ -58,7 +57,6 @@ def mail(ctx: JobContext) -> None:
         ctx.read(_due(ctx, MAIL_TOPIC))
         ctx.note(f"would send {ctx.counts.read} e-mail(s)")
         return
-    sent, failed = deliver_due(ctx.app, limit=200)
-    ctx.read(sent + failed)
-    ctx.changed(sent)
-    ctx.failed(failed)
+    report = deliver_due(ctx.app, limit=200)
+    ctx.tally(report)
+    ctx.changed(report.sent)

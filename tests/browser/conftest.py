@@ -18,7 +18,8 @@ from flask import Flask
 
 from storefront.devserver import build_dev_app
 from storefront.emulators.common import LiveServer
-from tests.conftest import IN_CI, make_settings
+from tests.conftest import make_settings
+from tests.support.material import missing
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -65,9 +66,7 @@ def live_shop(tmp_path: Path) -> Iterator[LiveShop]:
 def browser():  # type: ignore[no-untyped-def]
     executable = shutil.which("chromium")
     if executable is None:
-        if IN_CI:
-            pytest.fail("chromium is not installed; run `python -m tests.prepare`")
-        pytest.skip("chromium is not installed (run `python -m tests.prepare`)")
+        missing("chromium is not installed (run `python -m tests.prepare`)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -80,6 +79,6 @@ def browser():  # type: ignore[no-untyped-def]
 def page(browser):  # type: ignore[no-untyped-def]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.set_default_timeout(15_000)
+    page.set_default_timeout(60_000)  # a safety net: each wait ends when the page is there
     yield page
     context.close()

@@ -25,6 +25,7 @@ from storefront.payments.paypal_gateway import PayPalGateway
 from storefront.payments.stripe_gateway import StripeGateway
 from tests.checkout.fakes import LIMITED, TEE, Catalog
 from tests.conftest import make_settings
+from tests.support.timing import ANSWERED_TIMEOUT
 
 STRIPE_SECRET = "whsec_e2e"
 PAYPAL_BASE = "http://127.0.0.1:9"  # answered by the WSGI transport, never dialled
@@ -66,7 +67,7 @@ def shop(tmp_path, db_url: str) -> Iterator[Shop]:  # type: ignore[no-untyped-de
                 api_key="sk_test_local",
                 webhook_secret=STRIPE_SECRET,
                 api_base=server.url,
-                timeout=3.0,
+                timeout=ANSWERED_TIMEOUT,
             ),
             "paypal": PayPalGateway(
                 PayPalClient(PAYPAL_BASE, "local-client", "local-secret", http=paypal_http),

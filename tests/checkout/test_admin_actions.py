@@ -13,6 +13,7 @@ from storefront.newsletter import services as newsletter
 from storefront.orders.models import Order
 from storefront.payments.models import Refund
 from tests.checkout.conftest import Shop, add_to_cart, checkout, press, shop_path
+from tests.support.timing import ANSWERED_TIMEOUT
 
 
 def login_as(shop: Shop, email: str, role: str) -> FlaskClient:
@@ -28,7 +29,7 @@ def login_as(shop: Shop, email: str, role: str) -> FlaskClient:
 def paid_stripe_order(shop: Shop) -> str:
     add_to_cart(shop.client)
     pay_url = checkout(shop.client).headers["Location"]
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         done = press(browser, pay_url, "pay")
     shop.client.get(shop_path(done.headers["Location"]))
     with get_db(shop.app).session_scope() as session:

@@ -8,6 +8,7 @@ from storefront.api import tokens
 from storefront.db import get_db
 from tests.checkout.conftest import Shop, press, shop_path
 from tests.checkout.fakes import TEE
+from tests.support.timing import ANSWERED_TIMEOUT
 
 ADDRESS = {
     "email": "ada@example.com",
@@ -50,7 +51,7 @@ def test_cart_checkout_pay_and_orders(shop: Shop) -> None:
     started = api.post("/api/v1/checkout", headers=ada, json=ADDRESS)
     assert started.status_code == 201, started.get_json()
     body = started.get_json()
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         done = press(browser, body["redirect_url"], "pay")
     shop.client.get(shop_path(done.headers["Location"]))
 

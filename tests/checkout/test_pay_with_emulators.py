@@ -12,6 +12,7 @@ from storefront.outbox.models import OutboxEntry
 from storefront.payments.reconcile import capture_approved, reconcile_pending
 from tests.checkout.conftest import Shop, add_to_cart, checkout, press, shop_path
 from tests.checkout.fakes import TEE
+from tests.support.timing import ANSWERED_TIMEOUT
 
 
 def tally(shop: Shop) -> dict[str, object]:
@@ -38,7 +39,7 @@ def start_stripe(shop: Shop) -> str:
 def test_stripe_card_pay_path(shop: Shop) -> None:
     pay_url = start_stripe(shop)
     assert pay_url.startswith(shop.stripe.public_base_url)
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         done = press(browser, pay_url, "pay")
     assert done.status_code in (302, 303)
     back = shop.client.get(shop_path(done.headers["Location"]))
@@ -54,7 +55,7 @@ def test_stripe_card_pay_path(shop: Shop) -> None:
 def test_the_same_webhook_twenty_times_confirms_once(shop: Shop) -> None:
     pay_url = start_stripe(shop)
     shop.stripe.webhooks.duplicate_next(times=5, copies=19)
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         press(browser, pay_url, "pay")
     completed = {e["id"] for e in shop.stripe.events if e["type"] == "checkout.session.completed"}
     delivered = [a for a in shop.stripe.webhooks.attempts if a.event_id in completed and a.ok]
@@ -65,7 +66,7 @@ def test_the_same_webhook_twenty_times_confirms_once(shop: Shop) -> None:
 def test_out_of_order_delivery_still_confirms_once(shop: Shop) -> None:
     pay_url = start_stripe(shop)
     shop.stripe.webhooks.delay_next(times=10)
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         press(browser, pay_url, "pay")
     assert tally(shop)["orders"] == ["pending_payment"]
     shop.stripe.webhooks.deliver_pending(reverse=True)
@@ -75,7 +76,7 @@ def test_out_of_order_delivery_still_confirms_once(shop: Shop) -> None:
 def test_lost_webhook_is_caught_by_reconciliation(shop: Shop) -> None:
     pay_url = start_stripe(shop)
     shop.stripe.webhooks.drop_next(times=10)
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         press(browser, pay_url, "pay")  # and the shopper closes the tab: no return page
     assert tally(shop)["orders"] == ["pending_payment"]
     report = reconcile_pending(shop.app, grace=timedelta(0))
@@ -86,7 +87,7 @@ def test_lost_webhook_is_caught_by_reconciliation(shop: Shop) -> None:
 
 def test_stripe_async_success_and_failure(shop: Shop) -> None:
     pay_url = start_stripe(shop)
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         press(browser, pay_url, "pay_later")
     assert tally(shop)["orders"] == ["pending_payment"]
     session_id = pay_url.rstrip("/").rsplit("/", 1)[-1]
@@ -95,7 +96,7 @@ def test_stripe_async_success_and_failure(shop: Shop) -> None:
 
     shop.client = shop.app.test_client()  # a second shopper
     pay_url = start_stripe(shop)
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         press(browser, pay_url, "pay_later")
     shop.stripe.settle_async(pay_url.rstrip("/").rsplit("/", 1)[-1], succeeded=False)
     result = tally(shop)

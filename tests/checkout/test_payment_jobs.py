@@ -13,12 +13,13 @@ from sync.registry import load_jobs
 from sync.runner import run_job
 from tests.checkout.conftest import Shop, press
 from tests.checkout.test_pay_with_emulators import PAID_ONCE, start_stripe, tally
+from tests.support.timing import ANSWERED_TIMEOUT
 
 
 def test_payments_job_catches_a_lost_webhook_once(shop: Shop) -> None:
     pay_url = start_stripe(shop)
     shop.stripe.webhooks.drop_next(times=10)
-    with httpx.Client() as browser:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         press(browser, pay_url, "pay")
     pending = tally(shop)
     assert pending["orders"] == ["pending_payment"]

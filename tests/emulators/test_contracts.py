@@ -8,7 +8,6 @@ adapter sends or reads) is a property of the OpenAPI schema, and enum values are
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -20,22 +19,22 @@ from storefront.emulators.paypal import PayPalEmulator
 from storefront.emulators.stripe import StripeEmulator
 from storefront.payments.paypal_gateway import PayPalGateway
 from tests.payments.support import Inbox, checkout_request
+from tests.support.material import CONTRACTS, require_path
 
-CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
-if not CONTRACTS.is_dir():
-    if os.environ.get("CI"):
-        raise RuntimeError(f"contract material missing at {CONTRACTS}")
-    pytest.skip(f"no contract material at {CONTRACTS}", allow_module_level=True)
+
+def contract(*parts: str) -> Path:
+    """A file of the official material: skipped locally when absent, a failure in CI."""
+    return require_path(CONTRACTS.joinpath(*parts), "official contract material")
 
 
 @cache
 def stripe_fixtures() -> dict[str, Any]:
-    return json.loads((CONTRACTS / "stripe" / "fixtures.json").read_text())["resources"]
+    return json.loads(contract("stripe", "fixtures.json").read_text())["resources"]
 
 
 @cache
 def paypal_spec(name: str) -> dict[str, Any]:
-    return json.loads((CONTRACTS / "paypal" / name).read_text())
+    return json.loads(contract("paypal", name).read_text())
 
 
 def schema(spec_name: str, name: str) -> dict[str, Any]:
@@ -251,7 +250,7 @@ def test_paypal_error_shape(paypal_world: dict[str, Any]) -> None:
     assert all(set(detail) <= detail_props for detail in error["details"])
     assert error["details"][0]["issue"] == "ORDER_ALREADY_CAPTURED"
     # The issue names the emulator uses are PayPal's own.
-    spec_text = (CONTRACTS / "paypal" / ORDERS).read_text()
+    spec_text = contract("paypal", ORDERS).read_text()
     for issue in (
         "ORDER_ALREADY_CAPTURED",
         "ORDER_NOT_APPROVED",

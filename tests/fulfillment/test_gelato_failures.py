@@ -14,9 +14,10 @@ from storefront.fulfillment.gelato_client import GelatoClient
 from storefront.fulfillment.gelato_types import FulfillmentStatus
 from storefront.http_retry import RetryPolicy
 from tests.fulfillment.conftest import API_KEY, order_request
+from tests.support.timing import CLIENT_TIMEOUT, HELD_FOR
 
 
-def live_client(url: str, *, timeout: float = 0.3) -> GelatoClient:
+def live_client(url: str, *, timeout: float = CLIENT_TIMEOUT) -> GelatoClient:
     return GelatoClient(
         api_key=API_KEY,
         order_base=url,
@@ -30,7 +31,7 @@ def live_client(url: str, *, timeout: float = 0.3) -> GelatoClient:
 def test_timeout_after_the_order_was_stored_is_ambiguous_and_search_finds_it(
     emulator, live_url
 ) -> None:
-    emulator.faults.timeout_next("POST /v4/orders", delay=1.0, after_commit=True)
+    emulator.faults.timeout_next("POST /v4/orders", delay=HELD_FOR, after_commit=True)
     with live_client(live_url) as client:
         with pytest.raises(GelatoAmbiguousError):
             client.create_order(order_request("SF-AMB"))
@@ -43,7 +44,7 @@ def test_timeout_before_anything_happened_is_still_ambiguous_to_the_client(
     emulator, live_url
 ) -> None:
     # The client cannot tell the two timeouts apart: only the search can.
-    emulator.faults.timeout_next("POST /v4/orders", delay=1.0)
+    emulator.faults.timeout_next("POST /v4/orders", delay=HELD_FOR)
     with live_client(live_url) as client, pytest.raises(GelatoAmbiguousError):
         client.create_order(order_request("SF-T"))
     assert emulator.calls["create_order"] == 1
@@ -103,7 +104,7 @@ def test_retries_are_bounded_then_transient(client, emulator, sleeps) -> None:
 def test_a_timeout_on_a_safe_call_is_retried(emulator, live_url) -> None:
     with live_client(live_url) as client:
         order = client.create_order(order_request())
-        emulator.faults.timeout_next("GET /v4/orders/*", delay=1.0)
+        emulator.faults.timeout_next("GET /v4/orders/*", delay=HELD_FOR)
         assert client.get_order(order.id).id == order.id
     assert emulator.calls["get_order"] == 2
 

@@ -172,15 +172,13 @@ def test_splitting_can_be_switched_off(sleeps) -> None:
     assert len(order.items) == 2
 
 
-def test_a_thousand_orders_go_through_quickly(client, emulator) -> None:
-    import time
-
-    started = time.perf_counter()
-    for n in range(1000):
-        client.create_order(order_request(f"SF-P{n}"))
-    elapsed = time.perf_counter() - started
+def test_a_thousand_orders_each_exist_once(client, emulator) -> None:
+    # How fast is for bench/fulfillment.py to say; here, that volume loses or mixes nothing.
+    ids = {client.create_order(order_request(f"SF-P{n}")).id for n in range(1000)}
+    assert len(ids) == 1000
     assert emulator.calls["create_order"] == 1000
-    assert elapsed < 10, f"1000 creates took {elapsed:.1f}s"
+    for n in (0, 499, 999):
+        assert len(client.find_by_reference(f"SF-P{n}")) == 1
 
 
 def test_confirm_draft_turns_it_into_an_order_that_moves(client, emulator) -> None:

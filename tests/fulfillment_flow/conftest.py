@@ -1,5 +1,6 @@
 """A shop whose Gelato client talks to the Gelato emulator on a live 127.0.0.1 port (real
-timeouts), and whose webhooks come back into the shop."""
+timeouts: a test that needs one swaps in a client with ``CLIENT_TIMEOUT``), and whose
+webhooks come back into the shop."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from storefront.http_retry import RetryPolicy
 from storefront.orders.models import Order, OrderItem
 from storefront.payments import services as payments
 from tests.conftest import make_settings
+from tests.support.timing import ANSWERED_TIMEOUT
 
 SECRET = "gelato-hook-secret"
 TEE_M = "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_black_gpr_4-0"
@@ -31,7 +33,7 @@ class Printshop:
     url: str
 
 
-def gelato_client(url: str, timeout: float = 0.5) -> GelatoClient:
+def gelato_client(url: str, timeout: float = ANSWERED_TIMEOUT) -> GelatoClient:
     return GelatoClient(
         api_key="k",
         order_base=url,

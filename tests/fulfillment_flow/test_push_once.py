@@ -9,7 +9,8 @@ from storefront.db import get_db
 from storefront.fulfillment.push import push_due, retry_parked
 from storefront.orders.models import Order
 from storefront.outbox import service as outbox
-from tests.fulfillment_flow.conftest import Printshop, paid_order
+from tests.fulfillment_flow.conftest import Printshop, gelato_client, paid_order
+from tests.support.timing import CLIENT_TIMEOUT, HELD_FOR
 
 
 def status(printshop: Printshop, order_id: int) -> str:
@@ -33,7 +34,9 @@ def test_paid_order_is_pushed_once(printshop: Printshop) -> None:
 
 def test_timeout_after_gelato_stored_it_is_not_pushed_twice(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-TIMEOUT1")
-    printshop.gelato.faults.timeout_next("POST /v4/orders", delay=1.5, after_commit=True)
+    printshop.app.extensions["gelato_client"].close()
+    printshop.app.extensions["gelato_client"] = gelato_client(printshop.url, CLIENT_TIMEOUT)
+    printshop.gelato.faults.timeout_next("POST /v4/orders", delay=HELD_FOR, after_commit=True)
     first = push_due(printshop.app)
     assert first.retried == 1
     assert status(printshop, order_id) == "paid"

@@ -20,6 +20,7 @@ from storefront.newsletter.provider import (
     WebhookMalformed,
 )
 from tests.newsletter.conftest import API_KEY, LIST_ID
+from tests.support.timing import CLIENT_TIMEOUT, HELD_FOR
 
 
 def test_changed_since_pages_through_more_than_1000(provider, emulator, clock) -> None:
@@ -142,13 +143,13 @@ def test_5xx_and_429_are_retried_with_bounds(provider, emulator, sleeps) -> None
 
 def test_a_timeout_is_retried(clock) -> None:
     emulator = MailchimpEmulator(api_key=API_KEY, list_id=LIST_ID, clock=clock)
-    emulator.faults.timeout_next("GET /3.0/lists/*/members/*", delay=0.6)
+    emulator.faults.timeout_next("GET /3.0/lists/*/members/*", delay=HELD_FOR)
     with LiveServer(emulator) as server:
         provider = MailchimpProvider(
             api_key=API_KEY,
             list_id=LIST_ID,
             base_url=f"{server.url}/3.0",
-            timeout=0.2,
+            timeout=CLIENT_TIMEOUT,
             retry=RetryPolicy(attempts=2, base_delay=0.01),
         )
         with provider:
@@ -156,8 +157,30 @@ def test_a_timeout_is_retried(clock) -> None:
     assert emulator.calls["get_member"] == 2  # the timed-out attempt, then the retry
 
 
+#: A safety net only: every wait below is released by the test itself long before.
+SAFETY = 60
+
+
 def test_client_stays_within_10_connections(clock) -> None:
-    emulator = MailchimpEmulator(api_key=API_KEY, list_id=LIST_ID, clock=clock, latency=0.02)
+    # The first two PUTs (the update path fans them out) wait for each other: that proves
+    # the client does run requests side by side — the upper bound means nothing otherwise —
+    # whatever the machine's speed.
+    first_two = threading.Barrier(2, timeout=SAFETY)
+    puts: list[int] = []
+    lock = threading.Lock()
+
+    def hold(environ: dict[str, object]) -> None:
+        if environ["REQUEST_METHOD"] != "PUT":
+            return
+        with lock:
+            puts.append(1)
+            mine = len(puts)
+        if mine <= 2:
+            first_two.wait()
+
+    emulator = MailchimpEmulator(
+        api_key=API_KEY, list_id=LIST_ID, clock=clock, latency=0.02, hold=hold
+    )
     with LiveServer(emulator) as server:
         provider = MailchimpProvider(
             api_key=API_KEY, list_id=LIST_ID, base_url=f"{server.url}/3.0", timeout=5
@@ -174,38 +197,54 @@ def test_client_stays_within_10_connections(clock) -> None:
             provider.upsert_members(Contact(f"p{n}@example.com") for n in range(30))
             worker.join()
     assert len(result.updated) == 60
+    assert len(puts) >= 2 and not first_two.broken  # two PUTs did meet in flight
     assert emulator.too_many_connections == 0
     assert 2 <= emulator.peak_connections <= 10
 
 
 def test_the_emulator_answers_429_beyond_10_connections(clock) -> None:
-    emulator = MailchimpEmulator(api_key=API_KEY, list_id=LIST_ID, clock=clock, latency=0.2)
+    # Ten requests are held open inside the emulator until the test lets them go; the
+    # barrier proves all ten are in flight before the eleventh is sent.
+    ten_in_flight = threading.Barrier(11, timeout=SAFETY)  # ten held requests + the test
+    release = threading.Event()
+
+    def hold(_environ: dict[str, object]) -> None:
+        ten_in_flight.wait()
+        assert release.wait(SAFETY)
+
+    emulator = MailchimpEmulator(api_key=API_KEY, list_id=LIST_ID, clock=clock, hold=hold)
     statuses: list[int] = []
-    with LiveServer(emulator) as server:
+    with LiveServer(emulator) as server, httpx.Client(timeout=SAFETY) as http:
+        url = f"{server.url}/3.0/ping"
 
         def hit() -> None:
-            with httpx.Client(timeout=5) as http:
-                url = f"{server.url}/3.0/ping"
-                statuses.append(http.get(url, auth=("x", API_KEY)).status_code)
+            statuses.append(http.get(url, auth=("x", API_KEY)).status_code)
 
-        threads = [threading.Thread(target=hit) for _ in range(14)]
+        threads = [threading.Thread(target=hit) for _ in range(10)]
         for t in threads:
             t.start()
+        ten_in_flight.wait()
+        eleventh = http.get(url, auth=("x", API_KEY))
+        release.set()
         for t in threads:
             t.join()
-    assert statuses.count(429) >= 1
-    assert statuses.count(200) >= 10
+    assert eleventh.status_code == 429
+    assert eleventh.json()["detail"] == (
+        "You have exceeded the limit of 10 simultaneous connections."
+    )
+    assert statuses == [200] * 10
+    assert (emulator.too_many_connections, emulator.peak_connections) == (1, 11)
 
 
 def test_a_batch_that_timed_out_after_commit_is_safely_retried(clock) -> None:
     emulator = MailchimpEmulator(api_key=API_KEY, list_id=LIST_ID, clock=clock)
-    emulator.faults.timeout_next(f"POST /3.0/lists/{LIST_ID}", delay=0.6, after_commit=True)
+    emulator.faults.timeout_next(f"POST /3.0/lists/{LIST_ID}", delay=HELD_FOR, after_commit=True)
     with LiveServer(emulator) as server:
         provider = MailchimpProvider(
             api_key=API_KEY,
             list_id=LIST_ID,
             base_url=f"{server.url}/3.0",
-            timeout=0.2,
+            timeout=CLIENT_TIMEOUT,
             retry=RetryPolicy(attempts=2, base_delay=0.01),
         )
         with provider:

@@ -16,6 +16,11 @@ from storefront.emulators.mailchimp import MailchimpEmulator
 from storefront.newsletter import services
 from storefront.newsletter.mailchimp import MailchimpProvider
 from storefront.newsletter.sync import reconcile
+from sync.context import JobContext
+from sync.health import compute_health
+from sync.jobs.newsletter import last_success
+from sync.registry import load_jobs
+from sync.runner import run_job
 from tests.conftest import make_settings
 
 KEY, LIST = "abc-us21", "list1"
@@ -135,3 +140,21 @@ def test_erased_customer_is_deleted_permanently_at_the_provider(shop) -> None:  
         privacy.forget(session, customer.id, actor="customer")
     reconcile(app, since=None)
     assert remote_status(emulator, "gone@example.com") is None
+
+
+def test_a_refused_signup_makes_a_partial_run_that_still_moves_the_pull_window(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    load_jobs()
+    subscribe(app, "fan@example.com")
+    subscribe(app, "throttled@example.com")
+    emulator.throttle("throttled@example.com")
+
+    result = run_job(app, "newsletter")
+
+    assert (result.outcome, result.counts.read, result.counts.failed) == ("partial", 2, 1)
+    assert remote_status(emulator, "fan@example.com") == "subscribed"
+    health = compute_health(app, sources=[])
+    assert [(a.severity, a.code) for a in health.alerts] == [("warning", "job_partial")]
+    # The pull from the provider worked: the next run need not look further back.
+    ctx = JobContext(app=app, settings=app.extensions["settings"], db=get_db(app), job_id="x")
+    assert last_success(ctx) == result.started_at

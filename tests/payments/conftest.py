@@ -23,6 +23,7 @@ from tests.payments.support import (
     FakeClock,
     Inbox,
 )
+from tests.support.timing import ANSWERED_TIMEOUT
 
 
 # --- Stripe ---------------------------------------------------------------------------------
@@ -60,14 +61,14 @@ def stripe_gateway(stripe_server: LiveServer) -> StripeGateway:
         api_key="sk_test_local",
         webhook_secret=STRIPE_SECRET,
         api_base=stripe_server.url,
-        timeout=2.0,
+        timeout=ANSWERED_TIMEOUT,
         max_network_retries=2,
     )
 
 
 @pytest.fixture
 def browser() -> Iterator[httpx.Client]:
-    with httpx.Client(timeout=5.0) as client:
+    with httpx.Client(timeout=ANSWERED_TIMEOUT) as client:
         yield client
 
 

@@ -29,6 +29,7 @@ from tests.payments.support import (
     approve,
     checkout_request,
 )
+from tests.support.timing import CLIENT_TIMEOUT, HELD_FOR
 
 
 def approved_order(gateway: PayPalGateway, http: httpx.Client, **overrides: object) -> str:
@@ -264,10 +265,15 @@ def test_server_errors_retry_with_the_same_request_id_then_give_up(
 def test_timeouts_are_unavailable(paypal_emu: PayPalEmulator) -> None:
     with LiveServer(paypal_emu) as server:
         client = PayPalClient(
-            server.url, "local-client", "local-secret", timeout=0.5, max_retries=1, backoff=0.01
+            server.url,
+            "local-client",
+            "local-secret",
+            timeout=CLIENT_TIMEOUT,
+            max_retries=1,
+            backoff=0.01,
         )
         client.access_token()
-        paypal_emu.faults.timeout_next("GET /v2/checkout/orders/*", times=2, delay=1.2)
+        paypal_emu.faults.timeout_next("GET /v2/checkout/orders/*", times=2, delay=HELD_FOR)
         with pytest.raises(ProviderUnavailable):
             client.get_order("ANY")
         client.close()

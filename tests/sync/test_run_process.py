@@ -33,7 +33,7 @@ def test_run_holds_the_lease_and_shuts_down_cleanly_on_sigterm(
     )
     db = Database(sqlite_url)
     try:
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 120  # a safety net: the loop ends at the lease
         while read_lease(db) is None and time.monotonic() < deadline and proc.poll() is None:
             time.sleep(0.05)
         state = read_lease(db)
@@ -41,7 +41,7 @@ def test_run_holds_the_lease_and_shuts_down_cleanly_on_sigterm(
         assert f":{proc.pid}:" in state.holder
 
         proc.send_signal(signal.SIGTERM)  # SIGINT takes the same handler
-        _out, err = proc.communicate(timeout=10)
+        _out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             proc.kill()

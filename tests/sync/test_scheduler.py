@@ -24,6 +24,8 @@ from sync.scheduler import KEEPER_ID, build_scheduler, misfire_grace, start_back
 from tests.conftest import make_settings
 
 TICK = 0.05
+#: A safety net only: every wait below ends as soon as what it waits for has happened.
+SAFETY = 60.0
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def _outcomes(db: Database, job_id: str) -> list[str]:
         )
 
 
-def _wait_for(predicate: object, timeout: float = 1.5) -> bool:
+def _wait_for(predicate: object, timeout: float = SAFETY) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():  # type: ignore[operator]
@@ -73,7 +75,7 @@ def test_a_failing_run_is_recorded_and_the_scheduler_keeps_ticking(fast_app: Fla
     done = threading.Event()
     scheduler = start_background(fast_app, registry=_flaky_registry(calls, done))
     try:
-        assert done.wait(1.5), f"only {len(calls)} run(s)"
+        assert done.wait(SAFETY), f"only {len(calls)} run(s)"
         assert scheduler.running
     finally:
         scheduler.shutdown(wait=True)
@@ -93,9 +95,19 @@ def test_a_second_process_stands_by_while_the_lease_is_held(fast_app: Flask) -> 
         fast_app, blocking=False, registry=_flaky_registry(calls, threading.Event())
     )
     service = scheduler.sync_service  # type: ignore[attr-defined]
+    standby: list[bool] = []
+    claim = service.holds_lease
+
+    def counted_claim() -> bool:  # every tick (and the keeper) asks first
+        held = claim()
+        if not held:
+            standby.append(True)
+        return held
+
+    service.holds_lease = counted_claim
     scheduler.start()
     try:
-        time.sleep(6 * TICK)  # several ticks, all idle
+        assert _wait_for(lambda: len(standby) >= 6)  # several ticks happened, all idle
         assert calls == []
         assert _outcomes(db, "flaky") == []
         # The leader goes away cleanly: the standby takes over on a following tick.

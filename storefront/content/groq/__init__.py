@@ -10,6 +10,10 @@ they can (``_id``, ``_type``, ``slug.current``, references). Errors::
     GroqError
     ├── GroqParseError   the text is not a valid query (``to_dict()`` is Sanity's shape)
     └── GroqQueryError   it parsed, but cannot be evaluated (e.g. a missing $param)
+        └── GroqStepLimitError   it needed more than ``max_steps`` evaluation steps
+
+A step is one document or array element visited (see ``compiler.Scope``): a budget in
+steps bounds a query's work the same way on a fast machine and on a busy one.
 """
 
 from __future__ import annotations
@@ -23,12 +27,21 @@ from typing import Any
 
 from .compiler import Compiler, Context, Fn, Scope
 from .dataset import Dataset
-from .errors import GroqError, GroqParseError, GroqQueryError
+from .errors import GroqError, GroqParseError, GroqQueryError, GroqStepLimitError
 from .functions_check import check_functions
 from .parser import parse_tree
 from .values import DateTime, to_json
 
-__all__ = ["Dataset", "GroqError", "GroqParseError", "GroqQueryError", "Query", "evaluate", "parse"]
+__all__ = [
+    "Dataset",
+    "GroqError",
+    "GroqParseError",
+    "GroqQueryError",
+    "GroqStepLimitError",
+    "Query",
+    "evaluate",
+    "parse",
+]
 
 _VARIANTS = 64
 
@@ -97,6 +110,7 @@ def evaluate(
     stats: dict[str, int] | None = None,
     delta: Mapping[str, Any] | None = None,
     sanity: Mapping[str, Any] | None = None,
+    max_steps: int | None = None,
 ) -> Any:
     """Run a query; returns plain JSON values.
 
@@ -104,6 +118,8 @@ def evaluate(
     at) and ``indexed`` (how many such filters used an index). ``delta`` is the
     ``{"before": doc, "after": doc}`` of a webhook, for ``before()``/``after()``/``delta::``;
     ``sanity`` is ``{"projectId": ..., "dataset": ...}`` for ``sanity::projectId()``/``dataset()``.
+    ``max_steps`` bounds the documents and elements the run may visit; past it the run
+    stops with :class:`GroqStepLimitError`. ``stats`` then also gets ``steps``.
     """
     compiled = parse(query) if isinstance(query, str) else query
     if dataset is None:
@@ -118,5 +134,10 @@ def evaluate(
         stats,
         dict(delta) if delta else None,
         sanity,
+        max_steps,
     )
-    return to_json(compiled.run(ctx))
+    try:
+        return to_json(compiled.run(ctx))
+    finally:
+        if stats is not None and max_steps is not None:
+            stats["steps"] = max_steps - int(max(ctx.steps_left, -1))

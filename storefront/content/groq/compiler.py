@@ -10,13 +10,14 @@ document.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from . import traversal as tv
 from .analysis import cacheable, check_score_base, params_in
-from .errors import GroqParseError, GroqQueryError
+from .errors import GroqParseError, GroqQueryError, GroqStepLimitError
 from .membership import constant_array, in_constant, in_values
 from .values import DateTime, equal, is_number, partial_compare
 
@@ -26,9 +27,21 @@ _EPOCH = DateTime(datetime(1970, 1, 1, tzinfo=UTC))
 
 
 class Context:
-    """Everything one query run shares: dataset, params, clock, identity, memo, stats."""
+    """Everything one query run shares: dataset, params, clock, identity, memo, stats, and
+    the evaluation steps it may still take (``steps_left``; unbounded unless given)."""
 
-    __slots__ = ("dataset", "delta", "identity", "memo", "now", "params", "sanity", "stats")
+    __slots__ = (
+        "dataset",
+        "delta",
+        "identity",
+        "max_steps",
+        "memo",
+        "now",
+        "params",
+        "sanity",
+        "stats",
+        "steps_left",
+    )
 
     def __init__(
         self,
@@ -39,15 +52,30 @@ class Context:
         stats: dict[str, int] | None = None,
         delta: dict[str, Any] | None = None,
         sanity: Mapping[str, Any] | None = None,
+        max_steps: int | None = None,
     ) -> None:
         self.dataset, self.params, self.now, self.identity = dataset, params, now, identity
         self.stats, self.delta, self.sanity = stats, delta, sanity
         self.memo: dict[int, Any] = {}
+        self.max_steps = max_steps
+        self.steps_left: float = math.inf if max_steps is None else max_steps
+
+    def out_of_steps(self) -> GroqStepLimitError:
+        return GroqStepLimitError(
+            f"the query needs more than {self.max_steps} evaluation steps "
+            "(one per document or array element it visits)"
+        )
 
 
 class Scope:
     """``@`` is ``this``; ``^`` walks ``parent``. Hidden scopes (made by mapping over an
-    array) are skipped by ``^``, as in groq-js."""
+    array) are skipped by ``^``, as in groq-js.
+
+    Every element a query visits — a document a filter tests, an element a projection, map,
+    ``order()`` or ``score()`` evaluates — gets a child scope, so making one is the step the
+    run's budget counts (:attr:`Context.steps_left`): the work of any query is bounded by a
+    number of steps, whatever the machine's speed.
+    """
 
     __slots__ = ("ctx", "hidden", "parent", "this")
 
@@ -55,10 +83,18 @@ class Scope:
         self.this, self.parent, self.ctx, self.hidden = this, parent, ctx, hidden
 
     def child(self, this: Any) -> Scope:
-        return Scope(this, self.parent if self.hidden else self, self.ctx)
+        ctx = self.ctx
+        ctx.steps_left -= 1
+        if ctx.steps_left < 0:
+            raise ctx.out_of_steps()
+        return Scope(this, self.parent if self.hidden else self, ctx)
 
     def hidden_child(self, this: Any) -> Scope:
-        return Scope(this, self.parent if self.hidden else self, self.ctx, True)
+        ctx = self.ctx
+        ctx.steps_left -= 1
+        if ctx.steps_left < 0:
+            raise ctx.out_of_steps()
+        return Scope(this, self.parent if self.hidden else self, ctx, True)
 
 
 class Compiler:

@@ -32,3 +32,7 @@ class GroqParseError(GroqError):
 
 class GroqQueryError(GroqError):
     """The query parsed but cannot be evaluated (unknown function, wrong arguments…)."""
+
+
+class GroqStepLimitError(GroqQueryError):
+    """The query needed more evaluation steps than the caller allowed (``max_steps``)."""

@@ -59,12 +59,17 @@ class MailchimpEmulator:
         max_connections: int = 10,
         latency: float = 0.0,
         clock: Callable[[], datetime] | None = None,
+        hold: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.api_key = api_key
         self.audience = Audience(list_id, clock=clock or (lambda: datetime.now(UTC)))
         self.webhook_url = webhook_url
         self.max_connections = max_connections
         self.latency = latency
+        #: ``hold(environ)`` is called while a request counts as a connection (before it is
+        #: answered): a test blocks here on an event or barrier to hold connections open for
+        #: exactly as long as it needs, instead of hoping that ``latency`` overlaps them.
+        self.hold = hold
         self.calls: Counter[str] = Counter()
         self.too_many_connections = 0
         self.peak_connections = 0
@@ -139,6 +144,8 @@ class MailchimpEmulator:
                     "connections.",
                 )
                 return response(environ, start_response)
+            if self.hold is not None:
+                self.hold(environ)
             if self.latency:
                 time.sleep(self.latency)
             return list(self.app(environ, start_response))

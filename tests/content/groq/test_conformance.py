@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from storefront.content.groq import conformance
 from storefront.content.groq.conformance import (
     DEFAULT_SUITE,
     main,
@@ -15,6 +16,7 @@ from storefront.content.groq.conformance import (
     run,
     version_ok,
 )
+from tests.support.material import require_path
 
 #: Every test that the suite runs for GROQ 1.2 with our features passes (7,420 of 7,420;
 #: the 287 pre-spec "0.1" tests are skipped as groq-js skips them). Never lower this.
@@ -22,9 +24,8 @@ FLOOR = 7420
 
 
 def test_conformance_floor() -> None:
-    if not Path(DEFAULT_SUITE).exists():
-        pytest.skip(f"no conformance suite at {DEFAULT_SUITE}")
-    results = run(DEFAULT_SUITE)
+    suite = require_path(DEFAULT_SUITE, "the official GROQ conformance suite")
+    results = run(suite)
     passed = sum(f.passed for f in results.values())
     total = sum(f.total for f in results.values())
     assert passed >= FLOOR, f"conformance fell to {passed}/{total} (floor {FLOOR})"
@@ -78,3 +79,27 @@ def test_runner_reports_per_folder(tmp_path: Path, capsys: pytest.CaptureFixture
     out = capsys.readouterr().out
     assert "TOTAL            2/3     passed     1 failed     2 skipped" in out
     assert "FAIL expr: None: 1" in out
+
+
+def test_a_runaway_query_fails_its_test_by_steps_not_by_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    docs = [{"_id": f"d{i:02d}", "n": i} for i in range(20)]
+    expensive = "count(*[count(*[n > ^.n]) > 0])"  # 20 + 20 * 20 steps
+    suite = tmp_path / "suite.ndjson"
+    entries = [
+        {"_type": "dataset", "_id": "ds", "documents": docs},
+        {"_type": "test", "filename": "a/x.yml", "name": "cheap", "query": "count(*)",
+         "result": 20, "valid": True, "dataset": {"_ref": "ds"}},
+        {"_type": "test", "filename": "a/x.yml", "name": "runaway", "query": expensive,
+         "result": 19, "valid": True, "dataset": {"_ref": "ds"}},
+        {"_type": "test", "filename": "a/x.yml", "name": "runaway, not a rejection",
+         "query": expensive, "valid": False, "dataset": {"_ref": "ds"}},
+    ]  # fmt: skip
+    suite.write_text("\n".join(json.dumps(e) for e in entries) + "\n")
+    assert run(suite)["a"].passed == 2  # within the real budget: right answer, not rejected
+
+    monkeypatch.setattr(conformance, "STEP_BUDGET", 20 + 20 * 20 - 1)
+    results = run(suite, verbose=True)["a"]
+    assert (results.passed, results.failed) == (1, 2)
+    assert [f.split(":")[0] for f in results.failures] == ["runaway", "runaway, not a rejection"]

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.content.groq import GroqError, GroqParseError, GroqQueryError, evaluate, parse
+from storefront.content.groq import (
+    GroqError,
+    GroqParseError,
+    GroqQueryError,
+    GroqStepLimitError,
+    evaluate,
+    parse,
+)
 
 
 @pytest.mark.parametrize(
@@ -68,3 +75,27 @@ def test_evaluation_errors_are_query_errors() -> None:
     with pytest.raises(GroqQueryError, match=r"\$n"):
         evaluate("*[0...$n]", [])
     assert not issubclass(GroqQueryError, GroqParseError)
+
+
+# --- the step budget: work bounded by what a query visits, not by the clock ----------------
+DOCS = [{"_id": f"d{i}", "_type": "t", "n": i} for i in range(30)]
+#: 30 documents tested by the outer filter, each testing all 30 again (30 + 30 * 30 steps),
+#: then each of the 4 results mapped and projected (2 steps each).
+NESTED = '*[count(*[n > ^.n]) > 25]{n, "m": n * 2}'
+NESTED_STEPS = 30 + 30 * 30 + 4 * 2
+
+
+def test_a_query_within_its_step_budget_runs_and_reports_its_steps() -> None:
+    stats: dict[str, int] = {}
+    result = evaluate(NESTED, DOCS, stats=stats, max_steps=10_000)
+    assert result == [{"n": n, "m": 2 * n} for n in range(4)]
+    assert stats["steps"] == NESTED_STEPS
+    assert evaluate(NESTED, DOCS, max_steps=NESTED_STEPS) == result  # exactly enough
+
+
+def test_a_query_over_its_step_budget_stops_with_a_typed_error() -> None:
+    budget = NESTED_STEPS - 1
+    with pytest.raises(GroqStepLimitError, match=f"more than {budget} evaluation steps") as info:
+        evaluate(NESTED, DOCS, max_steps=budget)
+    assert isinstance(info.value, GroqQueryError)
+    assert evaluate(NESTED, DOCS) is not None  # no budget: unbounded, as before
