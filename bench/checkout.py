@@ -35,6 +35,7 @@ import sys
 import tempfile
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -99,9 +100,9 @@ class Servers:
 @contextlib.contextmanager
 def process(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server process and wait until ``ready`` (a URL) answers."""
-    proc = subprocess.Popen(
-        cmd, cwd=ROOT / "bench", env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
+    log = Path(tempfile.mkstemp(prefix="bench-checkout-", suffix=".log")[1])
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT / "bench", env=env, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + 60
         while True:
@@ -112,9 +113,12 @@ def process(cmd: list[str], env: dict[str, str], ready: str) -> Iterator[subproc
                 pass
             if time.monotonic() > deadline or proc.poll() is not None:
                 proc.kill()
-                raise BenchFailure(f"{cmd[-1]} did not start: {proc.stderr.read().decode()}")  # type: ignore[union-attr]
+                raise BenchFailure(f"{cmd[-1]} did not start; its log: {log}")
             time.sleep(0.1)
         yield proc
+    except BaseException:
+        print(f"bench/checkout.py: the log of {cmd[-1]} is in {log}", file=sys.stderr)
+        raise
     finally:
         proc.terminate()
         try:
@@ -163,6 +167,7 @@ def shop(database_url: str, gelato_down: bool) -> Iterator[Servers]:
     emulator_server += ["--keep-alive", "30", "emulators_app:wsgi"]
     with process(emulator_server, env, f"{emulators}/_emulators/sanity/") as emu:
         gunicorn = [python, "-m", "gunicorn", "-w", "2", "--threads", "4", "--timeout", "300"]
+        gunicorn += ["--keep-alive", "120"]  # shoppers idle between pages; no stale sockets
         gunicorn += ["-b", f"127.0.0.1:{port}", "--log-level", "warning", "checkout_app:app"]
         with process(gunicorn, env, f"{base}/healthz") as web:
             yield Servers(base, web.pid, emu.pid)
@@ -345,6 +350,7 @@ def main() -> None:
             with shop(fresh(), gelato_down=True) as servers:
                 down = checkouts_vs_writes(servers, args.n, args.clients)
     except (BenchFailure, httpx.HTTPError) as exc:
+        traceback.print_exc()
         print(f"bench/checkout.py: FAILED: {exc!r}", file=sys.stderr)
         sys.exit(1)
     print(
