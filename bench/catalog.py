@@ -241,12 +241,12 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=15)
     args = parser.parse_args()
 
+    from cms_schema import DEMO_CATALOG
+    from contentlake.exports import import_export
+    from devstack.lake import create_lake_app_from_settings, open_lake
+    from emulators.common import LiveServer
     from storefront import migrate
     from storefront.config import Settings
-    from storefront.content.exports import import_export
-    from storefront.content.lake.app import create_lake_app_from_settings, open_lake
-    from storefront.emulators.common import LiveServer
-    from storefront.emulators.embedded import DEMO_CATALOG
 
     folder = Path(tempfile.mkdtemp(prefix="storefront-bench-catalog-"))
     lake_port, web_port = free_port(), free_port()

@@ -14,8 +14,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from devstack.embedded import build_embedded
 from storefront.config import load_settings
-from storefront.emulators.embedded import build_embedded
 
 port = int(os.environ["EMULATORS_PORT"])
 here = f"http://127.0.0.1:{port}"

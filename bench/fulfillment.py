@@ -24,9 +24,9 @@ def main() -> None:
     args = parser.parse_args()
     logging.disable(logging.INFO)
 
+    from emulators.common import LiveServer
+    from emulators.gelato import GelatoEmulator
     from storefront.db import get_db
-    from storefront.emulators.common import LiveServer
-    from storefront.emulators.gelato import GelatoEmulator
     from storefront.fulfillment.gelato_client import GelatoClient
     from storefront.fulfillment.push import push_due
     from storefront.orders.models import Order, OrderItem

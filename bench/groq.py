@@ -24,7 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from storefront.content.groq import Dataset, evaluate, parse  # noqa: E402
+from contentlake.groq import Dataset, evaluate, parse  # noqa: E402
 
 SIZES = ["S", "M", "L", "XL"]
 COLOURS = ["Black", "Bone", "Forest", "Navy", "Rust"]

@@ -42,7 +42,7 @@ def uids_for(variants: int) -> list[str]:
 
 
 def write_lake(variants: int) -> Path:
-    from storefront.content.lake.store import LakeStore
+    from contentlake.store import LakeStore
 
     path = Path(tempfile.mkdtemp()) / "lake.sqlite3"
     store = LakeStore(path)
@@ -71,9 +71,9 @@ def serve(lake_file: str, variants: str, port: str) -> None:
     from werkzeug.middleware.dispatcher import DispatcherMiddleware
     from werkzeug.serving import make_server
 
-    from storefront.content.lake.app import create_lake_app
-    from storefront.content.lake.store import LakeStore
-    from storefront.emulators.gelato import GelatoEmulator
+    from contentlake.app import create_lake_app
+    from contentlake.store import LakeStore
+    from emulators.gelato import GelatoEmulator
 
     logging.disable(logging.INFO)
     uids = uids_for(int(variants))

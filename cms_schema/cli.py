@@ -1,9 +1,8 @@
-"""``storefront schema studio [--check]`` and ``storefront content check``."""
+"""``storefront schema studio [--check]``."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
@@ -36,22 +35,3 @@ def studio(check: bool) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
     click.echo(f"wrote {len(files)} files to {STUDIO}")
-
-
-@click.command("check")
-@click.argument("source", required=False, type=click.Path(exists=True, path_type=Path))
-def check(source: Path | None) -> None:
-    """Validate an export (folder, .ndjson, .tar.gz; default: the demo catalog) against the
-    content model and the print-readiness rule."""
-    from cms_schema.validate import check_export
-    from storefront.content.exports import read_export
-    from storefront.emulators.embedded import DEMO_CATALOG
-
-    contents = read_export(source or DEMO_CATALOG)
-    problems = check_export(contents.documents)
-    for problem in problems:
-        click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {len(contents.documents)} documents")
-        sys.exit(1)
-    click.echo(f"all {len(contents.documents)} documents are valid and print-ready")

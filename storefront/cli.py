@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import AbstractContextManager, nullcontext
+from importlib.metadata import entry_points
 
 import click
 import structlog
@@ -80,47 +81,23 @@ def db_current(state: CliState) -> None:
         engine.dispose()
 
 
-# --- development -----------------------------------------------------------------------------
-@cli.command("dev", with_appcontext=False)
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=int)
-def dev(host: str, port: int) -> None:
-    """Run the whole shop on the embedded defaults (SQLite, local lake, emulators)."""
-    from storefront.devserver import run_dev
-
-    run_dev(host=host, port=port)
-
-
 def _safe_url(url: str) -> str:
     """A database URL without its password, for printing."""
     return make_url(url).render_as_string(hide_password=True)
 
 
-def _register_optional_groups() -> None:
-    """Feature groups (content, schema, sync, users…) mount themselves here."""
-    for dotted in (
-        "storefront.content.cli:content",
-        "cms_schema.cli:schema",
-        "sync.cli:sync",
-        "storefront.users_cli:users",
-        "storefront.users_cli:tokens",
-    ):
-        module_name, attr = dotted.split(":")
-        try:
-            module = __import__(module_name, fromlist=[attr])
-        except ModuleNotFoundError as exc:
-            if exc.name and module_name.startswith(exc.name):
-                continue
-            raise
-        cli.add_command(getattr(module, attr))
-    from cms_schema.cli import check as content_check
-
-    content = cli.commands.get("content")
-    if isinstance(content, click.Group):
-        content.add_command(content_check)
+#: Entry-point group through which packages add their commands (see ``pyproject.toml``):
+#: the sync process, the content model, the dev stack. The shop imports none of them.
+COMMANDS = "storefront.commands"
 
 
-_register_optional_groups()
+def _register_commands() -> None:
+    for entry in sorted(entry_points(group=COMMANDS), key=lambda e: e.name):
+        command = entry.load()
+        cli.add_command(command, entry.name)
+
+
+_register_commands()
 
 
 @cli.command("preview-url", with_appcontext=False)

@@ -15,11 +15,11 @@ from flask.testing import FlaskClient
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
+from emulators.common import LiveServer
 from storefront import metrics
 from storefront.app import create_app
 from storefront.auth import CurrentUser
 from storefront.db import Database, utcnow
-from storefront.emulators.common import LiveServer
 from storefront.jobs.models import JobRun
 from storefront.orders.models import Order
 from storefront.outbox.models import OutboxEntry

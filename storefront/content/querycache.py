@@ -404,6 +404,11 @@ class ContentCache:
                 entry = self.store.get(key)
                 if entry is not None:
                     return entry
+        else:  # someone may have loaded it between our look and our lock
+            entry = self.store.get(key)
+            if entry is not None and self.clock() < entry.fresh_until:
+                self.store.release(key)
+                return entry
         try:
             self.stats_.loads += 1
             value = loader()

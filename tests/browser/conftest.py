@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from storefront.devserver import build_dev_app
-from storefront.emulators.common import LiveServer
+from devstack.server import build_dev_app
+from emulators.common import LiveServer
 from tests.conftest import make_settings
 from tests.support.material import missing
 

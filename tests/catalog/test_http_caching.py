@@ -16,10 +16,10 @@ from flask import Flask, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
+from emulators.common import LiveServer
 from storefront.checkout.models import StockCounter
 from storefront.content.views import preview_url
 from storefront.db import get_db
-from storefront.emulators.common import LiveServer
 from storefront.httpcache import newest_update
 from tests.api.conftest import log_in, make_account
 from tests.support.lake import LakeHandle

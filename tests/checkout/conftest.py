@@ -16,10 +16,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from emulators.common import LiveServer, wsgi_sender
+from emulators.paypal import PayPalEmulator
+from emulators.stripe import StripeEmulator
 from storefront.app import create_app
-from storefront.emulators.common import LiveServer, wsgi_sender
-from storefront.emulators.paypal import PayPalEmulator
-from storefront.emulators.stripe import StripeEmulator
 from storefront.payments.paypal_client import PayPalClient
 from storefront.payments.paypal_gateway import PayPalGateway
 from storefront.payments.stripe_gateway import StripeGateway

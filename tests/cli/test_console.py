@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from cms_schema import DEMO_CATALOG
 from storefront import migrate
-from storefront.emulators.embedded import DEMO_CATALOG
 from tests.cli.support import console_env, json_lines, storefront
 
 PASSWORD = "a long admin password"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from devstack.server import dev_choices
 from storefront import devstate
 from storefront.config import load_settings
-from storefront.devserver import dev_choices
 from tests.cli.support import console_env
 
 LIVE_PID = os.getppid()  # a process that is certainly running, and not this one

@@ -22,7 +22,7 @@ import pytest
 
 from storefront import devstate
 from tests.cli.support import Server, console_env, free_port, json_lines, storefront
-from tests.content.lake.test_exports import write_folder
+from tests.contentlake.test_exports import write_folder
 
 pytestmark = pytest.mark.slow
 

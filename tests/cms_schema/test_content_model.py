@@ -6,10 +6,10 @@ import json
 
 import pytest
 
+from cms_schema import DEMO_CATALOG
 from cms_schema.studio_gen import STUDIO, render_studio
 from cms_schema.validate import check_export, print_readiness, validate_document
-from storefront.content.exports import read_export
-from storefront.emulators.embedded import DEMO_CATALOG
+from contentlake.exports import read_export
 
 
 @pytest.fixture(scope="module")

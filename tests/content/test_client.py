@@ -22,7 +22,7 @@ from storefront.content.errors import (
     QueryParseError,
     RateLimited,
 )
-from tests.content.lake.support import CDN, LIVE, TOKEN, Lake, make_lake, png_bytes
+from tests.contentlake.support import CDN, LIVE, TOKEN, Lake, make_lake, png_bytes
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from flask import Flask, Response, request
 
-from storefront.emulators.common import (
+from emulators.common import (
     FaultInjector,
     LiveServer,
     WebhookQueue,

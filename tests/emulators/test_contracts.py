@@ -15,8 +15,8 @@ from typing import Any
 import httpx
 import pytest
 
-from storefront.emulators.paypal import PayPalEmulator
-from storefront.emulators.stripe import StripeEmulator
+from emulators.paypal import PayPalEmulator
+from emulators.stripe import StripeEmulator
 from storefront.payments.paypal_gateway import PayPalGateway
 from tests.payments.support import Inbox, checkout_request
 from tests.support.material import CONTRACTS, require_path

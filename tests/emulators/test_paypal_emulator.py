@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
-from storefront.emulators.paypal import PayPalEmulator
+from emulators.paypal import PayPalEmulator
 from storefront.payments.signatures import paypal_message
 from tests.payments.support import Inbox
 
@@ -262,7 +262,7 @@ def test_approval_page_shows_the_amount_and_refuses_finished_orders(
 
 
 def test_a_request_id_in_flight_is_refused(emu: PayPalEmulator) -> None:
-    from storefront.emulators.paypal import PayPalApiError
+    from emulators.paypal import PayPalApiError
 
     def reenter() -> tuple[int, dict[str, Any]]:
         with pytest.raises(PayPalApiError) as busy:

@@ -9,8 +9,8 @@ import httpx
 import pytest
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
-from storefront.emulators.stripe import StripeEmulator
-from storefront.emulators.stripe.objects import decode_form
+from emulators.stripe import StripeEmulator
+from emulators.stripe.objects import decode_form
 from tests.payments.support import FakeClock, Inbox
 
 SESSION = {
@@ -233,7 +233,7 @@ def test_refund_failure_later_is_reported(api: httpx.Client, emu: StripeEmulator
 
 
 def test_a_key_in_flight_is_409(emu: StripeEmulator) -> None:
-    from storefront.emulators.stripe import StripeApiError
+    from emulators.stripe import StripeApiError
 
     def reenter() -> tuple[int, dict[str, Any]]:
         with pytest.raises(StripeApiError) as busy:

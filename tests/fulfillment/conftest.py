@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from storefront.emulators.common import LiveServer
-from storefront.emulators.gelato import GelatoEmulator
+from emulators.common import LiveServer
+from emulators.gelato import GelatoEmulator
 from storefront.fulfillment.address import ShippingAddress
 from storefront.fulfillment.gelato_client import GelatoClient
 from storefront.fulfillment.gelato_types import GelatoFile, GelatoItemRequest, GelatoOrderRequest

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.emulators.gelato import GelatoEmulator
+from emulators.gelato import GelatoEmulator
 from storefront.fulfillment.errors import (
     GelatoAuthError,
     GelatoNotFound,

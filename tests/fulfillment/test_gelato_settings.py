@@ -9,8 +9,8 @@ from pydantic import SecretStr
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from emulators.gelato import GelatoEmulator
 from storefront.config import Settings
-from storefront.emulators.gelato import GelatoEmulator
 from storefront.fulfillment.gelato_client import ORDER_HOST, GelatoClient
 from tests.fulfillment.conftest import order_request
 

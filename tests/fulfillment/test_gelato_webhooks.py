@@ -9,8 +9,8 @@ import httpx
 import pytest
 from werkzeug.wrappers import Request, Response
 
-from storefront.emulators.common import wsgi_sender
-from storefront.emulators.gelato import GelatoEmulator
+from emulators.common import wsgi_sender
+from emulators.gelato import GelatoEmulator
 from storefront.fulfillment.gelato_types import FulfillmentStatus, GelatoItemRequest
 from tests.fulfillment.conftest import API_KEY, FILES, POSTER, TEE, make_client, order_request
 

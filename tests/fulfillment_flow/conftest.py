@@ -10,10 +10,10 @@ from dataclasses import dataclass
 import pytest
 from flask import Flask
 
+from emulators.common import LiveServer, wsgi_sender
+from emulators.gelato import GelatoEmulator
 from storefront.app import create_app
 from storefront.db import get_db
-from storefront.emulators.common import LiveServer, wsgi_sender
-from storefront.emulators.gelato import GelatoEmulator
 from storefront.fulfillment.gelato_client import GelatoClient
 from storefront.http_retry import RetryPolicy
 from storefront.orders.models import Order, OrderItem

@@ -13,11 +13,11 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from emulators.common import LiveServer, wsgi_sender
+from emulators.gelato import GelatoEmulator
 from storefront.accounts import services as accounts
 from storefront.app import create_app
 from storefront.db import get_db
-from storefront.emulators.common import LiveServer, wsgi_sender
-from storefront.emulators.gelato import GelatoEmulator
 from storefront.jobs.models import JobRun
 from sync.health import FAILURE_STREAK_ALERT, compute_health
 from sync.registry import load_jobs

@@ -5,8 +5,8 @@ import httpx
 import pytest
 from flask import Flask
 
+from emulators.gelato import GelatoEmulator
 from storefront.catalog.inventory import inventory_id, reconcile_inventory
-from storefront.emulators.gelato import GelatoEmulator
 from storefront.fulfillment.gelato_client import GelatoClient
 from sync.registry import load_jobs
 from sync.runner import run_job

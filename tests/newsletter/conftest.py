@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from storefront.emulators.mailchimp import MailchimpEmulator
+from emulators.mailchimp import MailchimpEmulator
 from storefront.http_retry import RetryPolicy
 from storefront.newsletter.mailchimp import MailchimpProvider
 

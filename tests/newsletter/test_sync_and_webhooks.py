@@ -9,8 +9,8 @@ import httpx
 import pytest
 from flask import Flask, request
 
-from storefront.emulators.common import LiveServer, wsgi_sender
-from storefront.emulators.mailchimp import MailchimpEmulator
+from emulators.common import LiveServer, wsgi_sender
+from emulators.mailchimp import MailchimpEmulator
 from storefront.http_retry import RetryPolicy
 from storefront.newsletter.mailchimp import MailchimpProvider, parse_webhook
 from storefront.newsletter.provider import (

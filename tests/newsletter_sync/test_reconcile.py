@@ -7,12 +7,12 @@ import httpx
 import pytest
 from flask import Flask
 
+from emulators.common import wsgi_sender
+from emulators.mailchimp import MailchimpEmulator
 from storefront.accounts import privacy
 from storefront.accounts import services as accounts
 from storefront.app import create_app
 from storefront.db import get_db
-from storefront.emulators.common import wsgi_sender
-from storefront.emulators.mailchimp import MailchimpEmulator
 from storefront.newsletter import services
 from storefront.newsletter.mailchimp import MailchimpProvider
 from storefront.newsletter.sync import reconcile

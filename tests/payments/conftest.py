@@ -9,9 +9,9 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from storefront.emulators.common import LiveServer
-from storefront.emulators.paypal import PayPalEmulator
-from storefront.emulators.stripe import StripeEmulator
+from emulators.common import LiveServer
+from emulators.paypal import PayPalEmulator
+from emulators.stripe import StripeEmulator
 from storefront.payments.paypal_client import PayPalClient
 from storefront.payments.paypal_gateway import PayPalGateway
 from storefront.payments.stripe_gateway import StripeGateway

@@ -8,8 +8,8 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from storefront.emulators.common import LiveServer
-from storefront.emulators.paypal import PayPalEmulator
+from emulators.common import LiveServer
+from emulators.paypal import PayPalEmulator
 from storefront.payments.gateway import (
     PaymentDeclined,
     ProviderRejected,

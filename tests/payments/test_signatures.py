@@ -12,8 +12,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from storefront.emulators.paypal.signing import WebhookSigner
-from storefront.emulators.stripe import sign_payload
+from emulators.paypal.signing import WebhookSigner
+from emulators.stripe import sign_payload
 from storefront.payments.gateway import SignatureError
 from storefront.payments.signatures import (
     PayPalVerifier,

@@ -10,8 +10,8 @@ import httpx
 import pytest
 import stripe
 
-from storefront.emulators.common import LiveServer
-from storefront.emulators.stripe import StripeEmulator, sign_payload
+from emulators.common import LiveServer
+from emulators.stripe import StripeEmulator, sign_payload
 from storefront.payments.gateway import (
     ProviderRejected,
     ProviderUnavailable,

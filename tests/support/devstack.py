@@ -16,9 +16,9 @@ from typing import Any
 
 from flask import Flask
 
+from devstack.server import build_dev_app
+from emulators.common import LiveServer
 from storefront.config import Settings
-from storefront.devserver import build_dev_app
-from storefront.emulators.common import LiveServer
 from tests.conftest import make_settings
 
 

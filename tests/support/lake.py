@@ -16,14 +16,14 @@ from flask import Flask
 from werkzeug.exceptions import NotFound
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
+from cms_schema import DEMO_CATALOG
+from contentlake.app import create_lake_app
+from contentlake.assets import AssetFiles, lake_asset_folder
+from contentlake.exports import import_export
+from contentlake.store import LakeStore
+from contentlake.webhooks import Delivery, WebhookConfig
 from storefront.config import EMULATOR_PREFIXES, Settings
 from storefront.content.client import SanityClient
-from storefront.content.exports import import_export
-from storefront.content.lake.app import create_lake_app
-from storefront.content.lake.assets import AssetFiles, lake_asset_folder
-from storefront.content.lake.store import LakeStore
-from storefront.content.lake.webhooks import Delivery, WebhookConfig
-from storefront.emulators.embedded import DEMO_CATALOG
 
 TOKEN = "test-lake-token"
 

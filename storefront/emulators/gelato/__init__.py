@@ -1,5 +1,0 @@
-"""Wire-level emulator of Gelato (orders v4, stock v3, shipment methods v1)."""
-
-from storefront.emulators.gelato.app import GelatoEmulator
-
-__all__ = ["GelatoEmulator"]

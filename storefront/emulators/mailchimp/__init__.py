@@ -1,5 +1,0 @@
-"""Wire-level emulator of Mailchimp's Marketing API v3 (list members, batch, webhooks)."""
-
-from storefront.emulators.mailchimp.app import MailchimpEmulator
-
-__all__ = ["MailchimpEmulator"]
