@@ -16,7 +16,7 @@ from typing import Any
 
 from emulators.gelato import catalog
 from emulators.gelato import webhooks as events
-from storefront.fulfillment.address import from_gelato, validate_address
+from emulators.gelato.address import address_problems
 
 PROGRESSION = (
     "created",
@@ -120,8 +120,8 @@ class GelatoStore:
         if not isinstance(address, dict):
             bad("shippingAddress", "shippingAddress is required")
         else:
-            for error in validate_address(from_gelato(address)):
-                bad(f"shippingAddress.{error.field}", error.message)
+            for name, message in address_problems(address):
+                bad(f"shippingAddress.{name}", message)
         metadata = body.get("metadata") or []
         if len(metadata) > 20 or any(
             len(str(m.get("key", ""))) > 100 or len(str(m.get("value", ""))) > 100 for m in metadata
