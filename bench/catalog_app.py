@@ -21,8 +21,8 @@ from flask import Response
 from jinja2 import ChoiceLoader, DictLoader
 
 from storefront.app import create_app
-from storefront.auth import access
-from storefront.httpcache import render_page, shared_cacheable
+from storefront.web.auth import access
+from storefront.web.httpcache import render_page, shared_cacheable
 
 app = create_app()
 # A real (cached, compiled once) template, like every page of the shop.

@@ -12,9 +12,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from storefront.app import create_app
-from storefront.auth import access
 from storefront.db import get_db
-from storefront.webhooks.service import record_delivery
+from storefront.inbox.service import record_delivery
+from storefront.web.auth import access
 
 app = create_app()
 

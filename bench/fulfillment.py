@@ -27,8 +27,8 @@ def main() -> None:
     from emulators.common import LiveServer
     from emulators.gelato import GelatoEmulator
     from storefront.db import get_db
-    from storefront.fulfillment.gelato_client import GelatoClient
     from storefront.fulfillment.push import push_due
+    from storefront.gelato.client import GelatoClient
     from storefront.orders.models import Order, OrderItem
     from storefront.outbox import service as outbox
 

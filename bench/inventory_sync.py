@@ -33,8 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from storefront.catalog.inventory import reconcile_inventory  # noqa: E402
-from storefront.content.client import SanityClient  # noqa: E402
-from storefront.fulfillment.gelato_client import GelatoClient  # noqa: E402
+from storefront.gelato.client import GelatoClient  # noqa: E402
+from storefront.sanity.client import SanityClient  # noqa: E402
 
 
 def uids_for(variants: int) -> list[str]:

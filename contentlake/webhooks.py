@@ -4,7 +4,7 @@ For each configured webhook and each changed document that passes the filter (ev
 the document after the change, or before it for a delete — the engine has no delta
 functions, so ``before()``/``after()`` filters are not supported and count as no match), the
 projected body is sent with Sanity's headers and, when a secret is set, a
-``sanity-webhook-signature`` made by :mod:`storefront.content.signatures`.
+``sanity-webhook-signature`` made by :mod:`contentlake.signing`.
 
 Delivery goes through an injectable sender. :class:`HttpSender` posts with httpx, retrying
 429/5xx/network failures twice at a short interval (Sanity: twice, 30 s apart), in a

@@ -27,9 +27,9 @@ from contentlake.exports import (
 from devstack.lake import create_lake_app_from_settings, open_lake
 from storefront import observability
 from storefront.clistate import CliState, pass_state
-from storefront.content.client import SanityClient
-from storefront.content.errors import AuthError, ContentError
-from storefront.content.images import cdn_base_for
+from storefront.sanity.client import SanityClient
+from storefront.sanity.errors import AuthError, ContentError
+from storefront.sanity.images import cdn_base_for
 
 
 def parse_param(text: str) -> tuple[str, Any]:

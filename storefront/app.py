@@ -8,32 +8,23 @@ from flask import Flask
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
-from storefront import (
-    api,
-    auth,
-    errors,
-    health,
-    httpcache,
-    metrics,
-    observability,
-    security,
-    templating,
-)
-from storefront.accounts import views as accounts_views
-from storefront.admin import views as admin_views
-from storefront.cart import views as cart_views
-from storefront.catalog import views as catalog_views
-from storefront.checkout import views as checkout_views
+from storefront import errors, observability
 from storefront.circuit import breakers_from_settings
 from storefront.config import Settings, load_settings
 from storefront.content import service as content_service
-from storefront.content import views as content_views
 from storefront.db import Database
-from storefront.fulfillment import views as fulfillment_views
-from storefront.newsletter import views as newsletter_views
-from storefront.newsletter import webhook as newsletter_webhook
-from storefront.orders import views as order_views
-from storefront.webhooks import views as webhook_views
+from storefront.web import api, auth, health, httpcache, metrics, security, templating
+from storefront.web.admin import views as admin_views
+from storefront.web.shop import accounts as accounts_views
+from storefront.web.shop import cart as cart_views
+from storefront.web.shop import catalog as catalog_views
+from storefront.web.shop import checkout as checkout_views
+from storefront.web.shop import content as content_views
+from storefront.web.shop import newsletter as newsletter_views
+from storefront.web.shop import orders as order_views
+from storefront.web.webhooks import gelato as fulfillment_views
+from storefront.web.webhooks import mailchimp as newsletter_webhook
+from storefront.web.webhooks import payments as webhook_views
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
@@ -96,7 +87,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     ):
         app.register_blueprint(blueprint)
     if not settings.is_production:
-        from storefront import devtools
+        from storefront.web import devtools
 
         app.register_blueprint(devtools.bp)
     return app

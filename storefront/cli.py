@@ -105,7 +105,7 @@ _register_commands()
 @pass_state
 def preview_url_command(state: CliState, document_id: str) -> None:
     """Print a signed link (valid one hour) that opens DOCUMENT_ID's page with drafts."""
-    from storefront.content.views import preview_url
+    from storefront.web.shop.content import preview_url
 
     click.echo(preview_url(state.get_app(), document_id))
 

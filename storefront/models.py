@@ -1,18 +1,18 @@
 """Every table of the shop, imported once so the metadata (and Alembic) sees them all."""
 
 from storefront.accounts.models import Address, Customer
-from storefront.api.models import ApiToken
+from storefront.accounts.token_models import ApiToken
 from storefront.cart.models import Cart, CartItem
-from storefront.checkout.models import Reservation, StockCounter
 from storefront.content.models import ContentInvalidation
 from storefront.db import Base
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
+from storefront.inbox.models import WebhookEvent
 from storefront.jobs.models import JobRun, Lease
 from storefront.newsletter.models import Subscriber
 from storefront.orders.models import Order, OrderEvent, OrderItem
 from storefront.outbox.models import OutboxEntry
 from storefront.payments.models import Payment, Refund
-from storefront.webhooks.models import WebhookEvent
+from storefront.stock.models import Reservation, StockCounter
 
 metadata = Base.metadata
 

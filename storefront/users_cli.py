@@ -16,14 +16,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.accounts import services
+from storefront.accounts import tokens as token_service
 from storefront.accounts.models import Customer
 from storefront.accounts.schemas import NewPassword, ResetRequest
-from storefront.api import tokens as token_service
-from storefront.api.models import ApiToken
-from storefront.auth import ROLES
+from storefront.accounts.token_models import ApiToken
 from storefront.clistate import CliState, pass_state
 from storefront.db import Database
-from storefront.forms import field_errors
+from storefront.web.auth import ROLES
+from storefront.web.forms import field_errors
 
 STAFF_ROLES = ("operator", "admin")
 

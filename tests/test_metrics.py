@@ -16,14 +16,14 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.exc import OperationalError
 
 from emulators.common import LiveServer
-from storefront import metrics
 from storefront.app import create_app
-from storefront.auth import CurrentUser
 from storefront.db import Database, utcnow
+from storefront.inbox.models import WebhookEvent
 from storefront.jobs.models import JobRun
 from storefront.orders.models import Order
 from storefront.outbox.models import OutboxEntry
-from storefront.webhooks.models import WebhookEvent
+from storefront.web import metrics
+from storefront.web.auth import CurrentUser
 from tests.conftest import make_settings
 
 

@@ -1,7 +1,7 @@
 """The Gelato emulator as a WSGI app: Gelato's order, product and shipment paths on one base.
 
 Construct with plain values, mount anywhere (``storefront dev`` serves it under
-``/_emulators/gelato``) and point :class:`~storefront.fulfillment.gelato_client.GelatoClient`
+``/_emulators/gelato``) and point :class:`~storefront.gelato.client.GelatoClient`
 at it with all three bases equal. Tests drive it in-process (``httpx.WSGITransport``) or on a
 live 127.0.0.1 server when they need real timeouts. Faults, webhook misbehaviour and the
 ``/_emulator`` control API come from :mod:`emulators.common`.

@@ -8,10 +8,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from storefront.accounts.models import Address
-from storefront.auth import access, current_user
 from storefront.db import get_db
 from storefront.errors import NotFound
-from storefront.fulfillment.address import ShippingAddress, validate_address
+from storefront.gelato.address import ShippingAddress, validate_address
+from storefront.web.auth import access, current_user
 
 bp = Blueprint("addresses", __name__)
 FIELDS = (

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from storefront.content.client import SanityClient
-from storefront.content.errors import ConflictError
-from storefront.fulfillment.gelato_client import GelatoClient
-from storefront.fulfillment.gelato_types import ProductAvailability
+from storefront.gelato.client import GelatoClient
+from storefront.gelato.types import ProductAvailability
+from storefront.sanity.client import SanityClient
+from storefront.sanity.errors import ConflictError
 
 log = logging.getLogger(__name__)
 

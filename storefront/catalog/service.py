@@ -20,7 +20,7 @@ from storefront.catalog.offers import Offer, OfferKey
 from storefront.catalog.stockview import StockSnapshot, read_counters
 from storefront.content.service import ContentService
 from storefront.db import get_db
-from storefront.fragments import (
+from storefront.web.fragments import (
     BoundedMemo,
     capture_notes,
     note_dependency,

@@ -5,7 +5,7 @@ every page view cost a database round trip per view; instead each process keeps 
 of the (small) counters table, read again when it is more than ``interval`` old — the same
 bound within which a publish reaches every process (:mod:`storefront.content.invalidation`).
 Only pages use it: checkout reserves atomically against the table
-(:mod:`storefront.checkout.stock`) and the cart's offers read the table itself, so a count
+(:mod:`storefront.stock.services`) and the cart's offers read the table itself, so a count
 a second old can never sell a shirt that is gone.
 """
 
@@ -18,8 +18,8 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from storefront.checkout.models import StockCounter
 from storefront.db import Database
+from storefront.stock.models import StockCounter
 
 Counts = dict[tuple[str, str], tuple[int, datetime | None]]
 

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from storefront.fulfillment.address import ShippingAddress, validate_address
+from storefront.gelato.address import ShippingAddress, validate_address
 
 
 class CheckoutDetails(BaseModel):

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 
 from storefront.cart import services as carts
 from storefront.catalog.offers import OfferSource
-from storefront.checkout import stock
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.checkout.shipping import ShippingOption, find_option
 from storefront.db import Database, utcnow
-from storefront.fulfillment.address import normalized
+from storefront.gelato.address import normalized
 from storefront.orders.models import Order, OrderItem
 from storefront.orders.numbers import new_order_number
 from storefront.orders.states import record_event
+from storefront.stock import services as stock
 
 #: How long a shopper has to pay; limited stock is held that long (Stripe's minimum is 30 min).
 PAYMENT_WINDOW = timedelta(minutes=45)

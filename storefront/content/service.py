@@ -13,11 +13,11 @@ from typing import Any, Protocol
 
 from flask import Flask
 
-from storefront.content.client import SanityClient
 from storefront.content.invalidation import InvalidationFollower
 from storefront.content.querycache import ContentCache, Entry
 from storefront.db import get_db
-from storefront.fragments import note_dependency, note_generation
+from storefront.sanity.client import SanityClient
+from storefront.web.fragments import note_dependency, note_generation
 
 
 class Cache(Protocol):
@@ -157,7 +157,7 @@ def build_cache(app: Flask) -> Cache:
 
 
 def _metrics_hook(app: Flask):  # type: ignore[no-untyped-def]
-    from storefront.metrics import content_cache_event
+    from storefront.web.metrics import content_cache_event
 
     def on_event(kind: str) -> None:
         if kind in ("hit", "miss", "stale"):
@@ -183,7 +183,7 @@ def init_app(app: Flask) -> ContentService:
     cache = build_cache(app)
     service = app.extensions["content"] = ContentService(public, preview, cache)
     service.follower = InvalidationFollower(get_db(app), service.invalidate)
-    from storefront.health import add_readiness_check
+    from storefront.web.health import add_readiness_check
 
     add_readiness_check(app, "content", service.ping)
     return service

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from storefront.fulfillment.address import ShippingAddress, normalized
-from storefront.fulfillment.gelato_types import GelatoFile, GelatoItemRequest, GelatoOrderRequest
+from storefront.gelato.address import ShippingAddress, normalized
+from storefront.gelato.types import GelatoFile, GelatoItemRequest, GelatoOrderRequest
 from storefront.orders.models import Order
 
 #: Our print-file keys → Gelato's file types for apparel.

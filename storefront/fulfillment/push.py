@@ -16,16 +16,16 @@ from dataclasses import dataclass, field
 from flask import Flask
 
 from storefront.db import Database, get_db
-from storefront.fulfillment.errors import (
+from storefront.fulfillment.mapping import NotPrintable, to_gelato_request
+from storefront.fulfillment.models import GelatoOrderRecord
+from storefront.gelato.client import GelatoClient
+from storefront.gelato.errors import (
     GelatoAmbiguousError,
     GelatoError,
     GelatoPermanentError,
     GelatoTransientError,
 )
-from storefront.fulfillment.gelato_client import GelatoClient
-from storefront.fulfillment.gelato_types import GelatoOrder
-from storefront.fulfillment.mapping import NotPrintable, to_gelato_request
-from storefront.fulfillment.models import GelatoOrderRecord
+from storefront.gelato.types import GelatoOrder
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
 from storefront.orders.states import OrderStatus, record_event, transition

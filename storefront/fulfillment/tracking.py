@@ -15,11 +15,11 @@ from flask import Flask
 from sqlalchemy import select
 
 from storefront.db import get_db, utcnow
-from storefront.fulfillment.errors import GelatoError
-from storefront.fulfillment.gelato_types import FulfillmentStatus as G
-from storefront.fulfillment.gelato_types import GelatoOrder
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.fulfillment.push import gelato_client
+from storefront.gelato.errors import GelatoError
+from storefront.gelato.types import FulfillmentStatus as G
+from storefront.gelato.types import GelatoOrder
 from storefront.mail.messages import queue_email
 from storefront.orders.links import order_url
 from storefront.orders.models import Order

@@ -17,16 +17,16 @@ from datetime import datetime, timedelta
 from flask import Flask
 from sqlalchemy import select
 
-from storefront.accounts.privacy import NEWSLETTER_DELETE
 from storefront.db import get_db, utcnow
-from storefront.newsletter import services
-from storefront.newsletter.models import Subscriber
-from storefront.newsletter.provider import (
+from storefront.mailchimp.provider import (
     Contact,
     MemberStatus,
     NewsletterError,
     NewsletterProvider,
 )
+from storefront.newsletter import services
+from storefront.newsletter.models import Subscriber
+from storefront.operations.privacy import NEWSLETTER_DELETE
 from storefront.outbox import service as outbox
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class NewsletterReport:
 def provider_for(app: Flask) -> NewsletterProvider:
     provider = app.extensions.get("newsletter_provider")
     if provider is None:
-        from storefront.newsletter.mailchimp import MailchimpProvider
+        from storefront.mailchimp.client import MailchimpProvider
 
         provider = app.extensions["newsletter_provider"] = MailchimpProvider.from_settings(
             app.extensions["settings"], breaker=app.extensions["breakers"]("mailchimp")

@@ -14,18 +14,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from storefront.db import get_db
-from storefront.fulfillment.errors import GelatoError, OrderAlreadyInProduction
 from storefront.fulfillment.models import GelatoOrderRecord
 from storefront.fulfillment.push import gelato_client, retry_parked
+from storefront.gateways.port import PaymentError
+from storefront.gateways.registry import gateway
+from storefront.gelato.errors import GelatoError, OrderAlreadyInProduction
 from storefront.mail.messages import queue_email
 from storefront.money import format_money
 from storefront.orders.links import order_url
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
 from storefront.orders.states import ALLOWED, OrderStatus, record_event, transition
-from storefront.payments.gateway import PaymentError
 from storefront.payments.models import Payment, Refund
-from storefront.payments.registry import gateway
 
 log = logging.getLogger(__name__)
 S = OrderStatus
@@ -186,7 +186,7 @@ def cancel(app: Flask, order_id: int, *, actor: str, key: str, reason: str) -> l
         assert order is not None
         if order.status != S.CANCELLED:
             transition(session, order, S.CANCELLED, actor=actor, reason=reason)
-        from storefront.checkout import stock
+        from storefront.stock import services as stock
 
         stock.release(session, order.id)
     if was_paid:

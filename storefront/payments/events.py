@@ -14,14 +14,14 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from storefront.db import Database
+from storefront.gateways.port import ProviderEvent
+from storefront.inbox.service import mark_processed, record_delivery
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
 from storefront.orders.states import OrderStatus, record_event, transition
 from storefront.outbox import service as outbox
-from storefront.payments import services as payments
-from storefront.payments.gateway import ProviderEvent
+from storefront.payments import confirmation as payments
 from storefront.payments.models import Payment, Refund
-from storefront.webhooks.service import mark_processed, record_delivery
 
 log = logging.getLogger(__name__)
 

@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session, selectinload
 
 from storefront.db import get_db, utcnow
 from storefront.errors import ServiceUnavailable
+from storefront.gateways.port import CheckoutRequest, Line, PaymentError, PaymentStatus
+from storefront.gateways.registry import gateway
 from storefront.orders.links import order_path, order_token, order_url
 from storefront.orders.models import Order
-from storefront.payments import services as payments
-from storefront.payments.gateway import CheckoutRequest, Line, PaymentError, PaymentStatus
+from storefront.payments import confirmation as payments
 from storefront.payments.models import Payment
-from storefront.payments.registry import gateway
 from storefront.urls import absolute_url
 
 log = logging.getLogger(__name__)

@@ -19,14 +19,14 @@ from flask import Flask
 from sqlalchemy import select
 
 from storefront.db import get_db, utcnow
+from storefront.gateways.port import PaymentError
+from storefront.gateways.registry import gateway
 from storefront.orders.links import order_url
 from storefront.orders.models import Order
 from storefront.outbox import service as outbox
-from storefront.payments import services as payments
+from storefront.payments import confirmation as payments
 from storefront.payments.events import PAYPAL_CAPTURE, handle_event
 from storefront.payments.flow import apply_status, latest_ref
-from storefront.payments.gateway import PaymentError
-from storefront.payments.registry import gateway
 
 log = logging.getLogger(__name__)
 WORKER = f"payments-{os.getpid()}-{uuid.uuid4().hex[:6]}"

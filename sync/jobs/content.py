@@ -7,11 +7,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from storefront.content.client import SanityClient
 from storefront.content.invalidation import record, unrecorded
 from storefront.db import utcnow
 from storefront.jobs.models import JobRun
 from storefront.jobs.outcomes import SUCCEEDED
+from storefront.sanity.client import SanityClient
 from sync.context import JobContext
 from sync.registry import job
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from storefront.catalog.inventory import reconcile_inventory
-from storefront.content.client import SanityClient
 from storefront.fulfillment.push import gelato_client
+from storefront.sanity.client import SanityClient
 from sync.context import JobContext
 from sync.registry import job
 

@@ -7,8 +7,8 @@ import pytest
 from flask import Flask
 
 from storefront.accounts import services as accounts
-from storefront.auth import LEVELS, declared_access
 from storefront.db import get_db
+from storefront.web.auth import LEVELS, declared_access
 
 
 def routes(app: Flask) -> list[tuple[str, str, str]]:

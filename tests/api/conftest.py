@@ -8,11 +8,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-import storefront.api.models  # noqa: F401 - registers api_tokens until storefront.models does
-from storefront import api
-from storefront.accounts import services
-from storefront.api import tokens
+import storefront.accounts.token_models  # noqa: F401 - registers api_tokens until storefront.models does
+from storefront.accounts import services, tokens
 from storefront.db import get_db
+from storefront.web import api
 
 PASSWORD = "correct horse battery"
 

@@ -49,7 +49,7 @@ def test_newsletter_subscribe(app: Flask) -> None:
 
 def test_operator_subscribers_and_sync_trigger(app: Flask) -> None:
     from storefront.accounts import services as accounts
-    from storefront.api import tokens
+    from storefront.accounts import tokens
     from storefront.db import get_db
     from storefront.newsletter import services as newsletter
 

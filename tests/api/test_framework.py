@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer
-from storefront.api.framework import (
+from storefront.db import get_db
+from storefront.web.api.framework import (
     ERROR_STATUSES,
     Api,
     Page,
@@ -20,8 +21,7 @@ from storefront.api.framework import (
     paginate,
     require_user,
 )
-from storefront.api.openapi import ERROR_RESPONSES, build_document
-from storefront.db import get_db
+from storefront.web.api.openapi import ERROR_RESPONSES, build_document
 from tests.api.conftest import Account, bearer, csrf_token, issue_token, log_in, make_account
 
 demo = Api("api_demo", "/api/demo", title="Demo", version="0")

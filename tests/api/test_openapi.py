@@ -11,8 +11,8 @@ import schemathesis
 from flask import Flask
 from flask.testing import FlaskClient
 
-from storefront.api.openapi import openapi_path
-from storefront.auth import declared_access
+from storefront.web.api.openapi import openapi_path
+from storefront.web.auth import declared_access
 from tests.api.conftest import PASSWORD, Account, bearer, csrf_token, issue_token, log_in
 
 REF = re.compile(r"^#/components/(schemas|responses)/(.+)$")

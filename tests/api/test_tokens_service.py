@@ -8,10 +8,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from storefront.accounts import services
+from storefront.accounts import services, tokens
 from storefront.accounts.models import Customer
-from storefront.api import tokens
-from storefront.api.models import ApiToken
+from storefront.accounts.token_models import ApiToken
 from storefront.db import Database, utcnow
 
 

@@ -7,7 +7,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer
-from storefront.api.models import ApiToken
+from storefront.accounts.token_models import ApiToken
 from storefront.db import get_db
 from storefront.outbox.models import OutboxEntry
 from tests.api.conftest import PASSWORD, Account, bearer, csrf_token, issue_token, log_in
@@ -168,7 +168,7 @@ def test_revoked_token_is_401(app: Flask, client: FlaskClient, customer: Account
     token = issue_token(app, customer)
     assert client.get("/api/v1/users/me", headers=bearer(token)).status_code == 200
     with get_db(app).session_scope(write=True) as session:
-        from storefront.api import tokens
+        from storefront.accounts import tokens
 
         row = session.execute(select(ApiToken)).scalar_one()
         tokens.revoke_token(session, row.id)
@@ -283,8 +283,8 @@ def test_revoke_own_token_only(app: Flask, client: FlaskClient, customer: Accoun
 
 
 def test_init_app_is_idempotent_and_puts_the_token_resolver_first(app: Flask) -> None:
-    from storefront import api
-    from storefront.api.bearer import bearer_user
+    from storefront.web import api
+    from storefront.web.api.bearer import bearer_user
 
     api.init_app(app)  # the fixture already did once
     resolvers = app.extensions["user_resolvers"]

@@ -9,11 +9,10 @@ from click.testing import CliRunner
 from sqlalchemy import inspect, select
 
 from storefront import migrate
-from storefront.accounts import services
+from storefront.accounts import services, tokens
 from storefront.accounts.models import Customer
 from storefront.accounts.passwords import verify_password
-from storefront.api import tokens
-from storefront.api.models import ApiToken
+from storefront.accounts.token_models import ApiToken
 from storefront.db import Database, make_engine
 from storefront.users_cli import tokens as tokens_cli
 from storefront.users_cli import users as users_cli

@@ -1,4 +1,4 @@
-"""HTTP caching of the shop front (storefront/httpcache.py): ETags and 304s, Cache-Control for
+"""HTTP caching of the shop front (storefront/web/httpcache.py): ETags and 304s, Cache-Control for
 a CDN in front of the shop, pages that depend on the visitor never shared, tokenless forms
 on shared pages, and a publish that changes the ETag at once."""
 
@@ -17,10 +17,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from emulators.common import LiveServer
-from storefront.checkout.models import StockCounter
-from storefront.content.views import preview_url
 from storefront.db import get_db
-from storefront.httpcache import newest_update
+from storefront.stock.models import StockCounter
+from storefront.web.httpcache import newest_update
+from storefront.web.shop.content import preview_url
 from tests.api.conftest import log_in, make_account
 from tests.support.lake import LakeHandle
 

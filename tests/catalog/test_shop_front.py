@@ -7,9 +7,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from storefront.content.views import preview_url
 from storefront.db import get_db
-from storefront.webhooks.models import WebhookEvent
+from storefront.inbox.models import WebhookEvent
+from storefront.web.shop.content import preview_url
 from sync.registry import load_jobs
 from sync.runner import run_job
 from tests.support.lake import LakeHandle

@@ -4,8 +4,8 @@ from flask import Flask
 from sqlalchemy import update
 
 from storefront.catalog.stockview import StockSnapshot
-from storefront.checkout.models import StockCounter
 from storefront.db import get_db
+from storefront.stock.models import StockCounter
 
 
 class Clock:

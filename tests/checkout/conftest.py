@@ -20,9 +20,9 @@ from emulators.common import LiveServer, wsgi_sender
 from emulators.paypal import PayPalEmulator
 from emulators.stripe import StripeEmulator
 from storefront.app import create_app
-from storefront.payments.paypal_client import PayPalClient
-from storefront.payments.paypal_gateway import PayPalGateway
-from storefront.payments.stripe_gateway import StripeGateway
+from storefront.gateways.paypal_client import PayPalClient
+from storefront.gateways.paypal_gateway import PayPalGateway
+from storefront.gateways.stripe_gateway import StripeGateway
 from tests.checkout.fakes import LIMITED, TEE, Catalog
 from tests.conftest import make_settings
 from tests.support.timing import ANSWERED_TIMEOUT

@@ -4,7 +4,7 @@ emulator; one customer never sees another's order."""
 import httpx
 
 from storefront.accounts import services as accounts
-from storefront.api import tokens
+from storefront.accounts import tokens
 from storefront.db import get_db
 from tests.checkout.conftest import Shop, press, shop_path
 from tests.checkout.fakes import TEE

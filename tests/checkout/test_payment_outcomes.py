@@ -2,13 +2,13 @@ import pytest
 from sqlalchemy import func, select
 
 from storefront.checkout import services as checkout
-from storefront.checkout import stock
 from storefront.checkout.shipping import table_options
 from storefront.db import Database
 from storefront.orders.models import Order
 from storefront.outbox.models import OutboxEntry
-from storefront.payments import services as payments
+from storefront.payments import confirmation as payments
 from storefront.payments.models import Payment
+from storefront.stock import services as stock
 from tests.checkout.fakes import LIMITED, Catalog, details
 from tests.checkout.test_place_order import cart_with
 

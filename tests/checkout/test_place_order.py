@@ -7,10 +7,10 @@ from sqlalchemy import func, select
 
 from storefront.cart import services as carts
 from storefront.checkout import services as checkout
-from storefront.checkout import stock
 from storefront.checkout.shipping import table_options
 from storefront.db import Database
 from storefront.orders.models import Order
+from storefront.stock import services as stock
 from tests.checkout.fakes import LIMITED, TEE, Catalog, details
 
 

@@ -23,8 +23,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from storefront.checkout.models import Reservation, StockCounter
 from storefront.orders.models import Order
+from storefront.stock.models import Reservation, StockCounter
 from tests.support.devstack import DevStack, dev_stack
 
 SHOPPERS = 50

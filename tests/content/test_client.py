@@ -12,8 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 import pytest
 
-from storefront.content.client import QUERY_SIZE_LIMIT, SanityClient, encode_query_params
-from storefront.content.errors import (
+from storefront.sanity.client import QUERY_SIZE_LIMIT, SanityClient, encode_query_params
+from storefront.sanity.errors import (
     AuthError,
     ConflictError,
     ContentError,

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.content import signatures
-from storefront.content.signatures import (
+from storefront.sanity import signatures
+from storefront.sanity.signatures import (
     SignatureError,
     SignatureFormatError,
     SignatureMismatchError,

@@ -16,7 +16,7 @@ from PIL import Image
 from contentlake.app import create_lake_app
 from contentlake.assets import AssetFiles
 from contentlake.store import LakeStore
-from storefront.content.client import SanityClient
+from storefront.sanity.client import SanityClient
 
 TOKEN = "lake-test-token"
 PROJECT = "testproj"

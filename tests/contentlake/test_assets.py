@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 
 from contentlake.assets import AssetError, AssetFiles, image_size
-from storefront.content.images import (
+from storefront.sanity.images import (
     ImageRefError,
     cdn_base_for,
     file_url,

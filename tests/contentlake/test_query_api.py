@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 import pytest
 
-from storefront.content.errors import QueryParseError
+from storefront.sanity.errors import QueryParseError
 from tests.contentlake.support import LIVE, PRODUCTS, TOKEN, Lake, needs_groq
 
 needs_groq()

@@ -17,7 +17,7 @@ from contentlake.webhooks import (
     WebhookConfig,
     deliver_with_retries,
 )
-from storefront.content import signatures
+from storefront.sanity import signatures
 from tests.contentlake.support import Lake, make_lake, needs_groq
 
 SECRET = "hook-secret"

@@ -17,7 +17,7 @@ import pytest
 
 from emulators.paypal import PayPalEmulator
 from emulators.stripe import StripeEmulator
-from storefront.payments.paypal_gateway import PayPalGateway
+from storefront.gateways.paypal_gateway import PayPalGateway
 from tests.payments.support import Inbox, checkout_request
 from tests.support.material import CONTRACTS, require_path
 
@@ -108,7 +108,7 @@ def test_stripe_objects_have_the_fixture_keys(stripe_world: dict[str, Any], name
     assert ours.get("livemode", False) is False
 
 
-#: Every key ``storefront.payments.stripe_gateway`` reads, per object.
+#: Every key ``storefront.gateways.stripe_gateway`` reads, per object.
 STRIPE_KEYS_READ = {
     "checkout.session": [
         "id", "url", "status", "payment_status", "payment_intent", "amount_total", "currency",
@@ -152,7 +152,7 @@ def paypal_world() -> dict[str, Any]:
     inbox = Inbox()
     emu = PayPalEmulator(sender=inbox, webhook_url="http://shop.test/hook")
     http = httpx.Client(transport=httpx.WSGITransport(app=emu))
-    from storefront.payments.paypal_client import PayPalClient
+    from storefront.gateways.paypal_client import PayPalClient
 
     client = PayPalClient("http://127.0.0.1:9", "local-client", "local-secret", http=http)
     gateway = PayPalGateway(client, webhook_id="WH-LOCAL", allowed_cert_hosts=("127.0.0.1",))

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from emulators.gelato.address import address_problems
-from storefront.fulfillment.address import GELATO_NAMES, from_gelato, validate_address
+from storefront.gelato.address import GELATO_NAMES, from_gelato, validate_address
 
 GOOD = {
     "firstName": "Ada",

@@ -15,7 +15,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from emulators.paypal import PayPalEmulator
-from storefront.payments.signatures import paypal_message
+from storefront.gateways.signatures import paypal_message
 from tests.payments.support import Inbox
 
 ORDER: dict[str, Any] = {

@@ -3,8 +3,8 @@ import json
 import pytest
 from flask import Flask, request
 
-from storefront.auth import access
 from storefront.errors import NotFound, ValidationFailed
+from storefront.web.auth import access
 
 HTML = {"Accept": "text/html,application/xhtml+xml"}
 BEARER = {"Authorization": "Bearer test-token"}  # API calls with a token are CSRF-exempt

@@ -4,7 +4,7 @@ import pytest
 from flask import Flask, render_template_string
 
 from storefront.app import create_app
-from storefront.auth import access
+from storefront.web.auth import access
 from tests.conftest import make_settings
 
 FORM = '<form method="post"><input name="csrf_token" value="{{ csrf_token() }}"></form>'

@@ -10,9 +10,9 @@ import pytest
 
 from emulators.common import LiveServer
 from emulators.gelato import GelatoEmulator
-from storefront.fulfillment.address import ShippingAddress
-from storefront.fulfillment.gelato_client import GelatoClient
-from storefront.fulfillment.gelato_types import GelatoFile, GelatoItemRequest, GelatoOrderRequest
+from storefront.gelato.address import ShippingAddress
+from storefront.gelato.client import GelatoClient
+from storefront.gelato.types import GelatoFile, GelatoItemRequest, GelatoOrderRequest
 from storefront.http_retry import RetryPolicy
 
 API_KEY = "test-gelato-key"

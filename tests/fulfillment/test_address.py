@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.fulfillment.address import (
+from storefront.gelato.address import (
     AddressInvalid,
     ensure_valid,
     from_gelato,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from storefront.fulfillment.errors import GelatoPermanentError
-from storefront.fulfillment.gelato_client import MAX_STOCK_UIDS
-from storefront.fulfillment.gelato_types import QuoteProduct, StockStatus, stock_region_for
+from storefront.gelato.client import MAX_STOCK_UIDS
+from storefront.gelato.errors import GelatoPermanentError
+from storefront.gelato.types import QuoteProduct, StockStatus, stock_region_for
 from tests.fulfillment.conftest import POSTER, TEE, TEE_L, address
 
 

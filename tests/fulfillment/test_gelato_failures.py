@@ -5,13 +5,13 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from storefront.fulfillment.errors import (
+from storefront.gelato.client import GelatoClient
+from storefront.gelato.errors import (
     GelatoAmbiguousError,
     GelatoPermanentError,
     GelatoTransientError,
 )
-from storefront.fulfillment.gelato_client import GelatoClient
-from storefront.fulfillment.gelato_types import FulfillmentStatus
+from storefront.gelato.types import FulfillmentStatus
 from storefront.http_retry import RetryPolicy
 from tests.fulfillment.conftest import API_KEY, order_request
 from tests.support.timing import CLIENT_TIMEOUT, HELD_FOR

@@ -5,14 +5,14 @@ from __future__ import annotations
 import pytest
 
 from emulators.gelato import GelatoEmulator
-from storefront.fulfillment.errors import (
+from storefront.gelato.client import GelatoClient
+from storefront.gelato.errors import (
     GelatoAuthError,
     GelatoNotFound,
     GelatoPermanentError,
     OrderAlreadyInProduction,
 )
-from storefront.fulfillment.gelato_client import GelatoClient
-from storefront.fulfillment.gelato_types import FulfillmentStatus, GelatoItemRequest
+from storefront.gelato.types import FulfillmentStatus, GelatoItemRequest
 from tests.fulfillment.conftest import (
     FILES,
     POSTER,

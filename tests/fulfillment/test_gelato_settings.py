@@ -11,7 +11,7 @@ from werkzeug.middleware.dispatcher import DispatcherMiddleware
 
 from emulators.gelato import GelatoEmulator
 from storefront.config import Settings
-from storefront.fulfillment.gelato_client import ORDER_HOST, GelatoClient
+from storefront.gelato.client import ORDER_HOST, GelatoClient
 from tests.fulfillment.conftest import order_request
 
 

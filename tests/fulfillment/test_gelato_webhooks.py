@@ -11,7 +11,7 @@ from werkzeug.wrappers import Request, Response
 
 from emulators.common import wsgi_sender
 from emulators.gelato import GelatoEmulator
-from storefront.fulfillment.gelato_types import FulfillmentStatus, GelatoItemRequest
+from storefront.gelato.types import FulfillmentStatus, GelatoItemRequest
 from tests.fulfillment.conftest import API_KEY, FILES, POSTER, TEE, make_client, order_request
 
 

@@ -14,10 +14,10 @@ from emulators.common import LiveServer, wsgi_sender
 from emulators.gelato import GelatoEmulator
 from storefront.app import create_app
 from storefront.db import get_db
-from storefront.fulfillment.gelato_client import GelatoClient
+from storefront.gelato.client import GelatoClient
 from storefront.http_retry import RetryPolicy
 from storefront.orders.models import Order, OrderItem
-from storefront.payments import services as payments
+from storefront.payments import confirmation as payments
 from tests.conftest import make_settings
 from tests.support.timing import ANSWERED_TIMEOUT
 

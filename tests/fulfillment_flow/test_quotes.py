@@ -3,8 +3,8 @@
 from dataclasses import replace
 
 from storefront.cart.services import PricedCart, PricedLine
+from storefront.checkout.quotes import QuoteCache
 from storefront.checkout.shipping import table_options
-from storefront.fulfillment.quotes import QuoteCache
 from tests.checkout.fakes import TEE
 from tests.fulfillment_flow.conftest import TEE_M, Printshop
 
@@ -34,7 +34,7 @@ def test_quote_comes_from_gelato_and_is_cached(printshop: Printshop) -> None:
 
 def test_checkout_falls_back_to_the_table_when_gelato_fails(printshop: Printshop) -> None:
     printshop.gelato.faults.fail_next("POST /v4/orders:quote", status=500, times=10)
-    from storefront.checkout.views import shipping_options
+    from storefront.web.shop.checkout import shipping_options
 
     with printshop.app.test_request_context():
         options = shipping_options("DE", "EUR", cart())

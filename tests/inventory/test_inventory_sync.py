@@ -7,7 +7,7 @@ from flask import Flask
 
 from emulators.gelato import GelatoEmulator
 from storefront.catalog.inventory import inventory_id, reconcile_inventory
-from storefront.fulfillment.gelato_client import GelatoClient
+from storefront.gelato.client import GelatoClient
 from sync.registry import load_jobs
 from sync.runner import run_job
 from tests.support.lake import LakeHandle

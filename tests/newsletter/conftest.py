@@ -10,7 +10,7 @@ import pytest
 
 from emulators.mailchimp import MailchimpEmulator
 from storefront.http_retry import RetryPolicy
-from storefront.newsletter.mailchimp import MailchimpProvider
+from storefront.mailchimp.client import MailchimpProvider
 
 API_KEY = "0123456789abcdef-us21"
 LIST_ID = "a1b2c3d4e5"

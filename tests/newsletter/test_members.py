@@ -6,12 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from storefront.newsletter.mailchimp import (
+from storefront.mailchimp.client import (
     MailchimpProvider,
     base_url_for_key,
     subscriber_hash,
 )
-from storefront.newsletter.provider import (
+from storefront.mailchimp.provider import (
     ComplianceRejected,
     Contact,
     MemberStatus,

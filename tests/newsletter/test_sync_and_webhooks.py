@@ -12,8 +12,8 @@ from flask import Flask, request
 from emulators.common import LiveServer, wsgi_sender
 from emulators.mailchimp import MailchimpEmulator
 from storefront.http_retry import RetryPolicy
-from storefront.newsletter.mailchimp import MailchimpProvider, parse_webhook
-from storefront.newsletter.provider import (
+from storefront.mailchimp.client import MailchimpProvider, parse_webhook
+from storefront.mailchimp.provider import (
     Contact,
     MemberStatus,
     NewsletterTransientError,

@@ -9,13 +9,13 @@ from flask import Flask
 
 from emulators.common import wsgi_sender
 from emulators.mailchimp import MailchimpEmulator
-from storefront.accounts import privacy
 from storefront.accounts import services as accounts
 from storefront.app import create_app
 from storefront.db import get_db
+from storefront.mailchimp.client import MailchimpProvider
 from storefront.newsletter import services
-from storefront.newsletter.mailchimp import MailchimpProvider
 from storefront.newsletter.sync import reconcile
+from storefront.operations import privacy
 from sync.context import JobContext
 from sync.health import compute_health
 from sync.jobs.newsletter import last_success

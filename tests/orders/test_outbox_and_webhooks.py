@@ -4,10 +4,10 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from storefront.db import Database, utcnow
+from storefront.inbox.models import WebhookEvent
+from storefront.inbox.service import record_delivery
 from storefront.outbox import service as outbox
 from storefront.outbox.models import OutboxEntry
-from storefront.webhooks.models import WebhookEvent
-from storefront.webhooks.service import record_delivery
 
 
 def test_webhook_event_recorded_once(db_url: str) -> None:

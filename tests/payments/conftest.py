@@ -12,9 +12,9 @@ import pytest
 from emulators.common import LiveServer
 from emulators.paypal import PayPalEmulator
 from emulators.stripe import StripeEmulator
-from storefront.payments.paypal_client import PayPalClient
-from storefront.payments.paypal_gateway import PayPalGateway
-from storefront.payments.stripe_gateway import StripeGateway
+from storefront.gateways.paypal_client import PayPalClient
+from storefront.gateways.paypal_gateway import PayPalGateway
+from storefront.gateways.stripe_gateway import StripeGateway
 from tests.payments.support import (
     PAYPAL_BASE,
     PAYPAL_WEBHOOK_ID,

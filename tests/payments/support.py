@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from storefront.payments.gateway import CheckoutRequest, Line
+from storefront.gateways.port import CheckoutRequest, Line
 
 STRIPE_SECRET = "whsec_test_secret"
 PAYPAL_WEBHOOK_ID = "WH-TEST-0001"

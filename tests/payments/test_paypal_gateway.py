@@ -10,16 +10,16 @@ import pytest
 
 from emulators.common import LiveServer
 from emulators.paypal import PayPalEmulator
-from storefront.payments.gateway import (
-    PaymentDeclined,
-    ProviderRejected,
-    ProviderUnavailable,
-)
-from storefront.payments.paypal_client import PayPalClient
-from storefront.payments.paypal_gateway import (
+from storefront.gateways.paypal_client import PayPalClient
+from storefront.gateways.paypal_gateway import (
     PayPalGateway,
     from_paypal_value,
     to_paypal_value,
+)
+from storefront.gateways.port import (
+    PaymentDeclined,
+    ProviderRejected,
+    ProviderUnavailable,
 )
 from tests.payments.support import (
     PAYPAL_WEBHOOK_ID,
@@ -313,7 +313,7 @@ def test_webhook_forgeries_are_refused(
     paypal_inbox: Inbox,
     paypal_clock: FakeClock,
 ) -> None:
-    from storefront.payments.gateway import SignatureError
+    from storefront.gateways.port import SignatureError
 
     approved_order(paypal_gateway, paypal_http)
     body, headers = paypal_inbox.last("CHECKOUT.ORDER.APPROVED", "event_type")

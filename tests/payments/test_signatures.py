@@ -14,8 +14,8 @@ from cryptography.x509.oid import NameOID
 
 from emulators.paypal.signing import WebhookSigner
 from emulators.stripe import sign_payload
-from storefront.payments.gateway import SignatureError
-from storefront.payments.signatures import (
+from storefront.gateways.port import SignatureError
+from storefront.gateways.signatures import (
     PayPalVerifier,
     cert_host_allowed,
     verify_stripe_signature,
@@ -129,8 +129,8 @@ def test_paypal_verifier_refuses_bad_and_expired_certs() -> None:
 
 def test_gateways_build_from_settings_without_any_network() -> None:
     from storefront.config import Settings
-    from storefront.payments.paypal_gateway import PayPalGateway
-    from storefront.payments.stripe_gateway import StripeGateway
+    from storefront.gateways.paypal_gateway import PayPalGateway
+    from storefront.gateways.stripe_gateway import StripeGateway
 
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, storefront_env="test", paypal_cert_hosts="paypal.com, 127.0.0.1"

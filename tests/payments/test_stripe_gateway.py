@@ -12,12 +12,12 @@ import stripe
 
 from emulators.common import LiveServer
 from emulators.stripe import StripeEmulator, sign_payload
-from storefront.payments.gateway import (
+from storefront.gateways.port import (
     ProviderRejected,
     ProviderUnavailable,
     SignatureError,
 )
-from storefront.payments.stripe_gateway import StripeGateway
+from storefront.gateways.stripe_gateway import StripeGateway
 from tests.payments.support import (
     SHOP,
     STRIPE_SECRET,

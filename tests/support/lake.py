@@ -23,7 +23,7 @@ from contentlake.exports import import_export
 from contentlake.store import LakeStore
 from contentlake.webhooks import Delivery, WebhookConfig
 from storefront.config import EMULATOR_PREFIXES, Settings
-from storefront.content.client import SanityClient
+from storefront.sanity.client import SanityClient
 
 TOKEN = "test-lake-token"
 

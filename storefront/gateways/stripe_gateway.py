@@ -1,0 +1,372 @@
+"""Stripe adapter: Checkout Sessions through the official SDK (``StripeClient`` style).
+
+Only base address and credentials distinguish production from the local emulator. The SDK's
+own retry loop (connection errors, 409, 5xx; jittered backoff) is kept; every unsafe call
+carries an idempotency key derived from our ids, so a retry never doubles anything. The SDK's
+default ``requests`` HTTP client is fine for plain-http localhost bases; we only bound its
+timeout (80 s by default).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any, NoReturn
+
+import stripe
+
+from storefront.circuit import CircuitBreaker, CircuitOpen
+from storefront.gateways.port import (
+    CheckoutRequest,
+    CheckoutStarted,
+    EventKind,
+    PaymentDeclined,
+    PaymentState,
+    PaymentStatus,
+    ProviderEvent,
+    ProviderRejected,
+    ProviderUnavailable,
+    RefundResult,
+    RefundState,
+    SignatureError,
+)
+from storefront.gateways.signatures import STRIPE_TOLERANCE, verify_stripe_signature
+from storefront.http_retry import struggling
+
+DEFAULT_API_BASE = "https://api.stripe.com"
+MIN_EXPIRY, MAX_EXPIRY = timedelta(minutes=31), timedelta(hours=23, minutes=59)
+#: Event types the shop subscribes to (and asks for when reconciling).
+EVENT_KINDS: dict[str, EventKind] = {
+    "checkout.session.completed": "payment.paid",  # paid only if payment_status == "paid"
+    "checkout.session.async_payment_succeeded": "payment.paid",
+    "checkout.session.async_payment_failed": "payment.failed",
+    "checkout.session.expired": "checkout.expired",
+    "charge.refunded": "refund.updated",
+    "refund.created": "refund.updated",
+    "refund.updated": "refund.updated",
+    "refund.failed": "refund.updated",
+    "charge.dispute.created": "payment.reversed",
+}
+
+
+def _fail(exc: stripe.StripeError) -> NoReturn:
+    """Translate an SDK error into ours, keeping Stripe's request id."""
+    status = exc.http_status
+    code = exc.code or (exc.error.type if exc.error else None)
+    common: dict[str, Any] = {
+        "provider": "stripe",
+        "request_id": exc.request_id,
+        "code": code,
+        "http_status": status,
+    }
+    message = exc.user_message or str(exc) or type(exc).__name__
+    if isinstance(exc, stripe.CardError):
+        raise PaymentDeclined(message, **common) from exc
+    if isinstance(exc, stripe.APIConnectionError | stripe.RateLimitError) or (
+        status is not None and status >= 500
+    ):
+        raise ProviderUnavailable(message, **common) from exc
+    if isinstance(exc, stripe.APIError) and status is None:
+        raise ProviderUnavailable(message, **common) from exc
+    raise ProviderRejected(message, **common) from exc
+
+
+class _GuardedRequests(stripe.RequestsClient):
+    """The SDK's HTTP client with our circuit breaker in front of every call (the SDK keeps
+    its own retries and idempotency keys; an open circuit fails at once, nothing sent)."""
+
+    def __init__(self, breaker: CircuitBreaker, *, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self._breaker = breaker
+
+    def request_with_retries(  # type: ignore[override]
+        self, method: str, url: str, headers: Any, post_data: Any = None, *args: Any, **kw: Any
+    ) -> tuple[str, int, Any]:
+        try:
+            ticket = self._breaker.admit()
+        except CircuitOpen as exc:
+            raise stripe.APIConnectionError(str(exc)) from exc
+        try:
+            body, status, response_headers = super().request_with_retries(
+                method, url, headers, post_data, *args, **kw
+            )
+        except stripe.APIConnectionError:
+            self._breaker.record(ticket, failed=True)
+            raise
+        except BaseException:
+            self._breaker.release(ticket)
+            raise
+        self._breaker.record(ticket, failed=struggling(status))
+        return body, status, response_headers
+
+
+class StripeGateway:
+    provider = "stripe"
+
+    def __init__(
+        self,
+        client: stripe.StripeClient,
+        *,
+        webhook_secret: str,
+        webhook_tolerance: int = STRIPE_TOLERANCE,
+    ) -> None:
+        self._client = client
+        self._webhook_secret = webhook_secret
+        self._tolerance = webhook_tolerance
+
+    @classmethod
+    def create(
+        cls,
+        *,
+        api_key: str,
+        webhook_secret: str,
+        api_base: str = DEFAULT_API_BASE,
+        timeout: float = 20.0,
+        max_network_retries: int = 2,
+        breaker: CircuitBreaker | None = None,
+        **kwargs: Any,
+    ) -> StripeGateway:
+        http_client = (
+            _GuardedRequests(breaker, timeout=timeout)
+            if breaker is not None
+            else stripe.RequestsClient(timeout=timeout)
+        )
+        client = stripe.StripeClient(
+            api_key,
+            base_addresses={"api": api_base.rstrip("/")},
+            max_network_retries=max_network_retries,
+            http_client=http_client,
+        )
+        return cls(client, webhook_secret=webhook_secret, **kwargs)
+
+    @classmethod
+    def from_settings(
+        cls, settings: Any, *, breaker: CircuitBreaker | None = None
+    ) -> StripeGateway:
+        return cls.create(
+            api_key=settings.stripe_api_key.get_secret_value(),
+            webhook_secret=settings.stripe_webhook_secret.get_secret_value(),
+            api_base=settings.stripe_base,
+            breaker=breaker,
+        )
+
+    # --- checkout --------------------------------------------------------------------------
+    def session_params(
+        self, request: CheckoutRequest, *, now: datetime | None = None
+    ) -> dict[str, Any]:
+        """The Checkout Session we ask for (public for inspection in tests).
+
+        The parameters must be the same on every retry of one order attempt (Stripe refuses
+        a reused idempotency key with other parameters), so nothing here depends on the
+        clock except clamping ``expires_at`` into Stripe's 30 min..24 h window. Without an
+        ``expires_at`` Stripe's default of 24 hours applies.
+        """
+        currency = request.currency.lower()
+        metadata = {"order_id": request.order_id, "order_number": request.order_number}
+        params: dict[str, Any] = {
+            "mode": "payment",
+            "client_reference_id": request.order_id,
+            "metadata": metadata,
+            "payment_intent_data": {"metadata": metadata},
+            "line_items": [
+                {
+                    "quantity": line.quantity,
+                    "price_data": {
+                        "currency": currency,
+                        "unit_amount": line.unit_amount,
+                        "product_data": {
+                            "name": line.name,
+                            **({"metadata": {"sku": line.sku}} if line.sku else {}),
+                        },
+                    },
+                }
+                for line in request.lines
+            ],
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+        }
+        if request.expires_at is not None:
+            now = now or datetime.now(UTC)
+            expires_at = min(max(request.expires_at, now + MIN_EXPIRY), now + MAX_EXPIRY)
+            params["expires_at"] = int(expires_at.timestamp())
+        if request.shipping_amount:
+            params["shipping_options"] = [
+                {
+                    "shipping_rate_data": {
+                        "type": "fixed_amount",
+                        "display_name": "Shipping",
+                        "fixed_amount": {"amount": request.shipping_amount, "currency": currency},
+                    }
+                }
+            ]
+        if request.customer_email:
+            params["customer_email"] = request.customer_email
+        return params
+
+    def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted:
+        try:
+            session = self._client.v1.checkout.sessions.create(
+                params=self.session_params(request),  # type: ignore[arg-type]
+                options={"idempotency_key": request.idempotency_key},
+            )
+        except stripe.StripeError as exc:
+            _fail(exc)
+        if not session.url:
+            raise ProviderRejected("Stripe returned a session without a url", provider="stripe")
+        return CheckoutStarted("stripe", session.id, session.url)
+
+    def get_status(self, provider_ref: str) -> PaymentStatus:
+        """Ask Stripe; only ``payment_status == "paid"`` counts as paid."""
+        try:
+            session = self._client.v1.checkout.sessions.retrieve(
+                provider_ref, params={"expand": ["payment_intent"]}
+            ).to_dict()
+        except stripe.StripeError as exc:
+            _fail(exc)
+        return _session_status(session)
+
+    def expire(self, provider_ref: str) -> PaymentStatus:
+        """End an open session early (the order was cancelled or its reservation lapsed)."""
+        try:
+            self._client.v1.checkout.sessions.expire(provider_ref)
+        except stripe.StripeError as exc:
+            _fail(exc)
+        return self.get_status(provider_ref)
+
+    # --- refunds ----------------------------------------------------------------------------
+    def refund(
+        self, payment_id: str, amount: int | None, currency: str, idempotency_key: str
+    ) -> RefundResult:
+        """Refund a PaymentIntent; ``amount=None`` refunds what is left."""
+        params: dict[str, Any] = {"payment_intent": payment_id, "reason": "requested_by_customer"}
+        if amount is not None:
+            params["amount"] = amount
+        try:
+            refund = self._client.v1.refunds.create(
+                params=params,  # type: ignore[arg-type]
+                options={"idempotency_key": idempotency_key},
+            ).to_dict()
+        except stripe.StripeError as exc:
+            _fail(exc)
+        return _refund_result(refund)
+
+    def get_refund(self, refund_id: str) -> RefundResult:
+        try:
+            return _refund_result(self._client.v1.refunds.retrieve(refund_id).to_dict())
+        except stripe.StripeError as exc:
+            _fail(exc)
+
+    # --- events -----------------------------------------------------------------------------
+    def list_undelivered_events(self, since: datetime) -> Iterator[ProviderEvent]:
+        """Events Stripe could not deliver to us since ``since`` (for the reconciliation job)."""
+        params: dict[str, Any] = {
+            "delivery_success": False,
+            "created": {"gte": int(since.timestamp())},
+            "types": sorted(EVENT_KINDS),
+            "limit": 100,
+        }
+        try:
+            for evt in self._client.v1.events.list(params=params).auto_paging_iter():  # type: ignore[arg-type]
+                yield _to_event(evt.to_dict())
+        except stripe.StripeError as exc:
+            _fail(exc)
+
+    def parse_event(self, raw_body: bytes, signature_header: str | None) -> ProviderEvent:
+        """Verify ``Stripe-Signature`` over the raw bytes, then read the event."""
+        verify_stripe_signature(
+            raw_body, signature_header, self._webhook_secret, tolerance=self._tolerance
+        )
+        try:
+            data = json.loads(raw_body)
+        except ValueError as exc:
+            raise SignatureError("signed Stripe payload is not JSON", provider="stripe") from exc
+        if not isinstance(data, dict) or data.get("object") != "event":
+            raise SignatureError("signed Stripe payload is not an event", provider="stripe")
+        return _to_event(data)
+
+
+# --- mapping ----------------------------------------------------------------------------------
+def _session_status(session: dict[str, Any]) -> PaymentStatus:
+    intent = session.get("payment_intent")
+    intent_id = intent.get("id") if isinstance(intent, dict) else intent
+    intent_status = intent.get("status") if isinstance(intent, dict) else None
+    failure = None
+    state: PaymentState
+    if session["status"] == "expired":
+        state = "expired"
+    elif session["status"] == "open":
+        state = "open"
+    elif session.get("payment_status") in ("paid", "no_payment_required"):
+        state = "paid" if session.get("payment_status") == "paid" else "pending"
+    elif intent_status in ("requires_payment_method", "canceled"):
+        state = "failed"
+        error = (intent or {}).get("last_payment_error") or {}
+        failure = error.get("message") or error.get("code") or intent_status
+    else:
+        state = "pending"
+    return PaymentStatus(
+        provider="stripe",
+        provider_ref=session["id"],
+        state=state,
+        amount=session.get("amount_total"),
+        currency=(session.get("currency") or "").upper() or None,
+        payment_id=intent_id,
+        order_ref=session.get("client_reference_id")
+        or (session.get("metadata") or {}).get("order_id"),
+        failure_reason=failure,
+    )
+
+
+def _refund_state(status: str | None) -> RefundState:
+    if status in ("succeeded", "failed", "canceled"):
+        return status  # type: ignore[return-value]
+    return "pending"  # pending, requires_action
+
+
+def _refund_result(refund: dict[str, Any]) -> RefundResult:
+    return RefundResult(
+        provider="stripe",
+        refund_id=refund["id"],
+        state=_refund_state(refund.get("status")),
+        amount=refund["amount"],
+        currency=str(refund["currency"]).upper(),
+        payment_id=refund.get("payment_intent"),
+    )
+
+
+def _to_event(data: dict[str, Any]) -> ProviderEvent:
+    event_type = str(data.get("type", ""))
+    obj = (data.get("data") or {}).get("object") or {}
+    kind: EventKind = EVENT_KINDS.get(event_type, "other")
+    if event_type == "checkout.session.completed" and obj.get("payment_status") != "paid":
+        kind = "payment.pending"
+    metadata = obj.get("metadata") or {}
+    order_ref = obj.get("client_reference_id") or metadata.get("order_id")
+    provider_ref = obj.get("id") if obj.get("object") == "checkout.session" else None
+    payment_id = obj.get("payment_intent") if obj.get("object") != "payment_intent" else obj["id"]
+    amount = obj.get("amount_total", obj.get("amount"))
+    refund: dict[str, Any] | None = obj if obj.get("object") == "refund" else None
+    if obj.get("object") == "charge":
+        refunds = (obj.get("refunds") or {}).get("data") or []
+        refund = refunds[0] if refunds else None  # the newest refund is listed first
+        amount = refund.get("amount") if refund else obj.get("amount_refunded")
+    currency = obj.get("currency")
+    return ProviderEvent(
+        provider="stripe",
+        event_id=str(data.get("id", "")),
+        type=event_type,
+        kind=kind,
+        created=datetime.fromtimestamp(int(data.get("created", 0)), UTC),
+        order_ref=order_ref,
+        provider_ref=provider_ref,
+        payment_id=payment_id if isinstance(payment_id, str) else None,
+        amount=amount if isinstance(amount, int) else None,
+        currency=currency.upper() if isinstance(currency, str) else None,
+        refund_id=refund.get("id") if refund else None,
+        refund_state=_refund_state(refund.get("status")) if refund else None,
+        payload=obj,
+    )
+
+
+__all__ = ["EVENT_KINDS", "StripeGateway"]

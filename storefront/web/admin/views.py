@@ -1,0 +1,372 @@
+"""The operator dashboard: orders, their story and the actions on them, jobs, subscribers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+from datetime import date
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import func, or_, select
+
+from storefront.db import get_db
+from storefront.errors import NotFound
+from storefront.fulfillment.models import GelatoOrderRecord, Parcel
+from storefront.money import CurrencyError, from_decimal
+from storefront.newsletter.models import Subscriber
+from storefront.orders import operations
+from storefront.orders.models import Order
+from storefront.orders.states import ALLOWED, OrderStatus
+from storefront.outbox.models import OutboxEntry
+from storefront.payments.models import Payment, Refund
+from storefront.stock.models import Reservation
+from storefront.web.admin import charts, queries
+from storefront.web.auth import access, current_user
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+STATUSES = [s.value for s in OrderStatus]
+
+
+def _actor() -> str:
+    user = current_user()
+    return f"operator:{user.id}" if user else "operator"
+
+
+def _parse_date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("")
+@access("operator")
+def dashboard() -> ResponseReturnValue:
+    from sync.health import compute_health
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    health = compute_health(app)
+    with get_db(app).session_scope() as session:
+        days = queries.sales_by_day(session)
+        top = queries.top_designs(session)
+        recent, _ = queries.search_orders(session, queries.OrderFilters())
+    return render_template(
+        "admin/dashboard.html",
+        health=health,
+        chart=charts.revenue_chart(days, "EUR"),
+        days=days,
+        top=top,
+        recent=recent[:10],
+    )
+
+
+@bp.get("/orders")
+@access("operator")
+def orders() -> ResponseReturnValue:
+    args = request.args
+    filters = queries.OrderFilters(
+        status=args.get("status", "") if args.get("status") in STATUSES else "",
+        provider=args.get("provider", "") if args.get("provider") in ("stripe", "paypal") else "",
+        since=_parse_date(args.get("since")),
+        until=_parse_date(args.get("until")),
+        q=args.get("q", "")[:100],
+        page=max(1, args.get("page", 1, type=int) or 1),
+    )
+    with get_db(current_app).session_scope() as session:
+        rows, total = queries.search_orders(session, filters)
+    pages = max(1, -(-total // queries.PAGE_SIZE))
+    return render_template(
+        "admin/orders.html",
+        orders=rows,
+        total=total,
+        filters=filters,
+        statuses=STATUSES,
+        pages=pages,
+    )
+
+
+def _load(number: str) -> Order:
+    with get_db(current_app).session_scope() as session:
+        order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
+        if order is None:
+            raise NotFound(f"No order {number}.")
+        return order
+
+
+@bp.get("/orders/<number>")
+@access("operator")
+def order_detail(number: str) -> ResponseReturnValue:
+    with get_db(current_app).session_scope() as session:
+        order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
+        if order is None:
+            raise NotFound(f"No order {number}.")
+        context = {
+            "order": order,
+            "items": list(order.items),
+            "events": list(order.events),
+            "payments": session.execute(select(Payment).where(Payment.order_id == order.id))
+            .scalars()
+            .all(),
+            "refunds": session.execute(select(Refund).where(Refund.order_id == order.id))
+            .scalars()
+            .all(),
+            "gelato": session.execute(
+                select(GelatoOrderRecord).where(GelatoOrderRecord.order_id == order.id)
+            )
+            .scalars()
+            .all(),
+            "parcels": session.execute(select(Parcel).where(Parcel.order_id == order.id))
+            .scalars()
+            .all(),
+            "reservations": session.execute(
+                select(Reservation).where(Reservation.order_id == order.id)
+            )
+            .scalars()
+            .all(),
+            "outbox": session.execute(select(OutboxEntry).where(OutboxEntry.key == number))
+            .scalars()
+            .all(),
+            "refundable": operations.refundable(order),
+            "can_cancel": OrderStatus.CANCELLED in ALLOWED[OrderStatus(order.status)],
+            "key": secrets.token_urlsafe(16),
+        }
+    return render_template("admin/order.html", **context)
+
+
+@bp.route("/orders/<number>/refund", methods=["GET", "POST"])
+@access("operator")
+def refund(number: str) -> ResponseReturnValue:
+    order = _load(number)
+    if request.method == "GET":
+        return render_template(
+            "admin/confirm_refund.html",
+            order=order,
+            refundable=operations.refundable(order),
+            key=secrets.token_urlsafe(16),
+            amount=request.args.get("amount", ""),
+        )
+    raw = request.form.get("amount", "").strip()
+    try:
+        amount = from_decimal(raw, order.currency) if raw else None
+    except (CurrencyError, ArithmeticError, ValueError):
+        flash(f"“{raw}” is not an amount in {order.currency}, e.g. 12.50.")
+        return redirect(url_for("admin.refund", number=number), 303)
+    try:
+        outcome = operations.refund(
+            current_app._get_current_object(),
+            order.id,
+            amount,  # type: ignore[attr-defined]
+            actor=_actor(),
+            key=request.form.get("key", ""),
+            reason=request.form.get("reason") or None,
+        )
+    except operations.OperationError as exc:
+        flash(str(exc))
+        return redirect(url_for("admin.order_detail", number=number), 303)
+    flash("That refund was already made." if outcome.repeated else f"Refund {outcome.status}.")
+    return redirect(url_for("admin.order_detail", number=number), 303)
+
+
+@bp.route("/orders/<number>/cancel", methods=["GET", "POST"])
+@access("operator")
+def cancel(number: str) -> ResponseReturnValue:
+    order = _load(number)
+    if request.method == "GET":
+        return render_template(
+            "admin/confirm_cancel.html", order=order, key=secrets.token_urlsafe(16)
+        )
+    try:
+        notes = operations.cancel(
+            current_app._get_current_object(),
+            order.id,  # type: ignore[attr-defined]
+            actor=_actor(),
+            key=request.form.get("key", "x"),
+            reason=request.form.get("reason") or "cancelled by operator",
+        )
+    except operations.OperationError as exc:
+        flash(str(exc))
+    else:
+        flash("Order cancelled. " + "; ".join(notes))
+    return redirect(url_for("admin.order_detail", number=number), 303)
+
+
+@bp.post("/orders/<number>/retry")
+@access("operator")
+def retry(number: str) -> ResponseReturnValue:
+    order = _load(number)
+    if operations.retry_fulfillment(current_app._get_current_object(), order.id, actor=_actor()):  # type: ignore[attr-defined]
+        flash("Fulfillment queued again.")
+    else:
+        flash("Nothing to retry: the order does not need attention.")
+    return redirect(url_for("admin.order_detail", number=number), 303)
+
+
+@bp.get("/jobs")
+@access("operator")
+def jobs() -> ResponseReturnValue:
+    from sync.health import compute_health
+
+    return render_template(
+        "admin/jobs.html", health=compute_health(current_app._get_current_object())
+    )  # type: ignore[attr-defined]
+
+
+def _subscribers(q: str):  # type: ignore[no-untyped-def]
+    stmt = select(Subscriber).order_by(Subscriber.id.desc())
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(func.lower(Subscriber.email).like(like), Subscriber.status == q.lower())
+        )
+    return stmt
+
+
+@bp.get("/subscribers")
+@access("operator")
+def subscribers() -> ResponseReturnValue:
+    q = request.args.get("q", "")[:100]
+    with get_db(current_app).session_scope() as session:
+        rows = session.execute(_subscribers(q).limit(200)).scalars().all()
+        total = session.scalar(select(func.count()).select_from(Subscriber)) or 0
+    return render_template("admin/subscribers.html", subscribers=rows, q=q, total=total)
+
+
+def _cell(value: object) -> str:
+    """Spreadsheet-safe: a leading = + - @ would run as a formula in Excel."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@bp.get("/subscribers.csv")
+@access("operator")
+def subscribers_csv() -> ResponseReturnValue:
+    q = request.args.get("q", "")[:100]
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["email", "status", "consent_at", "consent_source", "confirmed_at", "unsubscribed_at"]
+    )
+    with get_db(current_app).session_scope() as session:
+        for s in session.execute(_subscribers(q)).scalars():
+            values = (
+                s.email,
+                s.status,
+                s.consent_at,
+                s.consent_source,
+                s.confirmed_at,
+                s.unsubscribed_at,
+            )
+            writer.writerow([_cell(v) for v in values])
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=subscribers.csv"},
+    )
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+@access("operator")
+def api_tokens() -> ResponseReturnValue:
+    """Your API tokens: create one (shown once), see and revoke the others."""
+    from storefront.accounts import tokens
+    from storefront.accounts.models import Customer
+
+    user = current_user()
+    assert user is not None
+    created = None
+    db = get_db(current_app)
+    if request.method == "POST":
+        if request.form.get("revoke"):
+            with db.session_scope(write=True) as session:
+                try:
+                    tokens.revoke_token(session, int(request.form["revoke"]), customer_id=user.id)
+                    flash("Token revoked.")
+                except (tokens.TokenError, ValueError):
+                    flash("No such token.")
+        else:
+            name = (request.form.get("name") or "").strip()[:80] or "dashboard"
+            role = request.form.get("role") or "customer"
+            with db.session_scope(write=True) as session:
+                try:
+                    issued = tokens.create_token(
+                        session, session.get_one(Customer, user.id), role=role, name=name
+                    )
+                    created = issued.plaintext
+                except tokens.TokenError as exc:
+                    flash(str(exc))
+    with db.session_scope() as session:
+        mine = tokens.list_tokens(session, customer_id=user.id)
+    return render_template(
+        "admin/tokens.html",
+        tokens=mine,
+        created=created,
+        roles=[r for r in ("customer", "operator", "admin") if user.has_role(r)],
+    )
+
+
+@bp.get("/customers")
+@access("operator")
+def customers() -> ResponseReturnValue:
+    from storefront.accounts.models import Customer
+
+    q = request.args.get("q", "").strip().lower()[:100]
+    rows = []
+    if q:
+        with get_db(current_app).session_scope() as session:
+            rows = (
+                session.execute(
+                    select(Customer)
+                    .where(func.lower(Customer.email).like(f"%{q}%"))
+                    .order_by(Customer.id)
+                    .limit(50)
+                )
+                .scalars()
+                .all()
+            )
+    return render_template("admin/customers.html", customers=rows, q=q)
+
+
+@bp.get("/customers/<int:customer_id>/export")
+@access("operator")
+def customer_export(customer_id: int) -> ResponseReturnValue:
+    """A person's data on their request (the same export they can download themselves)."""
+    import json
+
+    from storefront.operations import privacy
+
+    with get_db(current_app).session_scope() as session:
+        try:
+            data = privacy.export(session, customer_id)
+        except LookupError as exc:
+            raise NotFound("No such customer.") from exc
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": f"attachment; filename=customer-{customer_id}.json"},
+    )
+
+
+@bp.post("/customers/<int:customer_id>/forget")
+@access("operator")
+def customer_forget(customer_id: int) -> ResponseReturnValue:
+    """Erase a person on their request: anonymise here, delete at the e-mail provider."""
+    from storefront.operations import privacy
+
+    if request.form.get("confirm") != "forget":
+        flash("Type “forget” to confirm.")
+        return redirect(url_for("admin.customers"), 303)
+    with get_db(current_app).session_scope(write=True) as session:
+        privacy.forget(session, customer_id, actor=_actor())
+    flash("Personal data erased; the e-mail provider deletes the member on the next sync.")
+    return redirect(url_for("admin.customers"), 303)

@@ -1,0 +1,147 @@
+"""Catalog endpoints of the JSON API: products (filter, sort, paginate), one product,
+collections. Prices in minor units; availability as the shop page shows it."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from flask import current_app, url_for
+from pydantic import BaseModel, Field
+
+from storefront.catalog.service import ProductView, catalog
+from storefront.errors import NotFound
+from storefront.web.api.framework import Page, PageQuery, page_of, v1
+
+Sort = Literal["featured", "price-asc", "price-desc", "newest", "title"]
+
+
+class ProductQuery(PageQuery):
+    category: str | None = Field(None, description="Collection slug.")
+    colour: str | None = None
+    size: str | None = None
+    min_price: int | None = Field(None, ge=0, description="Minor units.")
+    max_price: int | None = Field(None, ge=0, description="Minor units.")
+    sort: Sort = "featured"
+
+
+class VariantOut(BaseModel):
+    key: str
+    size: str
+    colour: str
+    price: int = Field(description="Minor units.")
+    available: bool
+    limited_left: int | None = None
+
+
+class ProductOut(BaseModel):
+    id: str
+    slug: str
+    title: str
+    currency: str
+    price_from: int = Field(description="Minor units.")
+    sold_out: bool
+    colours: list[str]
+    sizes: list[str]
+    url: str
+
+
+class ProductDetailOut(ProductOut):
+    description: str | None = None
+    categories: list[str]
+    variants: list[VariantOut]
+
+
+class CategoryOut(BaseModel):
+    slug: str
+    title: str
+    description: str | None = None
+
+
+def _out(view: ProductView) -> ProductOut:
+    return ProductOut(
+        id=view.id,
+        slug=view.slug,
+        title=view.title,
+        currency=view.currency,
+        price_from=view.price_from,
+        sold_out=view.sold_out,
+        colours=[c.get("name", "") for c in view.colours],
+        sizes=view.sizes,
+        url=url_for("catalog.product", slug=view.slug),
+    )
+
+
+@v1.get(
+    "/products",
+    query=ProductQuery,
+    response=Page[ProductOut],
+    access="public",
+    errors=[404],
+    summary="Products, filtered, sorted and paginated",
+    tags=["catalog"],
+)
+def list_products(query: ProductQuery) -> Page[ProductOut]:
+    cat = catalog(current_app._get_current_object())  # type: ignore[attr-defined]
+    category_id = None
+    if query.category:
+        category = cat.category(query.category)
+        if category is None:
+            raise NotFound(f"No collection {query.category!r}.")
+        category_id = category["_id"]
+    views, total = cat.listing(
+        category_id=category_id,
+        colour=query.colour,
+        size=query.size,
+        min_price=query.min_price,
+        max_price=query.max_price,
+        sort=query.sort,
+        page=query.page,
+        page_size=query.page_size,
+    )
+    return page_of([_out(v) for v in views], total, query, ProductOut)
+
+
+@v1.get(
+    "/products/<slug>",
+    response=ProductDetailOut,
+    access="public",
+    errors=[404],
+    summary="One product with its variants, prices and availability",
+    tags=["catalog"],
+)
+def get_product(slug: str) -> ProductDetailOut:
+    view = catalog(current_app._get_current_object()).product(slug)  # type: ignore[attr-defined]
+    if view is None:
+        raise NotFound(f"No product {slug!r}.")
+    base = _out(view)
+    return ProductDetailOut(
+        **base.model_dump(),
+        description=view.raw.get("description"),
+        categories=[c["slug"] for c in view.raw.get("categories") or []],
+        variants=[
+            VariantOut(
+                key=v.key,
+                size=v.size,
+                colour=v.colour,
+                price=v.price,
+                available=v.available,
+                limited_left=v.limited_left,
+            )
+            for v in view.variants
+        ],
+    )
+
+
+@v1.get(
+    "/categories",
+    response=list[CategoryOut],
+    access="public",
+    summary="Collections",
+    tags=["catalog"],
+)
+def list_categories() -> list[CategoryOut]:
+    cat = catalog(current_app._get_current_object())  # type: ignore[attr-defined]
+    return [
+        CategoryOut(slug=c["slug"], title=c["title"], description=c.get("description"))
+        for c in cat.categories()
+    ]

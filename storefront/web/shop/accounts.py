@@ -1,0 +1,275 @@
+"""Account pages: register, log in and out, reset a password, the account overview."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from storefront.accounts import services
+from storefront.accounts.models import Customer
+from storefront.accounts.schemas import Login, NewPassword, Register, ResetRequest
+from storefront.db import get_db
+from storefront.mail import worker as mail_worker
+from storefront.mail.messages import queue_email
+from storefront.orders.models import Order
+from storefront.signing import InvalidToken, make_token, read_token
+from storefront.web.auth import CurrentUser, access, current_user, login_session, logout_session
+from storefront.web.forms import parse_form
+from storefront.web.security import limiter
+
+bp = Blueprint("accounts", __name__)
+
+
+def _safe_next(target: str | None) -> str:
+    """Only local paths: never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and "\\" not in target:
+            return target
+    return url_for("accounts.account")
+
+
+def _absolute(endpoint: str, **values: str) -> str:
+    base = current_app.extensions["settings"].base_url
+    return base + url_for(endpoint, **values)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@access("public")
+@limiter.limit("10/minute", methods=["POST"])
+def register() -> ResponseReturnValue:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form, errors = parse_form(Register, request.form)
+        if form is not None:
+            db = get_db(current_app)
+            try:
+                with db.session_scope(write=True) as session:
+                    customer = services.register(session, form.email, form.password, form.name)
+                    token = make_token(
+                        "verify-email", {"uid": customer.id, "email": customer.email}
+                    )
+                    queue_email(
+                        session,
+                        "verify_email",
+                        customer.email,
+                        f"{customer.id}:{token[-12:]}",
+                        {
+                            "link": _absolute("accounts.verify_email", token=token),
+                            "name": customer.name or "",
+                        },
+                    )
+                    uid, version = customer.id, services.session_version(customer)
+            except services.EmailTaken:
+                errors = {"email": "already has an account — log in or reset the password"}
+            else:
+                mail_worker.kick(current_app._get_current_object())  # type: ignore[attr-defined]
+                login_session(uid, version)
+                flash("Welcome! Check your inbox to confirm your e-mail address.")
+                return redirect(url_for("accounts.account"))
+    return render_template("accounts/register.html", errors=errors, form=request.form), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@access("public")
+@limiter.limit("10/minute", methods=["POST"])
+def login() -> ResponseReturnValue:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form, errors = parse_form(Login, request.form)
+        if form is not None:
+            with get_db(current_app).session_scope(write=True) as session:
+                customer = services.authenticate(session, form.email, form.password)
+                if customer is not None:
+                    uid, version = customer.id, services.session_version(customer)
+            if customer is None:
+                errors = {"form": "That e-mail and password do not match an account."}
+            else:
+                login_session(uid, version)
+                for hook in current_app.extensions.get("login_hooks", ()):
+                    hook(uid)
+                return redirect(_safe_next(request.args.get("next")))
+    return render_template("accounts/login.html", errors=errors, form=request.form), (
+        401 if errors.get("form") else 422 if errors else 200
+    )
+
+
+@bp.post("/logout")
+@access("public")
+def logout() -> ResponseReturnValue:
+    logout_session()
+    flash("You are logged out.")
+    return redirect(url_for("catalog.home"))
+
+
+@bp.get("/account")
+@access("customer")
+def account() -> ResponseReturnValue:
+    user = current_user()
+    assert user is not None
+    with get_db(current_app).session_scope() as session:
+        customer = session.get(Customer, user.id)
+        orders = (
+            session.execute(
+                select(Order).where(Order.customer_id == user.id).order_by(Order.id.desc())
+            )
+            .scalars()
+            .all()
+        )
+    return render_template("accounts/account.html", customer=customer, orders=orders)
+
+
+@bp.get("/account/verify/<token>")
+@access("public")
+def verify_email(token: str) -> ResponseReturnValue:
+    try:
+        data = read_token("verify-email", token)
+    except InvalidToken as exc:
+        flash(f"That confirmation link is {exc.reason}. Log in to get a new one.")
+        return redirect(url_for("accounts.login"))
+    with get_db(current_app).session_scope(write=True) as session:
+        customer = session.get(Customer, data.get("uid"))
+        if customer is None or customer.email != data.get("email"):
+            flash("That confirmation link no longer matches an account.")
+            return redirect(url_for("catalog.home"))
+        linked = services.mark_email_verified(session, customer)
+    flash(
+        "Your e-mail address is confirmed."
+        + (f" {linked} earlier order(s) are now in your account." if linked else "")
+    )
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/password-reset", methods=["GET", "POST"])
+@access("public")
+@limiter.limit("5/minute", methods=["POST"])
+def password_reset_request() -> ResponseReturnValue:
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form, errors = parse_form(ResetRequest, request.form)
+        if form is not None:
+            with get_db(current_app).session_scope(write=True) as session:
+                customer = services.find_by_email(session, form.email)
+                if customer is not None and customer.password_hash and not customer.anonymised_at:
+                    token = make_token(
+                        "password-reset",
+                        {"uid": customer.id, "av": services.session_version(customer)},
+                    )
+                    queue_email(
+                        session,
+                        "password_reset",
+                        customer.email,
+                        f"{customer.id}:{token[-12:]}",
+                        {"link": _absolute("accounts.password_reset", token=token)},
+                    )
+            mail_worker.kick(current_app._get_current_object())  # type: ignore[attr-defined]
+            # Same answer whether or not the address has an account.
+            return render_template("accounts/reset_sent.html", email=form.email)
+    return render_template("accounts/reset_request.html", errors=errors, form=request.form), (
+        422 if errors else 200
+    )
+
+
+@bp.route("/account/password-reset/<token>", methods=["GET", "POST"])
+@access("public")
+@limiter.limit("10/minute", methods=["POST"])
+def password_reset(token: str) -> ResponseReturnValue:
+    try:
+        data = read_token("password-reset", token)
+    except InvalidToken as exc:
+        flash(f"That reset link is {exc.reason}. Ask for a new one.")
+        return redirect(url_for("accounts.password_reset_request"))
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form, errors = parse_form(NewPassword, request.form)
+        if form is not None:
+            with get_db(current_app).session_scope(write=True) as session:
+                customer = session.get(Customer, data.get("uid"))
+                if customer is None or services.session_version(customer) != data.get("av"):
+                    flash("That reset link was already used. Ask for a new one.")
+                    return redirect(url_for("accounts.password_reset_request"))
+                services.set_password(customer, form.password)
+                uid, version = customer.id, services.session_version(customer)
+            login_session(uid, version)
+            flash("Your password is changed.")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/reset_form.html", errors=errors), (422 if errors else 200)
+
+
+def session_user() -> CurrentUser | None:
+    """Resolve the logged-in customer from the session cookie."""
+    from flask import session as cookie
+
+    uid = cookie.get("uid")
+    if uid is None:
+        return None
+    with get_db(current_app).session_scope() as session:
+        customer = session.get(Customer, uid)
+        if (
+            customer is None
+            or customer.anonymised_at is not None
+            or services.session_version(customer) != cookie.get("av")
+        ):
+            cookie.clear()
+            return None
+        return CurrentUser(id=customer.id, email=customer.email, role=customer.role, via="session")
+
+
+def init_app(app: object) -> None:
+    from flask import Flask
+
+    assert isinstance(app, Flask)
+    app.register_blueprint(bp)
+    from storefront.accounts import addresses
+
+    app.register_blueprint(addresses.bp)
+    app.extensions["user_resolvers"].append(session_user)
+
+
+@bp.get("/account/data")
+@access("customer")
+def download_data() -> ResponseReturnValue:
+    """Everything we hold about the logged-in person, as a JSON download."""
+    import json
+
+    from flask import Response
+
+    from storefront.operations import privacy
+
+    user = current_user()
+    assert user is not None
+    with get_db(current_app).session_scope() as session:
+        data = privacy.export(session, user.id)
+    return Response(
+        json.dumps(data, indent=2, ensure_ascii=False),
+        mimetype="application/json",
+        headers={"Content-Disposition": "attachment; filename=my-data.json"},
+    )
+
+
+@bp.route("/account/delete", methods=["GET", "POST"])
+@access("customer")
+def delete_account() -> ResponseReturnValue:
+    """Forget the person everywhere; orders stay for the books, without personal data."""
+    from storefront.operations import privacy
+
+    user = current_user()
+    assert user is not None
+    if request.method == "GET":
+        return render_template("accounts/delete.html")
+    if request.form.get("confirm") != "delete":
+        flash("Type “delete” to confirm.")
+        return render_template("accounts/delete.html"), 422
+    with get_db(current_app).session_scope(write=True) as session:
+        privacy.forget(session, user.id, actor=f"customer:{user.id}")
+    logout_session()
+    flash(
+        "Your account and personal data are deleted. Orders are kept for accounting, "
+        "without your name or address."
+    )
+    return redirect(url_for("catalog.home"), 303)

@@ -1,0 +1,180 @@
+"""The shop front: home, category listings, product pages, search, content pages, SEO."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, Response, current_app, request, url_for
+from flask.typing import ResponseReturnValue
+
+from storefront.catalog import queries as q
+from storefront.catalog.service import PAGE_SIZE, Catalog, catalog
+from storefront.errors import NotFound
+from storefront.money import CurrencyError, from_decimal
+from storefront.web.auth import access
+from storefront.web.httpcache import render_page, shared_cacheable
+from storefront.web.shop.content import in_preview
+
+bp = Blueprint("catalog", __name__)
+
+
+def _cat() -> Catalog:
+    return catalog(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _price_param(name: str) -> int | None:
+    raw = request.args.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return max(from_decimal(raw, "EUR"), 0)
+    except (CurrencyError, ArithmeticError, ValueError):
+        return None
+
+
+@bp.get("/")
+@access("public")
+@shared_cacheable()
+def home() -> ResponseReturnValue:
+    preview = in_preview()
+    cat = _cat()
+    return render_page(
+        "catalog/home.html",
+        settings=cat.site_settings(preview=preview),
+        featured=cat.featured(preview=preview),
+        categories=cat.categories(preview=preview),
+        page=cat.page("home", preview=preview),
+    )
+
+
+@bp.get("/shop")
+@bp.get("/shop/<slug>")
+@access("public")
+@shared_cacheable()
+def listing(slug: str | None = None) -> ResponseReturnValue:
+    preview = in_preview()
+    cat = _cat()
+    category = None
+    if slug is not None:
+        category = cat.category(slug, preview=preview)
+        if category is None:
+            raise NotFound("We have no such collection (yet).")
+    sort = request.args.get("sort", "featured")
+    sort = sort if sort in q.SORTS else "featured"
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    colour = request.args.get("colour") or None
+    size = request.args.get("size") or None
+    products, total = cat.listing(
+        category_id=category["_id"] if category else None,
+        colour=colour,
+        size=size,
+        min_price=_price_param("min"),
+        max_price=_price_param("max"),
+        sort=sort,
+        page=page,
+        preview=preview,
+    )
+    pages = max(1, -(-total // PAGE_SIZE))
+    if page > pages and total:
+        raise NotFound("That page of the collection does not exist.")
+    filters = {
+        "colour": colour or "",
+        "size": size or "",
+        "min": request.args.get("min", ""),
+        "max": request.args.get("max", ""),
+        "sort": sort,
+    }
+    return render_page(
+        "catalog/listing.html",
+        category=category,
+        products=products,
+        total=total,
+        page=page,
+        pages=pages,
+        filters=filters,
+        sorts=list(q.SORTS),
+        categories=cat.categories(preview=preview),
+    )
+
+
+@bp.get("/products/<slug>")
+@access("public")
+@shared_cacheable(last_modified=True)
+def product(slug: str) -> ResponseReturnValue:
+    preview = in_preview()
+    view = _cat().product(slug, preview=preview)
+    if view is None:
+        raise NotFound("That shirt is not in the shop (anymore).")
+    chosen = view.variant(request.args.get("variant", "")) or next(
+        (v for v in view.variants if v.available), view.variants[0] if view.variants else None
+    )
+    return render_page("catalog/product.html", product=view, chosen=chosen)
+
+
+@bp.get("/search")
+@access("public")
+@shared_cacheable()
+def search() -> ResponseReturnValue:
+    text = request.args.get("q", "").strip()[:100]
+    results = _cat().search(text, preview=in_preview()) if text else []
+    return render_page("catalog/search.html", q=text, results=results)
+
+
+@bp.get("/pages/<slug>")
+@access("public")
+@shared_cacheable(last_modified=True)
+def page(slug: str) -> ResponseReturnValue:
+    doc = _cat().page(slug, preview=in_preview())
+    if doc is None:
+        raise NotFound("We could not find that page.")
+    return render_page("catalog/page.html", page=doc)
+
+
+@bp.get("/sitemap.xml")
+@access("public")
+@shared_cacheable()
+def sitemap() -> ResponseReturnValue:
+    data = _cat().content.query(q.SITEMAP, {}, types=("product", "category", "page")) or {}
+    base = current_app.extensions["settings"].base_url
+    urls: list[dict[str, Any]] = [{"loc": base + "/", "lastmod": None}]
+    for kind, prefix in (
+        ("categories", "/shop/"),
+        ("products", "/products/"),
+        ("pages", "/pages/"),
+    ):
+        for doc in data.get(kind) or []:
+            if doc.get("slug"):
+                urls.append(
+                    {
+                        "loc": f"{base}{prefix}{doc['slug']}",
+                        "lastmod": (doc.get("_updatedAt") or "")[:10] or None,
+                    }
+                )
+    return render_page("catalog/sitemap.xml", mimetype="application/xml", urls=urls)
+
+
+@bp.get("/robots.txt")
+@access("public")
+@shared_cacheable()
+def robots() -> ResponseReturnValue:
+    base = current_app.extensions["settings"].base_url
+    lines = [
+        "User-agent: *",
+        "Disallow: /cart",
+        "Disallow: /checkout",
+        "Disallow: /account",
+        "Disallow: /admin",
+        "Disallow: /orders/",
+        "Disallow: /preview/",
+        f"Sitemap: {base}{url_for('catalog.sitemap')}",
+    ]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
+
+
+def init_app(app: Flask) -> None:
+    from storefront.content.service import content
+
+    app.extensions["catalog"] = cat = Catalog(app, content(app))
+    app.extensions["offer_source"] = cat
+    app.extensions.setdefault("document_path_resolvers", []).append(cat.document_path)
+    app.register_blueprint(bp)

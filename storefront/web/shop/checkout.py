@@ -1,0 +1,205 @@
+"""Checkout pages: details form, place the order, hand over to Stripe or PayPal, come back.
+
+Works without JavaScript: changing the country re-renders the shipping options through an
+ordinary form submit ("Update shipping").
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from pydantic import ValidationError
+from sqlalchemy import select
+
+from storefront.cart import services as carts
+from storefront.checkout import services as checkout
+from storefront.checkout.schemas import CheckoutDetails
+from storefront.checkout.shipping import ShippingOption, table_options
+from storefront.circuit import circuit_open
+from storefront.db import get_db
+from storefront.errors import NotFound
+from storefront.gateways.port import PaymentError
+from storefront.gateways.registry import gateway
+from storefront.orders.links import order_path, token_matches
+from storefront.orders.models import Order
+from storefront.payments import confirmation as payments
+from storefront.payments.flow import apply_status, latest_ref, start_payment
+from storefront.web.auth import access, current_user
+from storefront.web.forms import field_errors
+from storefront.web.security import limiter
+from storefront.web.shop.cart import cart_token, offer_source
+
+log = logging.getLogger(__name__)
+bp = Blueprint("checkout", __name__)
+
+COUNTRIES = [
+    ("DE", "Germany"),
+    ("AT", "Austria"),
+    ("NL", "Netherlands"),
+    ("FR", "France"),
+    ("BE", "Belgium"),
+    ("ES", "Spain"),
+    ("IT", "Italy"),
+    ("SE", "Sweden"),
+    ("DK", "Denmark"),
+    ("IE", "Ireland"),
+    ("GB", "United Kingdom"),
+    ("US", "United States"),
+    ("CA", "Canada"),
+    ("AU", "Australia"),
+]
+
+
+def shipping_options(
+    country: str, currency: str, priced: carts.PricedCart | None = None
+) -> list[ShippingOption]:
+    quoter = current_app.extensions.get("shipping_quoter")
+    if quoter is not None and priced is not None:
+        try:
+            options = quoter(country, currency, priced)
+            if options:
+                return options
+        except Exception as exc:  # the quote is a nicety; the table always answers
+            # One line, no traceback; while Gelato's circuit is open, nothing per request
+            # (the breaker logs when it opens and closes).
+            if not circuit_open(exc):
+                log.warning("shipping quote failed, using the table: %s", exc)
+    return table_options(country, currency)
+
+
+def _priced() -> carts.PricedCart | None:
+    priced = carts.priced(get_db(current_app), cart_token(), offer_source())
+    return priced if priced is not None and not priced.is_empty else None
+
+
+def _render(
+    priced: carts.PricedCart, form: dict[str, Any], errors: dict[str, str], status: int = 200
+) -> ResponseReturnValue:
+    country = (form.get("country") or "DE").upper()
+    options = shipping_options(country, priced.currency or "EUR", priced)
+    chosen = next((o for o in options if o.id == form.get("shipping_method")), options[0])
+    return render_template(
+        "checkout/checkout.html",
+        cart=priced,
+        form=form,
+        errors=errors,
+        options=options,
+        chosen=chosen,
+        countries=COUNTRIES,
+        total=priced.subtotal + chosen.amount,
+    ), status
+
+
+@bp.get("/checkout")
+@access("public")
+def start() -> ResponseReturnValue:
+    priced = _priced()
+    if priced is None:
+        flash("Your cart is empty — add a shirt before checking out.")
+        return redirect(url_for("cart.view"))
+    user = current_user()
+    form = {
+        "checkout_key": secrets.token_urlsafe(18),
+        "country": "DE",
+        "email": user.email if user else "",
+    }
+    if user is not None:
+        from storefront.accounts.addresses import default_address_form
+
+        form.update(default_address_form(user.id))
+    return _render(priced, form, {})
+
+
+@bp.post("/checkout")
+@access("public")
+@limiter.limit("20/minute")
+def submit() -> ResponseReturnValue:
+    priced = _priced()
+    if priced is None:
+        flash("Your cart is empty — add a shirt before checking out.")
+        return redirect(url_for("cart.view"), 303)
+    form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
+    if form.get("action") == "update":
+        return _render(priced, form, {})
+    try:
+        details = CheckoutDetails.model_validate(form)
+    except ValidationError as exc:
+        return _render(priced, form, field_errors(exc), 422)
+    errors = details.address_errors()
+    if errors:
+        return _render(priced, form, errors, 422)
+    options = shipping_options(details.country, priced.currency or "EUR", priced)
+    user = current_user()
+    try:
+        placed = checkout.place_order(
+            get_db(current_app),
+            cart_token=cart_token(),
+            details=details,
+            offers=offer_source(),
+            shipping_options=options,
+            customer_id=user.id if user else None,
+            priced=priced,
+        )
+    except checkout.CheckoutError as exc:
+        return _render(_priced() or priced, form, {"form": str(exc)}, 409)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return redirect(start_payment(app, placed.order_id, order=placed.order), 303)
+
+
+def _order_for_return(number: str) -> Order:
+    with get_db(current_app).session_scope() as session:
+        order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
+    if order is None or not token_matches(number, request.args.get("t")):
+        raise NotFound("We could not find that order. Use the link from your e-mail.")
+    return order
+
+
+@bp.get("/checkout/return/<provider>")
+@access("public")
+def returned(provider: str) -> ResponseReturnValue:
+    """Back from the provider: ask it (never trust the redirect) and confirm if paid."""
+    order = _order_for_return(request.args.get("order", ""))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db = get_db(app)
+    with db.session_scope() as session:
+        ref = latest_ref(session, order.id, provider)
+    if ref is not None and order.status == "pending_payment":
+        try:
+            gw = gateway(app, provider)
+            status = gw.capture(ref) if provider == "paypal" else gw.get_status(ref)
+        except PaymentError as exc:
+            log.warning("return page could not ask %s about %s: %s", provider, ref, exc)
+            status = None
+        if status is not None:
+            apply_status(app, order.id, status, actor=f"return:{provider}")
+    return redirect(order_path(order.number), 303)
+
+
+@bp.get("/checkout/cancelled")
+@access("public")
+def cancelled() -> ResponseReturnValue:
+    """The shopper backed out at the provider: cancel the attempt, give the stock back."""
+    order = _order_for_return(request.args.get("order", ""))
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db = get_db(app)
+    with db.session_scope() as session:
+        ref = latest_ref(session, order.id, "stripe")
+    if ref is not None:
+        try:  # so a payment finished in another tab cannot land on a cancelled order
+            gateway(app, "stripe").expire(ref)
+        except PaymentError as exc:
+            log.info("could not expire Stripe session %s: %s", ref, exc)
+    with db.session_scope(write=True) as session:
+        payments.expire_order(
+            session, order.id, actor="customer", reason="payment cancelled by the shopper"
+        )
+    flash("Payment cancelled — nothing was charged. Your cart is still here.")
+    return redirect(url_for("cart.view"), 303)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)

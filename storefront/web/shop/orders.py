@@ -1,0 +1,62 @@
+"""The shopper's order page: reachable by a signed link, or by its owner when logged in."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from storefront.db import get_db
+from storefront.errors import NotFound
+from storefront.orders.links import token_matches
+from storefront.orders.models import Order
+from storefront.payments.models import Refund
+from storefront.web.auth import access, current_user
+
+bp = Blueprint("orders", __name__)
+
+STEPS = [
+    ("paid", "Paid"),
+    ("submitted", "Sent to the printer"),
+    ("in_production", "Printing"),
+    ("shipped", "Shipped"),
+    ("delivered", "Delivered"),
+]
+
+
+def may_see(order: Order, token: str | None) -> bool:
+    if token_matches(order.number, token):
+        return True
+    user = current_user()
+    return user is not None and (order.customer_id == user.id or user.has_role("operator"))
+
+
+@bp.get("/orders/<number>")
+@access("public")
+def order_page(number: str) -> ResponseReturnValue:
+    token = request.args.get("t")
+    current_user()  # resolved before the session below: one session at a time
+    with get_db(current_app).session_scope() as session:
+        order = session.execute(
+            select(Order).where(Order.number == number).options(selectinload(Order.items))
+        ).scalar_one_or_none()
+        # The same answer for "no such order" and "not yours": numbers reveal nothing.
+        if order is None or not may_see(order, token):
+            raise NotFound("We could not find that order. Use the link from your e-mail.")
+        refunds = (
+            session.execute(select(Refund).where(Refund.order_id == order.id).order_by(Refund.id))
+            .scalars()
+            .all()
+        )
+        extras = [
+            hook(session, order) for hook in current_app.extensions.get("order_page_extras", ())
+        ]
+    return render_template(
+        "orders/order.html",
+        order=order,
+        steps=STEPS,
+        refunds=refunds,
+        extras=extras,
+        token=token,
+    )

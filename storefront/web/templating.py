@@ -1,0 +1,118 @@
+"""Jinja filters and globals shared by every template."""
+
+from __future__ import annotations
+
+import functools
+import json
+from typing import Any
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from storefront.money import format_money
+from storefront.web import fragments
+
+COUNTRY_NAMES = {
+    "DE": "Germany",
+    "AT": "Austria",
+    "NL": "the Netherlands",
+    "FR": "France",
+    "BE": "Belgium",
+    "ES": "Spain",
+    "IT": "Italy",
+    "SE": "Sweden",
+    "DK": "Denmark",
+    "IE": "Ireland",
+    "GB": "the United Kingdom",
+    "US": "the United States",
+    "CA": "Canada",
+    "AU": "Australia",
+    "PL": "Poland",
+    "CZ": "Czechia",
+    "PT": "Portugal",
+    "NO": "Norway",
+    "JP": "Japan",
+}
+
+
+def country_name(code: str) -> str:
+    return COUNTRY_NAMES.get((code or "").upper(), code)
+
+
+SRCSET_WIDTHS = (320, 480, 640, 960, 1280)
+
+
+def _image_url(source: Any, **params: Any) -> str:
+    if not source or not source.get("asset"):
+        return ""
+    content = current_app.extensions.get("content")
+    if content is None:
+        return ""
+    key = json.dumps([source, sorted(params.items())], sort_keys=True, default=str)
+    return _cached_image_url(content.public, key)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_image_url(client: Any, key: str) -> str:
+    """Image URLs are pure functions of the asset, crop, hotspot and params: compute once."""
+    source, params = json.loads(key)
+    return client.image_url(source, auto="format", **dict(params))
+
+
+def _srcset(source: Any, *, aspect: float | None = None) -> str:
+    """Width-based srcset; with ``aspect`` (h/w) the crop follows the hotspot."""
+    parts = []
+    for width in SRCSET_WIDTHS:
+        params: dict[str, Any] = {"w": width}
+        if aspect:
+            params["h"] = round(width * aspect)
+            params["fit"] = "crop"
+        url = _image_url(source, **params)
+        if url:
+            parts.append(f"{url} {width}w")
+    return ", ".join(parts)
+
+
+def _portable_text(blocks: Any) -> Markup:
+    from storefront.content.ptext import render_portable_text
+
+    return render_portable_text(
+        blocks or [], image_url=lambda img: _image_url(img, w=960), link_resolver=_link_for
+    )
+
+
+def _plain(blocks: Any) -> str:
+    from storefront.content.ptext import portable_text_to_plain
+
+    return portable_text_to_plain(blocks or [])
+
+
+def _link_for(reference: Any) -> str | None:
+    ref = (reference or {}).get("_ref") if isinstance(reference, dict) else None
+    for resolver in current_app.extensions.get("document_path_resolvers", ()):
+        path = resolver(ref) if ref else None
+        if path:
+            return path
+    return None
+
+
+def _json_ld(data: Any) -> Markup:
+    """JSON-LD safe inside <script>: no "</" can close the element early."""
+    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)  # noqa: S704 - JSON with <, > and & escaped
+
+
+def init_app(app: Flask) -> None:
+    fragments.init_app(app)
+    app.jinja_env.globals.update(
+        image_url=_image_url,
+        srcset=_srcset,
+        portable_text=_portable_text,
+        pt_plain=_plain,
+        json_ld=_json_ld,
+    )
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True

@@ -1,0 +1,45 @@
+"""Mailchimp's audience webhook: unsigned, so a secret in the URL and a re-read of the member."""
+
+from __future__ import annotations
+
+import hmac
+
+from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from storefront.db import get_db
+from storefront.errors import BadRequest, NotFound
+from storefront.mailchimp.provider import MemberStatus, NewsletterError, WebhookMalformed
+from storefront.newsletter import services
+from storefront.newsletter.sync import provider_for
+from storefront.web.auth import access
+
+bp = Blueprint("mailchimp_webhooks", __name__)
+LEFT = (MemberStatus.UNSUBSCRIBED, MemberStatus.CLEANED, MemberStatus.ARCHIVED)
+
+
+@bp.route("/webhooks/mailchimp/<secret>", methods=["GET", "POST"])
+@access("webhook")
+def mailchimp(secret: str) -> ResponseReturnValue:
+    expected = current_app.extensions["settings"].mailchimp_webhook_secret.get_secret_value()
+    if not hmac.compare_digest(secret, expected):
+        raise NotFound()
+    if request.method == "GET":  # Mailchimp checks the URL when it is saved
+        return jsonify(ok=True)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    provider = provider_for(app)
+    try:
+        notice = provider.parse_webhook(request.form)
+    except WebhookMalformed as exc:
+        raise BadRequest(str(exc), code="bad_event") from exc
+    if notice.kind not in ("unsubscribe", "cleaned"):
+        return jsonify(ok=True, outcome="ignored")
+    try:
+        member = provider.get_member(notice.email)  # the webhook is a hint, not the truth
+    except NewsletterError:
+        return jsonify(ok=False, outcome="retry later"), 503
+    if member is None or member.status not in LEFT:
+        return jsonify(ok=True, outcome="not confirmed by the provider")
+    with get_db(app).session_scope(write=True) as session:
+        services.mark_left_at_provider(session, notice.email, str(member.status))
+    return jsonify(ok=True, outcome="unsubscribed")

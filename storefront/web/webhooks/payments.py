@@ -1,0 +1,62 @@
+"""Webhook endpoints: verify → ignore what isn't ours → record → act → answer fast.
+
+Signatures are checked over the raw body by each provider's adapter. A bad signature is a
+400 that changes nothing; a duplicate delivery is a 200 that changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from storefront.db import get_db
+from storefront.errors import BadRequest, ServiceUnavailable
+from storefront.gateways.port import ProviderUnavailable, SignatureError
+from storefront.gateways.registry import gateway
+from storefront.orders.links import order_url
+from storefront.payments.events import handle_event
+from storefront.web.auth import access
+
+log = logging.getLogger(__name__)
+bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
+
+
+def _handle(provider: str, parse) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    raw = request.get_data(cache=False)
+    try:
+        event = parse(raw)
+    except SignatureError as exc:
+        log.warning("%s webhook refused: %s", provider, exc)
+        raise BadRequest(
+            "The webhook signature is missing, wrong or too old.", code="bad_signature"
+        ) from exc
+    except ProviderUnavailable as exc:  # e.g. PayPal's certificate could not be fetched
+        log.warning("%s webhook not verifiable now: %s", provider, exc)
+        raise ServiceUnavailable("Cannot verify the webhook right now; retry later.") from exc
+    except ValueError as exc:
+        raise BadRequest("The webhook body is not a valid event.", code="bad_event") from exc
+    outcome = handle_event(get_db(app), event, order_link=order_url)
+    for hook in app.extensions.get("webhook_observers", ()):
+        hook(provider, outcome)
+    log.info("%s webhook %s %s: %s", provider, event.event_id, event.type, outcome)
+    return jsonify(received=True, outcome=outcome)
+
+
+@bp.post("/stripe")
+@access("webhook")
+def stripe() -> ResponseReturnValue:
+    gw = gateway(current_app._get_current_object(), "stripe")  # type: ignore[attr-defined]
+    return _handle(
+        "stripe", lambda raw: gw.parse_event(raw, request.headers.get("Stripe-Signature"))
+    )
+
+
+@bp.post("/paypal")
+@access("webhook")
+def paypal() -> ResponseReturnValue:
+    gw = gateway(current_app._get_current_object(), "paypal")  # type: ignore[attr-defined]
+    headers = {k.upper(): v for k, v in request.headers.items()}
+    return _handle("paypal", lambda raw: gw.parse_event(raw, headers))
