@@ -7,6 +7,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from storefront.container import services
+
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
@@ -29,7 +31,7 @@ def temp_app(**overrides: object):  # type: ignore[no-untyped-def]
         **overrides,
     )
     app = create_app(settings)
-    app.extensions["mail_kick"] = "off"
+    services(app).mail_delivery = "off"
     return app
 
 

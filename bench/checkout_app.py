@@ -12,7 +12,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from storefront.app import create_app
-from storefront.db import get_db
+from storefront.container import services
 from storefront.inbox.service import record_delivery
 from storefront.web.auth import access
 
@@ -23,6 +23,6 @@ app = create_app()
 @access("public")
 def bench_write() -> Any:
     """One small row written in one transaction, behind the same middleware and CSRF check."""
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         record_delivery(session, "bench", secrets.token_hex(8), "bench", {})
     return "ok"

@@ -17,6 +17,9 @@ from dataclasses import replace
 
 from _common import Timer, temp_app
 
+from storefront.container import services
+from tests.support.services import use_gelato
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -26,7 +29,6 @@ def main() -> None:
 
     from emulators.common import LiveServer
     from emulators.gelato import GelatoEmulator
-    from storefront.db import get_db
     from storefront.fulfillment.push import push_due
     from storefront.gelato.client import GelatoClient
     from storefront.orders.models import Order, OrderItem
@@ -36,14 +38,17 @@ def main() -> None:
     emulator = GelatoEmulator(api_key="k", webhook_url=None)
     uid = "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_black_gpr_4-0"
     with LiveServer(emulator) as server:
-        app.extensions["gelato_client"] = GelatoClient(
-            api_key="k",
-            order_base=server.url,
-            product_base=server.url,
-            shipment_base=server.url,
-            timeout=10,
+        use_gelato(
+            app,
+            GelatoClient(
+                api_key="k",
+                order_base=server.url,
+                product_base=server.url,
+                shipment_base=server.url,
+                timeout=10,
+            ),
         )
-        with get_db(app).session_scope() as session:
+        with services(app).db.session_scope() as session:
             for n in range(args.orders):
                 order = Order(
                     number=f"SF-B{n:07d}",
@@ -101,13 +106,13 @@ def main() -> None:
         # Baseline: the same creates straight through the client, nothing recorded.
         from storefront.fulfillment.mapping import to_gelato_request
 
-        with get_db(app).session_scope() as session:
+        with services(app).db.session_scope() as session:
             sample = session.get_one(Order, 1)
             requests = [
                 replace(to_gelato_request(sample, order_type="order"), order_reference_id=f"B{n}")
                 for n in range(args.orders)
             ]
-        client = app.extensions["gelato_client"]
+        client = services(app).gelato
         with Timer() as bare:
             for request in requests:
                 client.create_order(request)

@@ -17,6 +17,7 @@ from types import FrameType
 from typing import Any
 
 import click
+from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 
@@ -54,14 +55,12 @@ def dev_settings(host: str, port: int) -> Settings:
     return load_settings(**dev_choices(load_settings(), host, port))
 
 
-def build_dev_app(settings: Settings):  # type: ignore[no-untyped-def]
+def build_dev_app(settings: Settings) -> tuple[Flask, DispatcherMiddleware]:
+    """The shop and, mounted under ``/_emulators``, every emulator and the lake."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.database_url)
     app = create_app(settings)
-    embedded = build_embedded(settings)
-    for hook in app.extensions.get("dev_startup", ()):
-        hook(app, embedded)
-    return app, DispatcherMiddleware(app, embedded.mounts())
+    return app, DispatcherMiddleware(app, build_embedded(settings).mounts())
 
 
 def run_dev(*, host: str, port: int) -> None:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 
 from storefront import errors, observability
-from storefront.circuit import breakers_from_settings
 from storefront.config import Settings, load_settings
-from storefront.content import service as content_service
+from storefront.container import build_services
 from storefront.db import Database
 from storefront.web import api, auth, health, httpcache, metrics, security, templating
 from storefront.web.admin import views as admin_views
@@ -22,6 +22,7 @@ from storefront.web.shop import checkout as checkout_views
 from storefront.web.shop import content as content_views
 from storefront.web.shop import newsletter as newsletter_views
 from storefront.web.shop import orders as order_views
+from storefront.web.state import WebState
 from storefront.web.webhooks import gelato as fulfillment_views
 from storefront.web.webhooks import mailchimp as newsletter_webhook
 from storefront.web.webhooks import payments as webhook_views
@@ -30,7 +31,10 @@ TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
 
 
-def create_app(settings: Settings | None = None, *, database: Database | None = None) -> Flask:
+def create_app(
+    settings: Settings | None = None, *, database: Database | None = None, **overrides: Any
+) -> Flask:
+    """The shop for ``settings``; keyword arguments replace services by name (tests)."""
     settings = settings or load_settings()
     app = Flask(
         "storefront",
@@ -46,8 +50,7 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
         JSON_SORT_KEYS=False,
     )
-    app.extensions["settings"] = settings
-    app.extensions["breakers"] = breakers_from_settings(settings)
+    app.extensions["services"] = build_services(settings, database=database, **overrides)
     if settings.proxy_hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -56,8 +59,9 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     app.jinja_env.globals["shop_settings"] = settings
 
     observability.configure_logging(settings.log_level)
-    (database or Database(settings.database_url)).init_app(app)
-    observability.init_app(app)
+    app.config["STOREFRONT_BASE_URL"] = settings.base_url
+    state = app.extensions["web"] = WebState()
+    observability.init_app(app, state.request_observers)
     errors.init_app(app)
     security.init_app(app, settings)
     app.jinja_env.globals["csrf_token"] = _csrf_token  # after Flask-WTF, which sets its own
@@ -68,7 +72,6 @@ def create_app(settings: Settings | None = None, *, database: Database | None = 
     httpcache.init_app(app, visitor_cookies=(cart_views.COOKIE, content_views.PREVIEW_COOKIE))
     app.register_blueprint(health.bp)
     for module in (
-        content_service,
         content_views,
         catalog_views,
         accounts_views,
@@ -106,7 +109,3 @@ def _csrf_field() -> Markup:
     if not token:
         return Markup()
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % token
-
-
-def get_settings(app: Flask) -> Settings:
-    return app.extensions["settings"]

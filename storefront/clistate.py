@@ -16,6 +16,7 @@ import httpx
 from flask import Flask
 
 from storefront.config import Settings
+from storefront.container import services
 from storefront.devstate import load_settings_near_dev
 
 
@@ -29,7 +30,7 @@ class CliState:
     def get_settings(self) -> Settings:
         if self.settings is None:
             if self.app is not None:
-                self.settings = self.app.extensions["settings"]
+                self.settings = services(self.app).settings
             else:
                 self.settings = load_settings_near_dev()
         return self.settings

@@ -157,6 +157,9 @@ class Settings(BaseSettings):
         600.0, description="Gelato status backstop (polling) interval."
     )
     sync_reservations_interval: float = Field(60.0, description="Reservation expiry interval.")
+    sync_requests_interval: float = Field(
+        5.0, gt=0, description="How often the sync process looks for jobs an operator asked for."
+    )
     sync_content_sweep_interval: float = Field(
         60.0, description="Cache sweep for publish webhooks that never arrived."
     )

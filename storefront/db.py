@@ -20,7 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from flask import Flask
 from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -122,9 +121,6 @@ class Database:
     def is_sqlite(self) -> bool:
         return self.engine.dialect.name == "sqlite"
 
-    def init_app(self, app: Flask) -> None:
-        app.extensions["db"] = self
-
     @contextlib.contextmanager
     def session_scope(self, *, write: bool = False) -> Iterator[Session]:
         """A session in one transaction: committed on success, rolled back on error.
@@ -156,10 +152,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def get_db(app: Flask) -> Database:
-    return app.extensions["db"]
 
 
 def insert_or_ignore(session: Session, model: type[Base], values: dict[str, Any]) -> bool:

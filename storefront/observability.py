@@ -7,12 +7,15 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import structlog
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
+
+#: Called after every request with (request, response, duration in ms).
+RequestObserver = Callable[[Request, Response, float | None], None]
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _access = structlog.get_logger("storefront.access")
@@ -109,7 +112,9 @@ def current_request_id() -> str | None:
     return g.get("request_id")
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, observers: Sequence[RequestObserver] = ()) -> None:
+    """Request ids and one JSON log line per request; ``observers`` see every response."""
+
     @app.before_request
     def _start() -> None:
         incoming = request.headers.get("X-Request-ID", "")
@@ -129,7 +134,7 @@ def init_app(app: Flask) -> None:
             status=response.status_code,
             duration_ms=duration_ms,
         )
-        for hook in app.extensions.get("request_observers", ()):
+        for hook in observers:
             hook(request, response, duration_ms)
         return response
 

@@ -18,11 +18,11 @@ from sqlalchemy.orm import Session
 from storefront.accounts import services
 from storefront.accounts import tokens as token_service
 from storefront.accounts.models import Customer
+from storefront.accounts.roles import ROLES
 from storefront.accounts.schemas import NewPassword, ResetRequest
 from storefront.accounts.token_models import ApiToken
 from storefront.clistate import CliState, pass_state
 from storefront.db import Database
-from storefront.web.auth import ROLES
 from storefront.web.forms import field_errors
 
 STAFF_ROLES = ("operator", "admin")

@@ -17,6 +17,7 @@ import click
 
 from storefront import observability
 from storefront.clistate import CliState
+from storefront.container import services
 from sync.health import HealthReport, JobHealth, compute_health, format_age
 from sync.lease import read_lease
 from sync.registry import JobRegistry, UnknownJob, load_jobs
@@ -93,7 +94,7 @@ def status(state: SyncCliState) -> None:
     """Last run of every job, the lease holder, and the alerts (exit 0 even with alerts)."""
     app = state.get_app()
     report = compute_health(app, registry=state.get_registry())
-    lease = read_lease(app.extensions["db"])
+    lease = read_lease(services(app).db)
     if lease is None:
         click.echo("lease: free (no sync process is running)")
     elif lease.expires_at <= report.checked_at:
@@ -112,7 +113,7 @@ def run(state: SyncCliState) -> None:
     from sync.scheduler import build_scheduler
 
     app = state.get_app()
-    read_lease(app.extensions["db"])  # an unmigrated database stops here (storefront.cli.main)
+    read_lease(services(app).db)  # an unmigrated database stops here (storefront.cli.main)
     observability.log_to_stderr(state.get_settings().log_level)  # a server: its log is its console
     scheduler = build_scheduler(app, blocking=True, registry=state.get_registry())
     stopper = threading.Thread(target=scheduler.shutdown, name="sync-shutdown")

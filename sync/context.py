@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 import structlog
 
+from storefront.container import Services, services
+
 if TYPE_CHECKING:
     from flask import Flask
 
@@ -64,6 +66,11 @@ class JobContext:
     notes: list[str] = field(default_factory=list)
     notes_dropped: int = 0
     log: Any = field(init=False, repr=False)  # structlog logger bound to job and run
+
+    @property
+    def services(self) -> Services:
+        """The app's services (clients, gateways…), to hand to domain functions."""
+        return services(self.app)
 
     def __post_init__(self) -> None:
         self.log = structlog.get_logger("sync.job").bind(

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from storefront.jobs.schedule import DEFAULT_EXPECTED_FACTOR, PLANS
+
 if TYPE_CHECKING:
     from storefront.config import Settings
     from sync.context import JobContext
@@ -24,8 +26,6 @@ IntervalFn = Callable[["Settings"], float]
 
 #: Lower-case, starts with a letter, fits ``job_runs.job_id`` (64).
 JOB_ID = re.compile(r"^[a-z][a-z0-9_-]{0,63}$")
-#: Without ``expected_within``, a job is overdue after this many intervals without success.
-DEFAULT_EXPECTED_FACTOR = 3.0
 
 
 class UnknownJob(LookupError):
@@ -123,9 +123,21 @@ def _qualname(fn: JobFunction) -> str:
     return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', repr(fn))}"
 
 
-#: The process's jobs. Only ``@job`` in ``sync/jobs/*`` modules adds to it.
+#: The process's jobs. Only ``@scheduled`` in ``sync/jobs/*`` modules adds to it.
 REGISTRY = JobRegistry()
 job = REGISTRY.job
+
+
+def scheduled(job_id: str) -> Callable[[JobFunction], JobFunction]:
+    """Register the function as the job of ``storefront.jobs.schedule.PLANS[job_id]`` (its
+    interval, lateness and description come from there, the one table)."""
+    plan = PLANS[job_id]
+    return REGISTRY.job(
+        id=plan.id,
+        interval=plan.interval,
+        expected_within=plan.expected_within,
+        description=plan.description,
+    )
 
 
 def load_jobs() -> JobRegistry:

@@ -25,6 +25,7 @@ from pydantic import SecretStr
 from sqlalchemy import update
 
 from storefront.config import Settings
+from storefront.container import services
 from storefront.db import Database, utcnow
 from storefront.jobs import outcomes
 from storefront.jobs.models import JobRun
@@ -80,8 +81,8 @@ def run_job(
     everything the job itself raises ends as a ``failed`` result.
     """
     spec = (registry or load_jobs()).get(job_id)
-    settings: Settings = app.extensions["settings"]
-    db: Database = app.extensions["db"]
+    settings: Settings = services(app).settings
+    db: Database = services(app).db
 
     started_at = utcnow()
     with db.session_scope(write=True) as session:

@@ -27,13 +27,17 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from storefront.config import Settings
+from storefront.container import services
 from storefront.db import Database
+from storefront.jobs import requests
+from storefront.outbox import service as outbox
 from sync.lease import Lease
 from sync.registry import JobRegistry, JobSpec, load_jobs
 from sync.runner import run_job
 
 #: APScheduler id of the lease keeper; registered ids start with a letter, so no clash.
 KEEPER_ID = "_lease_keeper"
+REQUESTS_ID = "_requested_runs"
 #: A run may start this late and still run (seconds; never less, see :func:`misfire_grace`).
 MIN_MISFIRE_GRACE = 30
 #: First runs are staggered this far apart after start-up, so they do not all start at once.
@@ -59,6 +63,7 @@ class SyncService:
 
     def __init__(self, app: Flask, registry: JobRegistry, lease: Lease) -> None:
         self.app = app
+        self.db = services(app).db
         self.registry = registry
         self.lease = lease
         self._active: bool | None = None  # last known lease state, to log changes once
@@ -105,6 +110,26 @@ class SyncService:
             return
         self.holds_lease()
 
+    def run_requested(self, scheduler: BaseScheduler) -> int:
+        """Jobs an operator asked for (``storefront.jobs.requests``): their next tick is now.
+
+        Runs on the leader only; the scheduler itself runs the job, so a requested run never
+        overlaps a scheduled one. Returns how many were started."""
+        if not self._active:
+            return 0
+        started = 0
+        for entry in outbox.claim(self.db, requests.TOPIC, self.lease.holder, limit=20):
+            job_id = str(entry.payload.get("job", ""))
+            with self.db.session_scope(write=True) as session:
+                if job_id in self.registry and scheduler.get_job(job_id) is not None:
+                    scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+                    _log.info("job.requested", job_id=job_id, by=entry.payload.get("actor"))
+                    outbox.complete(session, entry.id)
+                    started += 1
+                else:
+                    outbox.park(session, entry.id, f"no job {job_id!r} in this process")
+        return started
+
     def on_shutdown(self, _event: SchedulerEvent) -> None:
         try:
             if self.lease.release():
@@ -121,8 +146,8 @@ def build_scheduler(
     lease: Lease | None = None,
 ) -> BaseScheduler:
     """A configured, not yet started scheduler with every registered job and the keeper."""
-    settings: Settings = app.extensions["settings"]
-    db: Database = app.extensions["db"]
+    settings: Settings = services(app).settings
+    db: Database = services(app).db
     registry = registry if registry is not None else load_jobs()
     # Our job.start/job.finish lines say it better than APScheduler's per-tick INFO lines.
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
@@ -130,7 +155,7 @@ def build_scheduler(
     service = SyncService(app, registry, lease)
 
     # One thread per job plus the keeper: a slow job can never starve the lease renewal.
-    executors = {"default": ThreadPoolExecutor(max_workers=len(registry) + 2)}
+    executors = {"default": ThreadPoolExecutor(max_workers=len(registry) + 3)}
     scheduler_cls = BlockingScheduler if blocking else BackgroundScheduler
     scheduler: BaseScheduler = scheduler_cls(executors=executors, timezone=UTC)
 
@@ -148,6 +173,17 @@ def build_scheduler(
         max_instances=1,
         misfire_grace_time=misfire_grace(keeper_every),
         next_run_time=now,
+    )
+    scheduler.add_job(
+        service.run_requested,
+        trigger=IntervalTrigger(seconds=settings.sync_requests_interval, timezone=UTC),
+        args=[scheduler],
+        id=REQUESTS_ID,
+        name="jobs operators asked for",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=misfire_grace(settings.sync_requests_interval),
     )
     scheduler.add_listener(service.on_shutdown, EVENT_SCHEDULER_SHUTDOWN)
     scheduler.sync_service = service  # type: ignore[attr-defined] - for status and tests

@@ -12,6 +12,7 @@ from sqlalchemy import text
 from storefront import migrate
 from storefront.app import create_app
 from storefront.config import Settings
+from storefront.container import services
 from storefront.db import make_engine
 from storefront.models import metadata
 from tests.support.lake import attach_lake, build_template
@@ -107,7 +108,7 @@ def app(settings: Settings, lake_template: Path, tmp_path: Path):  # type: ignor
     application.extensions["test_lake"] = attach_lake(application, lake_template, tmp_path / "lake")
     yield application
     application.extensions["test_lake"].store.close()
-    application.extensions["db"].dispose()
+    services(application).db.dispose()
 
 
 @pytest.fixture

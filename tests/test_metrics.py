@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 
 from emulators.common import LiveServer
 from storefront.app import create_app
+from storefront.container import services
 from storefront.db import Database, utcnow
 from storefront.inbox.models import WebhookEvent
 from storefront.jobs.models import JobRun
@@ -24,18 +25,19 @@ from storefront.orders.models import Order
 from storefront.outbox.models import OutboxEntry
 from storefront.web import metrics
 from storefront.web.auth import CurrentUser
+from storefront.web.state import web_state
 from tests.conftest import make_settings
 
 
 def _install(app: Flask) -> metrics.Metrics:
-    if "metrics" not in app.extensions:  # until create_app calls metrics.init_app itself
-        metrics.init_app(app)
-    return app.extensions["metrics"]
+    installed = web_state(app).metrics  # create_app installs them
+    assert installed is not None
+    return installed
 
 
 def _as_operator(app: Flask) -> None:
     operator = CurrentUser(id=1, email="ops@example.org", role="operator", via="token")
-    app.extensions["user_resolvers"].insert(0, lambda: operator)
+    web_state(app).user_resolvers.insert(0, lambda: operator)
 
 
 @pytest.fixture
@@ -44,7 +46,7 @@ def metrics_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
     _install(app)
     _as_operator(app)
     yield app
-    app.extensions["db"].dispose()
+    services(app).db.dispose()
 
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
@@ -82,7 +84,7 @@ def test_requests_are_counted_by_route_template_and_status(metrics_app: Flask) -
 
 
 def test_db_gauges_are_computed_at_scrape_time(metrics_app: Flask) -> None:
-    db: Database = metrics_app.extensions["db"]
+    db: Database = services(metrics_app).db
     client = metrics_app.test_client()
     before = _samples(client)
     assert _get(before, "storefront_db_metrics_up") == 1
@@ -145,14 +147,14 @@ def test_content_cache_counters(metrics_app: Flask) -> None:
 
 def test_each_app_has_its_own_registry(app: Flask) -> None:
     first = _install(app)
-    other = create_app(make_settings(database_url=app.extensions["settings"].database_url))
+    other = create_app(make_settings(database_url=services(app).settings.database_url))
     try:
         second = _install(other)
         assert first.registry is not second.registry
         first.content_cache_event(True)
         assert second.content_cache.labels(result="hit")._value.get() == 0
     finally:
-        other.extensions["db"].dispose()
+        services(other).db.dispose()
 
 
 def test_metrics_are_for_operators_only(app: Flask) -> None:
@@ -160,7 +162,7 @@ def test_metrics_are_for_operators_only(app: Flask) -> None:
     response = app.test_client().get("/metrics", headers={"Accept": "application/json"})
     assert response.status_code == 401
     customer = CurrentUser(id=2, email="c@example.org", role="customer", via="session")
-    app.extensions["user_resolvers"].insert(0, lambda: customer)
+    web_state(app).user_resolvers.insert(0, lambda: customer)
     assert app.test_client().get("/metrics").status_code == 403
 
 
@@ -223,7 +225,7 @@ def test_prometheus_scrapes_with_an_operator_token_over_http(tmp_path: Path) -> 
     ).strip()
 
     app = create_app(make_settings(database_url=url, data_dir=tmp_path / "var"))
-    app.extensions["mail_kick"] = "off"
+    services(app).mail_delivery = "off"
     try:
         with LiveServer(app) as server, httpx.Client(base_url=server.url, timeout=30) as http:
             created = http.post(
@@ -268,7 +270,7 @@ def test_prometheus_scrapes_with_an_operator_token_over_http(tmp_path: Path) -> 
                 for who, headers in refused.items()
             }
     finally:
-        app.extensions["db"].dispose()
+        services(app).db.dispose()
     codes = {who: (r.status_code, r.json()["error"]["code"]) for who, r in answers.items()}
     assert codes == {
         "customer token": (403, "forbidden"),

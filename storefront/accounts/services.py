@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,7 +14,6 @@ from storefront.accounts.passwords import (
     verify_password,
 )
 from storefront.db import utcnow
-from storefront.orders.models import Order
 
 
 class EmailTaken(Exception):
@@ -67,13 +66,7 @@ def session_version(customer: Customer) -> str:
     return auth_version(customer.password_hash)
 
 
-def mark_email_verified(session: Session, customer: Customer) -> int:
-    """Verify the address and adopt the guest orders placed with it; returns how many."""
+def mark_email_verified(session: Session, customer: Customer) -> None:
+    """The customer proved they own the address (the link in the e-mail worked)."""
     if customer.email_verified_at is None:
         customer.email_verified_at = utcnow()
-    result = session.execute(
-        update(Order)
-        .where(Order.customer_id.is_(None), func.lower(Order.email) == customer.email.lower())
-        .values(customer_id=customer.id)
-    )
-    return result.rowcount or 0

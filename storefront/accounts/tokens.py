@@ -19,9 +19,9 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from storefront.accounts.models import Customer
+from storefront.accounts.roles import ROLE_RANK, ROLES
 from storefront.accounts.token_models import ApiToken
 from storefront.db import utcnow
-from storefront.web.auth import ROLE_RANK, ROLES
 
 TOKEN_PREFIX = "sf_"  # noqa: S105 - a public marker that secret scanners can match
 TOKEN_BYTES = 32

@@ -290,3 +290,17 @@ def merge_carts(session: Session, guest: Cart, target: Cart) -> None:
             item.cart = target
             target.currency = guest.currency
     guest.status = "merged"
+
+
+def mark_converted(session: Session, cart_id: int) -> None:
+    """The cart's order is paid: it is done (a new visit starts a new cart)."""
+    cart = session.get(Cart, cart_id)
+    if cart is not None and cart.status == "open":
+        cart.status = "converted"
+
+
+def reopen(session: Session, cart_id: int) -> None:
+    """The cart's order was cancelled before it was paid: the shopper gets the cart back."""
+    cart = session.get(Cart, cart_id)
+    if cart is not None and cart.status == "converted":
+        cart.status = "open"

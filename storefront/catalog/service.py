@@ -12,20 +12,18 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from flask import Flask
-
 from cms_schema.pricing import variant_price
 from storefront.catalog import queries as q
 from storefront.catalog.offers import Offer, OfferKey
 from storefront.catalog.stockview import StockSnapshot, read_counters
-from storefront.content.service import ContentService
-from storefront.db import get_db
-from storefront.web.fragments import (
+from storefront.content.notes import (
     BoundedMemo,
     capture_notes,
     note_dependency,
     replay_notes,
 )
+from storefront.content.service import ContentService
+from storefront.db import Database
 
 PAGE_SIZE = 12
 SIZE_ORDER = ["XS", "S", "M", "L", "XL", "2XL", "3XL"]
@@ -115,10 +113,10 @@ class Catalog:
     they are not changed after they are built.
     """
 
-    def __init__(self, app: Flask, content: ContentService) -> None:
-        self.app, self.content = app, content
+    def __init__(self, db: Database, content: ContentService) -> None:
+        self.db, self.content = db, content
         self._memo = BoundedMemo(max_entries=2000)
-        self.stock = StockSnapshot(get_db(app))
+        self.stock = StockSnapshot(db)
         content.invalidation_listeners.append(self._memo.clear)
 
     # --- reads ------------------------------------------------------------------------------
@@ -253,7 +251,7 @@ class Catalog:
         if not product_ids:
             return {}
         if exact:
-            counts = read_counters(get_db(self.app), product_ids)
+            counts = read_counters(self.db, product_ids)
         else:
             wanted = set(product_ids)
             counts = {k: v for k, v in self.stock.counts().items() if k[0] in wanted}
@@ -352,7 +350,3 @@ def _build_views(
             )
         views.append(view)
     return views
-
-
-def catalog(app: Flask) -> Catalog:
-    return app.extensions["catalog"]

@@ -10,12 +10,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from flask import Flask
-
 from storefront.cart.services import PricedCart
 from storefront.checkout.shipping import ShippingOption
-from storefront.fulfillment.push import gelato_client
 from storefront.gelato.address import ShippingAddress
+from storefront.gelato.client import GelatoClient
 from storefront.gelato.types import QuoteProduct
 
 TTL = 300.0
@@ -23,9 +21,9 @@ TTL = 300.0
 
 class QuoteCache:
     def __init__(
-        self, app: Flask, *, ttl: float = TTL, clock: Callable[[], float] = time.monotonic
+        self, gelato: GelatoClient, *, ttl: float = TTL, clock: Callable[[], float] = time.monotonic
     ) -> None:
-        self.app, self.ttl, self.clock = app, ttl, clock
+        self.gelato, self.ttl, self.clock = gelato, ttl, clock
         self._entries: dict[
             tuple[str, str, tuple[tuple[str, int], ...]], tuple[float, list[ShippingOption]]
         ] = {}
@@ -72,9 +70,7 @@ class QuoteCache:
             QuoteProduct(item_reference_id=f"q{i}", product_uid=uid, quantity=qty)
             for i, (uid, qty) in enumerate(items)
         ]
-        quotes = gelato_client(self.app).quote(
-            recipient, products, currency.upper(), interactive=True
-        )
+        quotes = self.gelato.quote(recipient, products, currency.upper(), interactive=True)
         if len(quotes) != 1:
             return []  # split across hubs: the table prices it more simply
         return [
@@ -90,7 +86,3 @@ class QuoteCache:
             for m in sorted(quotes[0].shipment_methods, key=lambda m: m.price)
             if m.currency.upper() == currency.upper()
         ]
-
-
-def init_app(app: Flask) -> None:
-    app.extensions["shipping_quoter"] = QuoteCache(app)

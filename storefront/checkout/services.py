@@ -139,7 +139,7 @@ def place_order(
                 try:
                     stock.reserve(
                         session,
-                        order,
+                        order.id,
                         offer.product_id,
                         offer.variant_key,
                         offer.limited_quantity,

@@ -1,6 +1,6 @@
 """Reading content: GROQ through the cache for visitors, straight to drafts for previews.
 
-One :class:`ContentService` per app (``app.extensions["content"]``). Public reads go to the
+One :class:`ContentService` per app (built by :func:`build_content`). Public reads go to the
 CDN host through the cache (TTL, stale-while-revalidate, one upstream call per key);
 previews read the ``drafts`` perspective with the read token and never touch the cache;
 writes elsewhere are noticed through the invalidation log (webhook and sweep).
@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
-from flask import Flask
-
+from storefront.circuit import CircuitBreaker
+from storefront.config import Settings
 from storefront.content.invalidation import InvalidationFollower
+from storefront.content.notes import note_dependency, note_generation
 from storefront.content.querycache import ContentCache, Entry
-from storefront.db import get_db
+from storefront.db import Database
 from storefront.sanity.client import SanityClient
-from storefront.web.fragments import note_dependency, note_generation
 
 
 class Cache(Protocol):
@@ -140,35 +140,17 @@ class ContentService:
         )
 
 
-def build_cache(app: Flask) -> Cache:
+def build_cache(settings: Settings) -> ContentCache:
     """Redis when REDIS_URL is set (shared by every web process), else in-process."""
-    settings = app.extensions["settings"]
-    on_event = _metrics_hook(app)
     if settings.redis_url:
         return ContentCache.from_url(
-            settings.redis_url,
-            ttl=settings.content_cache_ttl,
-            stale=settings.content_cache_stale,
-            on_event=on_event,
+            settings.redis_url, ttl=settings.content_cache_ttl, stale=settings.content_cache_stale
         )
-    return ContentCache(
-        ttl=settings.content_cache_ttl, stale=settings.content_cache_stale, on_event=on_event
-    )
+    return ContentCache(ttl=settings.content_cache_ttl, stale=settings.content_cache_stale)
 
 
-def _metrics_hook(app: Flask):  # type: ignore[no-untyped-def]
-    from storefront.web.metrics import content_cache_event
-
-    def on_event(kind: str) -> None:
-        if kind in ("hit", "miss", "stale"):
-            content_cache_event(kind != "miss", app=app)
-
-    return on_event
-
-
-def init_app(app: Flask) -> ContentService:
-    settings = app.extensions["settings"]
-    breaker = app.extensions["breakers"]("sanity")
+def build_content(settings: Settings, db: Database, breaker: CircuitBreaker) -> ContentService:
+    """Public reads through the CDN and the cache; previews with the read token."""
     public = SanityClient.from_settings(settings, breaker=breaker)
     read_token = settings.sanity_read_token
     preview = SanityClient(
@@ -180,14 +162,6 @@ def init_app(app: Flask) -> ContentService:
         read_token.get_secret_value() if read_token else None,
         breaker=breaker,
     )
-    cache = build_cache(app)
-    service = app.extensions["content"] = ContentService(public, preview, cache)
-    service.follower = InvalidationFollower(get_db(app), service.invalidate)
-    from storefront.web.health import add_readiness_check
-
-    add_readiness_check(app, "content", service.ping)
+    service = ContentService(public, preview, build_cache(settings))
+    service.follower = InvalidationFollower(db, service.invalidate)
     return service
-
-
-def content(app: Flask) -> ContentService:
-    return app.extensions["content"]

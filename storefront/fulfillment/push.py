@@ -12,10 +12,9 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field
+from typing import Literal
 
-from flask import Flask
-
-from storefront.db import Database, get_db
+from storefront.db import Database
 from storefront.fulfillment.mapping import NotPrintable, to_gelato_request
 from storefront.fulfillment.models import GelatoOrderRecord
 from storefront.gelato.client import GelatoClient
@@ -29,11 +28,12 @@ from storefront.gelato.types import GelatoOrder
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
 from storefront.orders.states import OrderStatus, record_event, transition
+from storefront.orders.workflows import FULFILMENT_TOPIC
 from storefront.outbox import service as outbox
 from storefront.outbox.service import Claimed
 
 log = logging.getLogger(__name__)
-TOPIC = "gelato.push"
+TOPIC = FULFILMENT_TOPIC
 S = OrderStatus
 
 
@@ -58,25 +58,31 @@ class PushReport:
         return self.retried + self.parked
 
 
-def gelato_client(app: Flask) -> GelatoClient:
-    client = app.extensions.get("gelato_client")
-    if client is None:
-        client = app.extensions["gelato_client"] = GelatoClient.from_settings(
-            app.extensions["settings"], breaker=app.extensions["breakers"]("gelato")
-        )
-    return client
-
-
-def push_due(app: Flask, *, limit: int = 20, worker: str | None = None) -> PushReport:
+def push_due(
+    db: Database,
+    client: GelatoClient,
+    *,
+    order_type: Literal["order", "draft"],
+    limit: int = 20,
+    worker: str | None = None,
+) -> PushReport:
+    """Hand every paid order waiting in the outbox to Gelato (``order_type``: ``draft``
+    orders are never printed)."""
     worker = worker or f"push-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     report = PushReport()
-    for entry in outbox.claim(get_db(app), TOPIC, worker, limit=limit):
-        push_one(app, entry, report)
+    for entry in outbox.claim(db, TOPIC, worker, limit=limit):
+        push_one(db, client, entry, report, order_type=order_type)
     return report
 
 
-def push_one(app: Flask, entry: Claimed, report: PushReport) -> None:
-    db, client = get_db(app), gelato_client(app)
+def push_one(
+    db: Database,
+    client: GelatoClient,
+    entry: Claimed,
+    report: PushReport,
+    *,
+    order_type: Literal["order", "draft"],
+) -> None:
     order_id = int(entry.payload["order_id"])
     with db.session_scope(write=True) as session:
         order = session.get(Order, order_id)
@@ -87,9 +93,7 @@ def push_one(app: Flask, entry: Claimed, report: PushReport) -> None:
             return
         number = order.number
         try:
-            request = to_gelato_request(
-                order, order_type=app.extensions["settings"].gelato_order_type
-            )
+            request = to_gelato_request(order, order_type=order_type)
         except NotPrintable as exc:
             _park(db, entry, order_id, f"not printable: {exc}")
             report.parked += 1

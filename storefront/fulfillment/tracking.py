@@ -9,22 +9,28 @@ one "shipped" e-mail per new tracking code.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from flask import Flask
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from storefront.db import get_db, utcnow
+from storefront.db import Database, utcnow
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
-from storefront.fulfillment.push import gelato_client
+from storefront.gelato.client import GelatoClient
 from storefront.gelato.errors import GelatoError
 from storefront.gelato.types import FulfillmentStatus as G
 from storefront.gelato.types import GelatoOrder
 from storefront.mail.messages import queue_email
-from storefront.orders.links import order_url
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
-from storefront.orders.states import OPEN_FULFILLMENT, OrderStatus, transition
+from storefront.orders.states import (
+    FULFILLMENT_RANK,
+    OPEN_FULFILLMENT,
+    OrderStatus,
+    fulfillment_step,
+    transition,
+)
 
 log = logging.getLogger(__name__)
 S = OrderStatus
@@ -44,7 +50,6 @@ ITEM_STAGE = {
     G.DELIVERED: S.DELIVERED,
 }
 TROUBLE = frozenset({G.FAILED, G.ON_HOLD})
-RANK = {S.SUBMITTED: 1, S.IN_PRODUCTION: 2, S.SHIPPED: 3, S.DELIVERED: 4}
 
 
 @dataclass
@@ -70,20 +75,19 @@ def aggregate(orders: list[GelatoOrder]) -> tuple[S | None, str | None]:
             return S.NEEDS_ATTENTION, f"Gelato order {g.id} is {g.fulfillment_status}"
     if not stages:
         return None, None
-    return min(stages, key=RANK.__getitem__), None
+    return min(stages, key=FULFILLMENT_RANK.__getitem__), None
 
 
-def next_status(current: S, target: S | None) -> S | None:
-    """Forward only: a late ``printed`` never overwrites ``shipped``."""
-    if target is None or target == current:
-        return None
-    if target == S.NEEDS_ATTENTION or current == S.NEEDS_ATTENTION:
-        return target  # trouble, or Gelato cleared the trouble
-    return target if RANK[target] > RANK[current] else None
-
-
-def sync_order(app: Flask, number: str, *, actor: str = "gelato") -> SyncResult | None:
-    client, db = gelato_client(app), get_db(app)
+def sync_order(
+    db: Database,
+    client: GelatoClient,
+    number: str,
+    *,
+    order_link: Callable[[str], str],
+    actor: str = "gelato",
+) -> SyncResult | None:
+    """Read the order back from Gelato and move ours on (``order_link``: the shopper's link
+    to an order, for the shipping e-mail)."""
     try:
         orders = [client.get_order(s.id) for s in client.find_by_reference(number)]
     except GelatoError as exc:
@@ -113,7 +117,7 @@ def sync_order(app: Flask, number: str, *, actor: str = "gelato") -> SyncResult 
                     result.new_parcels.append(package.tracking_code)
         target, reason = aggregate(orders)
         if order.status in (*OPEN_FULFILLMENT, S.NEEDS_ATTENTION):
-            step = next_status(S(order.status), target)
+            step = fulfillment_step(S(order.status), target)
             if step is not None:
                 why = reason or "Gelato: " + ", ".join(
                     sorted({str(g.fulfillment_status) for g in orders})
@@ -124,8 +128,7 @@ def sync_order(app: Flask, number: str, *, actor: str = "gelato") -> SyncResult 
             parcel = session.execute(
                 select(Parcel).where(Parcel.order_id == order.id, Parcel.tracking_code == code)
             ).scalar_one()
-            with app.app_context():
-                link = order_url(order.number)
+            link = order_link(order.number)
             queue_email(
                 session,
                 "order_shipped",
@@ -159,8 +162,8 @@ def _add_parcel(session, order: Order, gelato_id: str, code: str, url: str | Non
     return True
 
 
-def open_order_numbers(app: Flask) -> list[str]:
-    with get_db(app).session_scope() as session:
+def open_order_numbers(db: Database) -> list[str]:
+    with db.session_scope() as session:
         return list(
             session.execute(
                 select(Order.number)
@@ -168,3 +171,29 @@ def open_order_numbers(app: Flask) -> list[str]:
                 .order_by(Order.id)
             ).scalars()
         )
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """Where an order was printed and its parcels, for the shopper's order page."""
+
+    countries: list[str]
+    parcels: list[Parcel]
+
+
+def delivery_of(session: Session, order_id: int) -> Delivery | None:
+    """None until Gelato has the order (nothing to show yet)."""
+    records = (
+        session.execute(select(GelatoOrderRecord).where(GelatoOrderRecord.order_id == order_id))
+        .scalars()
+        .all()
+    )
+    parcels = (
+        session.execute(select(Parcel).where(Parcel.order_id == order_id).order_by(Parcel.id))
+        .scalars()
+        .all()
+    )
+    if not records and not parcels:
+        return None
+    countries = sorted({r.fulfillment_country for r in records if r.fulfillment_country})
+    return Delivery(countries, list(parcels))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -177,6 +177,11 @@ class PayPalGateway:
         order = self._client.capture_order(provider_ref, request_id=f"capture-{provider_ref}")
         return _order_status(order)
 
+    def expire(self, provider_ref: str) -> PaymentStatus:
+        """PayPal has no call that voids an order the payer has not approved; it lapses by
+        itself (the shop cancels its own order). This reads its state."""
+        return self.get_status(provider_ref)
+
     # --- refunds ---------------------------------------------------------------------------
     def refund(
         self, payment_id: str, amount: int | None, currency: str, idempotency_key: str
@@ -192,9 +197,13 @@ class PayPalGateway:
         return _refund_result(self._client.get_refund(refund_id), None)
 
     # --- webhooks ----------------------------------------------------------------------------
+    def undelivered_events(self, since: datetime) -> Iterator[ProviderEvent]:
+        """Not asked of PayPal: lost PayPal webhooks are caught by asking about each order."""
+        return iter(())
+
     def parse_event(self, raw_body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Verify the transmission signature over the raw bytes, then read the event."""
-        self._verifier.verify(raw_body, dict(headers))
+        self._verifier.verify(raw_body, {k.upper(): v for k, v in headers.items()})
         try:
             data = json.loads(raw_body)
         except ValueError as exc:

@@ -15,7 +15,7 @@ Error tree::
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -183,14 +183,42 @@ class SignatureError(PaymentError):
 
 
 class PaymentGateway(Protocol):
-    """What checkout needs from a provider; Stripe and PayPal adapters both satisfy it."""
+    """Everything the shop asks of a payment provider; the Stripe and PayPal adapters both
+    satisfy it, and nothing outside an adapter knows which one it talks to."""
 
     provider: Provider
 
-    def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted: ...
+    def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted:
+        """Create the provider's checkout for one order attempt (idempotent per attempt)."""
+        ...
 
-    def get_status(self, provider_ref: str) -> PaymentStatus: ...
+    def get_status(self, provider_ref: str) -> PaymentStatus:
+        """Ask the provider what happened to a checkout."""
+        ...
+
+    def capture(self, provider_ref: str) -> PaymentStatus:
+        """Take the money of an approved payment (a no-op read where the provider captures
+        by itself); safe to repeat."""
+        ...
+
+    def expire(self, provider_ref: str) -> PaymentStatus:
+        """End an open checkout early, so it can no longer be paid; safe to repeat."""
+        ...
 
     def refund(
         self, payment_id: str, amount: int | None, currency: str, idempotency_key: str
-    ) -> RefundResult: ...
+    ) -> RefundResult:
+        """Refund ``amount`` (``None``: what is left) of a captured payment."""
+        ...
+
+    def get_refund(self, refund_id: str) -> RefundResult: ...
+
+    def parse_event(self, raw_body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
+        """Verify a webhook's signature over the raw body (:class:`SignatureError` if it
+        fails), then read the event."""
+        ...
+
+    def undelivered_events(self, since: datetime) -> Iterator[ProviderEvent]:
+        """Events the provider failed to deliver to us since ``since`` (empty where the
+        provider keeps no such list)."""
+        ...

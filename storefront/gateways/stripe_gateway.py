@@ -10,7 +10,7 @@ timeout (80 s by default).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any, NoReturn
 
@@ -258,7 +258,11 @@ class StripeGateway:
             _fail(exc)
 
     # --- events -----------------------------------------------------------------------------
-    def list_undelivered_events(self, since: datetime) -> Iterator[ProviderEvent]:
+    def capture(self, provider_ref: str) -> PaymentStatus:
+        """Checkout Sessions capture by themselves: this reads the session's state."""
+        return self.get_status(provider_ref)
+
+    def undelivered_events(self, since: datetime) -> Iterator[ProviderEvent]:
         """Events Stripe could not deliver to us since ``since`` (for the reconciliation job)."""
         params: dict[str, Any] = {
             "delivery_success": False,
@@ -272,10 +276,11 @@ class StripeGateway:
         except stripe.StripeError as exc:
             _fail(exc)
 
-    def parse_event(self, raw_body: bytes, signature_header: str | None) -> ProviderEvent:
+    def parse_event(self, raw_body: bytes, headers: Mapping[str, str]) -> ProviderEvent:
         """Verify ``Stripe-Signature`` over the raw bytes, then read the event."""
+        signature = next((v for k, v in headers.items() if k.lower() == "stripe-signature"), None)
         verify_stripe_signature(
-            raw_body, signature_header, self._webhook_secret, tolerance=self._tolerance
+            raw_body, signature, self._webhook_secret, tolerance=self._tolerance
         )
         try:
             data = json.loads(raw_body)

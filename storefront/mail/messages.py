@@ -7,9 +7,10 @@ exactly when the fact behind it commits; ``deliver`` renders and sends one entry
 from __future__ import annotations
 
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
-from flask import Flask, render_template
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from storefront.outbox import service as outbox
@@ -39,15 +40,24 @@ def queue_email(
     )
 
 
-def build_message(app: Flask, template: str, to: str, context: dict[str, Any]) -> EmailMessage:
-    settings = app.extensions["settings"]
-    with app.app_context():
-        text = render_template(f"email/{template}.txt", **context)
-        html = render_template(f"email/{template}.html", **context)
-    message = EmailMessage()
-    message["Subject"] = SUBJECTS[template].format(**context)
-    message["From"] = settings.mail_from
-    message["To"] = to
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
-    return message
+class Composer:
+    """Renders the shop's e-mails from ``<templates>/email/`` (HTML escaped, text as is)."""
+
+    def __init__(self, templates: Path, mail_from: str) -> None:
+        self.mail_from = mail_from
+        self._env = Environment(
+            loader=FileSystemLoader(templates),
+            autoescape=select_autoescape(["html"]),
+            keep_trailing_newline=True,
+        )
+
+    def compose(self, template: str, to: str, context: dict[str, Any]) -> EmailMessage:
+        text = self._env.get_template(f"email/{template}.txt").render(**context)
+        html = self._env.get_template(f"email/{template}.html").render(**context)
+        message = EmailMessage()
+        message["Subject"] = SUBJECTS[template].format(**context)
+        message["From"] = self.mail_from
+        message["To"] = to
+        message.set_content(text)
+        message.add_alternative(html, subtype="html")
+        return message

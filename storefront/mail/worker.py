@@ -7,23 +7,20 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
+from typing import Literal
 
-from flask import Flask
-
-from storefront.db import get_db
-from storefront.mail.mailer import Mailer, MailError, mailer_from_settings
-from storefront.mail.messages import TOPIC, build_message
+from storefront.db import Database
+from storefront.mail.mailer import Mailer, MailError
+from storefront.mail.messages import TOPIC, Composer
 from storefront.outbox import service as outbox
 
 log = logging.getLogger(__name__)
 WORKER_ID = f"mail-{os.getpid()}-{uuid.uuid4().hex[:6]}"
 
 
-def get_mailer(app: Flask) -> Mailer:
-    mailer = app.extensions.get("mailer")
-    if mailer is None:
-        mailer = app.extensions["mailer"] = mailer_from_settings(app.extensions["settings"])
-    return mailer
+#: When a request that queued mail hands it over: a background thread (the default), inside
+#: the request (tests that read the mail), or not at all (the outbox job sends it).
+Delivery = Literal["thread", "sync", "off"]
 
 
 @dataclass
@@ -38,14 +35,26 @@ class MailReport:
         return self.sent + self.failed
 
 
-def deliver_due(app: Flask, *, limit: int = 50) -> MailReport:
+@dataclass
+class Postman:
+    """Everything that sends the queued mail."""
+
+    db: Database
+    mailer: Mailer
+    composer: Composer
+    delivery: Delivery = "thread"
+
+
+def deliver_due(postman: Postman, *, limit: int = 50) -> MailReport:
     """Send what is due."""
-    db, mailer = get_db(app), get_mailer(app)
+    db, mailer = postman.db, postman.mailer
     report = MailReport()
     for entry in outbox.claim(db, TOPIC, WORKER_ID, limit=limit):
         payload = entry.payload
         try:
-            message = build_message(app, payload["template"], payload["to"], payload["context"])
+            message = postman.composer.compose(
+                payload["template"], payload["to"], payload["context"]
+            )
             message["Message-ID"] = f"<{entry.key.replace(':', '.')}@storefront>"
             mailer.send(message)
         except (MailError, KeyError, ValueError) as exc:
@@ -60,18 +69,18 @@ def deliver_due(app: Flask, *, limit: int = 50) -> MailReport:
     return report
 
 
-def kick(app: Flask) -> None:
+def kick(postman: Postman) -> None:
     """Send queued mail now, off the request thread (the outbox job is the backstop)."""
-    if app.extensions.get("mail_kick", "thread") == "off":
+    if postman.delivery == "off":
         return
-    if app.extensions.get("mail_kick") == "sync":
-        deliver_due(app)
+    if postman.delivery == "sync":
+        deliver_due(postman)
         return
-    threading.Thread(target=_safe_deliver, args=(app,), daemon=True).start()
+    threading.Thread(target=_safe_deliver, args=(postman,), daemon=True).start()
 
 
-def _safe_deliver(app: Flask) -> None:
+def _safe_deliver(postman: Postman) -> None:
     try:
-        deliver_due(app)
+        deliver_due(postman)
     except Exception:
         log.exception("background mail delivery failed; the outbox job will retry")

@@ -16,6 +16,9 @@ from storefront.db import utcnow
 from storefront.mail.messages import queue_email
 from storefront.newsletter.models import Subscriber
 
+#: Outbox topic: delete a person from the mailing list at the provider (erasure).
+NEWSLETTER_DELETE = "newsletter.delete"
+
 LEFT = frozenset({"unsubscribed", "cleaned"})
 
 

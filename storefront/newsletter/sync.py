@@ -14,10 +14,9 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from flask import Flask
 from sqlalchemy import select
 
-from storefront.db import get_db, utcnow
+from storefront.db import Database, utcnow
 from storefront.mailchimp.provider import (
     Contact,
     MemberStatus,
@@ -26,7 +25,7 @@ from storefront.mailchimp.provider import (
 )
 from storefront.newsletter import services
 from storefront.newsletter.models import Subscriber
-from storefront.operations.privacy import NEWSLETTER_DELETE
+from storefront.newsletter.services import NEWSLETTER_DELETE
 from storefront.outbox import service as outbox
 
 log = logging.getLogger(__name__)
@@ -50,21 +49,11 @@ class NewsletterReport:
         return self.read
 
 
-def provider_for(app: Flask) -> NewsletterProvider:
-    provider = app.extensions.get("newsletter_provider")
-    if provider is None:
-        from storefront.mailchimp.client import MailchimpProvider
-
-        provider = app.extensions["newsletter_provider"] = MailchimpProvider.from_settings(
-            app.extensions["settings"], breaker=app.extensions["breakers"]("mailchimp")
-        )
-    return provider
-
-
-def reconcile(app: Flask, *, since: datetime | None, dry_run: bool = False) -> NewsletterReport:
+def reconcile(
+    db: Database, provider: NewsletterProvider, *, since: datetime | None, dry_run: bool = False
+) -> NewsletterReport:
     report = NewsletterReport()
-    provider, db = provider_for(app), get_db(app)
-    _deletions(app, provider, report, dry_run)
+    _deletions(db, provider, report, dry_run)
 
     window_start = (since or utcnow() - FIRST_LOOKBACK) - OVERLAP
     left = list(provider.changed_since(window_start))
@@ -131,7 +120,7 @@ def reconcile(app: Flask, *, since: datetime | None, dry_run: bool = False) -> N
                     sub.provider_synced_at = utcnow()
                     report.changed += 1
         _follow_provider_verdicts(
-            provider, [c.email for c in contacts if c.email.lower() not in failed], app, report
+            provider, [c.email for c in contacts if c.email.lower() not in failed], db, report
         )
     for email in leaving:
         try:
@@ -149,10 +138,9 @@ def reconcile(app: Flask, *, since: datetime | None, dry_run: bool = False) -> N
 
 
 def _follow_provider_verdicts(
-    provider: NewsletterProvider, emails: list[str], app: Flask, report: NewsletterReport
+    provider: NewsletterProvider, emails: list[str], db: Database, report: NewsletterReport
 ) -> None:
     """After a push, an existing member keeps the provider's status: record it if they left."""
-    db = get_db(app)
     for email in emails:
         try:
             member = provider.get_member(email)
@@ -169,9 +157,8 @@ def _follow_provider_verdicts(
 
 
 def _deletions(
-    app: Flask, provider: NewsletterProvider, report: NewsletterReport, dry_run: bool
+    db: Database, provider: NewsletterProvider, report: NewsletterReport, dry_run: bool
 ) -> None:
-    db = get_db(app)
     if dry_run:
         return
     for entry in outbox.claim(db, NEWSLETTER_DELETE, WORKER, limit=100):

@@ -17,11 +17,10 @@ from storefront.accounts.models import Address, Customer
 from storefront.cart.models import Cart
 from storefront.db import utcnow
 from storefront.newsletter.models import Subscriber
+from storefront.newsletter.services import NEWSLETTER_DELETE
 from storefront.orders.models import Order
 from storefront.orders.states import record_event
 from storefront.outbox import service as outbox
-
-NEWSLETTER_DELETE = "newsletter.delete"
 
 
 def export(session: Session, customer_id: int) -> dict[str, Any]:

@@ -72,6 +72,22 @@ def is_backwards(current: str, target: str) -> bool:
     return cur is not None and tgt is not None and tgt < cur
 
 
+def fulfillment_step(current: OrderStatus, target: OrderStatus | None) -> OrderStatus | None:
+    """Where an order goes when the printer reports ``target``: forward only (a late
+    ``printed`` never overwrites ``shipped``); trouble, or trouble cleared, always counts.
+    ``None`` means stay."""
+    if target is None or target == current:
+        return None
+    if target == S.NEEDS_ATTENTION or current == S.NEEDS_ATTENTION:
+        return target
+    return None if is_backwards(current, target) or not is_ranked(current, target) else target
+
+
+def is_ranked(*statuses: OrderStatus) -> bool:
+    """Whether every status is a stage of fulfillment (see :data:`FULFILLMENT_RANK`)."""
+    return all(status in FULFILLMENT_RANK for status in statuses)
+
+
 def transition(
     session: Session,
     order: Order,

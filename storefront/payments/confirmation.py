@@ -14,20 +14,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storefront.cart.models import Cart
 from storefront.db import insert_or_ignore, utcnow
-from storefront.mail.messages import queue_email
-from storefront.money import format_money
+from storefront.orders import workflows
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
-from storefront.orders.states import OrderStatus, record_event, transition
-from storefront.outbox import service as outbox
+from storefront.orders.states import OrderStatus, record_event
 from storefront.payments.models import Payment
-from storefront.stock import services as stock
 
 log = logging.getLogger(__name__)
 
-GELATO_PUSH = "gelato.push"
 S = OrderStatus
 
 
@@ -91,7 +86,7 @@ def confirm_paid(
     facts: PaymentFacts,
     *,
     actor: str,
-    order_link: str | None = None,
+    order_link: str,
 ) -> str:
     """Money moved. Returns ``confirmed``, ``already`` or ``attention``."""
     order = lock_order(session, order_id=order_id)
@@ -107,70 +102,31 @@ def confirm_paid(
         return "already"
     payment.status = "paid"
     if facts.amount != order.total_amount or (facts.currency or "").upper() != order.currency:
-        _to_attention(
+        workflows.payment_doubtful(
             session,
             order,
-            actor,
-            f"paid {facts.amount} {facts.currency} but the order totals "
+            actor=actor,
+            reason=f"paid {facts.amount} {facts.currency} but the order totals "
             f"{order.total_amount} {order.currency}",
         )
         return "attention"
     if order.status != S.PENDING_PAYMENT:
-        _to_attention(
+        workflows.payment_doubtful(
             session,
             order,
-            actor,
-            f"payment arrived after the order was {order.status}: refund or fulfil",
+            actor=actor,
+            reason=f"payment arrived after the order was {order.status}: refund or fulfil",
         )
         return "attention"
-    transition(
+    workflows.order_paid(
         session,
         order,
-        S.PAID,
         actor=actor,
         reason=f"{facts.provider} {facts.provider_ref}",
         data={"payment_id": facts.payment_id, "amount": facts.amount},
+        order_link=order_link,
     )
-    stock.consume(session, order.id)
-    outbox.enqueue(session, GELATO_PUSH, order.number, {"order_id": order.id})
-    queue_email(
-        session,
-        "order_confirmation",
-        order.email,
-        order.number,
-        {
-            "number": order.number,
-            "link": order_link or "",
-            "total": format_money(order.total_amount, order.currency),
-            "items": [
-                {
-                    "title": i.title,
-                    "size": i.size,
-                    "colour": i.colour,
-                    "quantity": i.quantity,
-                    "amount": format_money(i.line_amount, i.currency),
-                }
-                for i in order.items
-            ],
-        },
-    )
-    if order.cart_id is not None:
-        cart = session.get(Cart, order.cart_id)
-        if cart is not None and cart.status == "open":
-            cart.status = "converted"
     return "confirmed"
-
-
-def _to_attention(session: Session, order: Order, actor: str, reason: str) -> None:
-    if order.status == S.PENDING_PAYMENT:
-        # pending_payment has no direct edge to needs_attention: it is paid, but doubtful.
-        transition(session, order, S.PAID, actor=actor, reason="payment received")
-        stock.consume(session, order.id)
-    if order.status in (S.PAYMENT_FAILED, S.CANCELLED):
-        record_event(session, order, "payment_after_close", actor=actor, reason=reason)
-        order.attention_reason = reason
-        return
-    transition(session, order, S.NEEDS_ATTENTION, actor=actor, reason=reason)
 
 
 def mark_pending(session: Session, order_id: int, facts: PaymentFacts, *, actor: str) -> None:
@@ -187,26 +143,15 @@ def mark_pending(session: Session, order_id: int, facts: PaymentFacts, *, actor:
 def mark_failed(
     session: Session, order_id: int, facts: PaymentFacts, *, actor: str, reason: str
 ) -> bool:
-    """The payment was refused; the held stock goes back and the shopper is told."""
+    """The payment was refused (a late failure never undoes a payment we saw succeed)."""
     order = lock_order(session, order_id=order_id)
     if order is None:
         return False
     payment = _payment(session, order, facts)
     if payment.status == "paid":
-        return False  # a late failure never undoes a payment we saw succeed
-    payment.status, payment.failure_reason = "failed", reason
-    if order.status != S.PENDING_PAYMENT:
         return False
-    transition(session, order, S.PAYMENT_FAILED, actor=actor, reason=reason)
-    stock.release(session, order.id)
-    queue_email(
-        session,
-        "payment_failed",
-        order.email,
-        order.number,
-        {"number": order.number, "reason": reason},
-    )
-    return True
+    payment.status, payment.failure_reason = "failed", reason
+    return workflows.payment_failed(session, order, actor=actor, reason=reason)
 
 
 def expire_order(session: Session, order_id: int, *, actor: str, reason: str) -> bool:
@@ -214,18 +159,11 @@ def expire_order(session: Session, order_id: int, *, actor: str, reason: str) ->
     order = lock_order(session, order_id=order_id)
     if order is None or order.status not in (S.PENDING_PAYMENT, S.PAYMENT_FAILED):
         return False
-    if any(
-        p.status == "paid"
-        for p in session.execute(select(Payment).where(Payment.order_id == order.id)).scalars()
-    ):
+    attempts = session.execute(select(Payment).where(Payment.order_id == order.id)).scalars().all()
+    if any(p.status == "paid" for p in attempts):
         return False
-    for payment in session.execute(select(Payment).where(Payment.order_id == order.id)).scalars():
+    for payment in attempts:
         if payment.status in ("open", "approved", "pending"):
             payment.status = "expired"
-    transition(session, order, S.CANCELLED, actor=actor, reason=reason)
-    stock.release(session, order.id)
-    if order.cart_id is not None:
-        cart = session.get(Cart, order.cart_id)
-        if cart is not None and cart.status == "converted":
-            cart.status = "open"
+    workflows.order_cancelled(session, order, actor=actor, reason=reason)
     return True

@@ -18,7 +18,7 @@ from storefront.gateways.port import ProviderEvent
 from storefront.inbox.service import mark_processed, record_delivery
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
-from storefront.orders.states import OrderStatus, record_event, transition
+from storefront.orders.states import ALLOWED, OrderStatus, record_event, transition
 from storefront.outbox import service as outbox
 from storefront.payments import confirmation as payments
 from storefront.payments.models import Payment, Refund
@@ -48,9 +48,7 @@ def _find_order_id(session: Session, event: ProviderEvent) -> int | None:
     return payment.order_id if payment else None
 
 
-def handle_event(
-    db: Database, event: ProviderEvent, *, order_link: Callable[[str], str] | None = None
-) -> str:
+def handle_event(db: Database, event: ProviderEvent, *, order_link: Callable[[str], str]) -> str:
     """Apply ``event`` once; returns what happened (for the log and the webhook's answer)."""
     with db.session_scope(write=True) as session:
         if not record_delivery(
@@ -68,7 +66,7 @@ def handle_event(
 
 
 def _apply(
-    session: Session, order_id: int, event: ProviderEvent, order_link: Callable[[str], str] | None
+    session: Session, order_id: int, event: ProviderEvent, order_link: Callable[[str], str]
 ) -> str:
     facts = payments.PaymentFacts(
         event.provider, event.provider_ref or "", event.payment_id, event.amount, event.currency
@@ -76,8 +74,9 @@ def _apply(
     actor = f"webhook:{event.provider}"
     if event.kind == "payment.paid":
         order = session.get_one(Order, order_id)
-        link = order_link(order.number) if order_link else None
-        return payments.confirm_paid(session, order_id, facts, actor=actor, order_link=link)
+        return payments.confirm_paid(
+            session, order_id, facts, actor=actor, order_link=order_link(order.number)
+        )
     if event.kind == "payment.pending":
         payments.mark_pending(session, order_id, facts, actor=actor)
         return "pending"
@@ -117,8 +116,6 @@ def _apply(
 
 
 def _allowed(status: str) -> frozenset[OrderStatus]:
-    from storefront.orders.states import ALLOWED
-
     return ALLOWED[OrderStatus(status)]
 
 

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 
-from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from storefront.db import get_db, utcnow
+from storefront.db import Database, utcnow
 from storefront.errors import ServiceUnavailable
 from storefront.gateways.port import CheckoutRequest, Line, PaymentError, PaymentStatus
-from storefront.gateways.registry import gateway
-from storefront.orders.links import order_path, order_token, order_url
+from storefront.gateways.registry import Gateways
+from storefront.orders.links import order_path, order_token
 from storefront.orders.models import Order
 from storefront.payments import confirmation as payments
 from storefront.payments.models import Payment
@@ -22,13 +22,15 @@ from storefront.urls import absolute_url
 log = logging.getLogger(__name__)
 
 
-def start_payment(app: Flask, order_id: int, *, order: Order | None = None) -> str:
+def start_payment(
+    db: Database, gateways: Gateways, order_id: int, *, order: Order | None = None
+) -> str:
     """Create (or find again) the provider checkout for the order; returns where to send the
     shopper. Idempotent: the provider sees the same idempotency key for the same order.
 
-    ``order``: the order just placed (items loaded), so it need not be read again.
+    ``order``: the order just placed (items loaded), so it need not be read again. Runs in
+    an app context (the return links are the shop's routes).
     """
-    db = get_db(app)
     if order is None:
         with db.session_scope() as session:
             order = session.execute(
@@ -39,7 +41,7 @@ def start_payment(app: Flask, order_id: int, *, order: Order | None = None) -> s
         return order_path(order.number)
     provider = order.payment_provider or "stripe"
     try:
-        started = gateway(app, provider).start_checkout(request_)
+        started = gateways.get(provider).start_checkout(request_)
     except PaymentError as exc:
         log.warning("could not start %s checkout for order %s: %s", provider, order_id, exc)
         raise ServiceUnavailable(
@@ -93,16 +95,22 @@ def latest_ref(session: Session, order_id: int, provider: str) -> str | None:
     )
 
 
-def apply_status(app: Flask, order_id: int, status: PaymentStatus, *, actor: str) -> str:
+def apply_status(
+    db: Database,
+    order_id: int,
+    status: PaymentStatus,
+    *,
+    actor: str,
+    order_link: Callable[[str], str],
+) -> str:
     """Apply what the provider says about a payment (return page and reconciliation)."""
     facts = payments.PaymentFacts(
         status.provider, status.provider_ref, status.payment_id, status.amount, status.currency
     )
-    with get_db(app).session_scope(write=True) as session:
+    with db.session_scope(write=True) as session:
         order = session.get_one(Order, order_id)
         if status.state == "paid":
-            with app.app_context():
-                link = order_url(order.number)
+            link = order_link(order.number)
             return payments.confirm_paid(session, order_id, facts, actor=actor, order_link=link)
         if status.state == "failed":
             payments.mark_failed(

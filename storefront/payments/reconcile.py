@@ -15,13 +15,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from flask import Flask
 from sqlalchemy import select
 
-from storefront.db import get_db, utcnow
-from storefront.gateways.port import PaymentError
-from storefront.gateways.registry import gateway
-from storefront.orders.links import order_url
+from storefront.db import Database, utcnow
+from storefront.gateways.port import PaymentError, PaymentGateway
+from storefront.gateways.registry import Gateways
 from storefront.orders.models import Order
 from storefront.outbox import service as outbox
 from storefront.payments import confirmation as payments
@@ -48,8 +46,10 @@ class ReconcileReport:
 
 
 def reconcile_pending(
-    app: Flask,
+    db: Database,
+    gateways: Gateways,
     *,
+    order_link: Callable[[str], str],
     grace: timedelta,
     dry_run: bool = False,
     now: datetime | None = None,
@@ -58,7 +58,6 @@ def reconcile_pending(
 ) -> ReconcileReport:
     now = now or utcnow()
     report = ReconcileReport()
-    db = get_db(app)
     with db.session_scope() as session:
         rows = session.execute(
             select(Order.id, Order.number, Order.payment_provider, Order.payment_expires_at)
@@ -90,11 +89,12 @@ def reconcile_pending(
                 report.changed += 1
             continue
         try:
-            status = gateway(app, provider).get_status(ref)
+            gateway = gateways.get(provider)
+            status = gateway.get_status(ref)
             if status.state == "approved" and not dry_run:
-                status = gateway(app, provider).capture(ref)
-            if status.state == "open" and lapsed and provider == "stripe" and not dry_run:
-                status = gateway(app, provider).expire(ref)
+                status = gateway.capture(ref)
+            if status.state == "open" and lapsed and not dry_run:
+                status = gateway.expire(ref)
         except PaymentError as exc:
             report.failed += 1
             report.notes.append(f"{row.number}: {provider} did not answer ({exc})")
@@ -107,17 +107,23 @@ def reconcile_pending(
             report.notes.append(f"{row.number}: {provider} says {state}")
             report.changed += 1
             if not dry_run:
-                apply_status(app, order_id, status, actor="job:payments")
+                apply_status(db, order_id, status, actor="job:payments", order_link=order_link)
     return report
 
 
-def replay_undelivered_stripe_events(
-    app: Flask, *, since: datetime, dry_run: bool = False
+def replay_undelivered_events(
+    db: Database,
+    gateway: PaymentGateway,
+    *,
+    since: datetime,
+    order_link: Callable[[str], str],
+    dry_run: bool = False,
 ) -> ReconcileReport:
-    """Stripe keeps events it could not deliver; apply them (deduped like any webhook)."""
+    """Events the provider could not deliver (Stripe keeps them): apply them, deduped like
+    any webhook."""
     report = ReconcileReport()
     try:
-        events = list(gateway(app, "stripe").list_undelivered_events(since))
+        events = list(gateway.undelivered_events(since))
     except PaymentError as exc:
         report.failed += 1
         report.notes.append(f"stripe events: {exc}")
@@ -127,22 +133,22 @@ def replay_undelivered_stripe_events(
         if dry_run:
             report.notes.append(f"would apply {event.type} {event.event_id}")
             continue
-        with app.app_context():
-            outcome = handle_event(get_db(app), event, order_link=order_url)
+        outcome = handle_event(db, event, order_link=order_link)
         if outcome != "duplicate":
             report.changed += 1
             report.notes.append(f"{event.event_id} {event.type}: {outcome}")
     return report
 
 
-def capture_approved(app: Flask, *, limit: int = 20) -> ReconcileReport:
+def capture_approved(
+    db: Database, gateways: Gateways, *, order_link: Callable[[str], str], limit: int = 20
+) -> ReconcileReport:
     """PayPal approvals promised by webhooks: capture (idempotently) and apply the result."""
     report = ReconcileReport()
-    db = get_db(app)
     for entry in outbox.claim(db, PAYPAL_CAPTURE, WORKER, limit=limit):
         report.checked += 1
         try:
-            status = gateway(app, "paypal").capture(entry.payload["paypal_order_id"])
+            status = gateways.paypal.capture(entry.payload["paypal_order_id"])
         except PaymentError as exc:
             report.failed += 1
             with db.session_scope(write=True) as session:
@@ -151,7 +157,13 @@ def capture_approved(app: Flask, *, limit: int = 20) -> ReconcileReport:
                 else:
                     outbox.park(session, entry.id, str(exc))
             continue
-        apply_status(app, int(entry.payload["order_id"]), status, actor="job:paypal-capture")
+        apply_status(
+            db,
+            int(entry.payload["order_id"]),
+            status,
+            actor="job:paypal-capture",
+            order_link=order_link,
+        )
         with db.session_scope(write=True) as session:
             outbox.complete(session, entry.id)
         report.changed += 1

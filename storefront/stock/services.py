@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storefront.db import insert_or_ignore, utcnow
-from storefront.orders.models import Order
 from storefront.stock.models import Reservation, StockCounter
 
 
@@ -49,7 +48,7 @@ def _counter(session: Session, product_id: str, variant_key: str, limit: int) ->
 
 def reserve(
     session: Session,
-    order: Order,
+    order_id: int,
     product_id: str,
     variant_key: str,
     limit: int,
@@ -70,7 +69,7 @@ def reserve(
         session.refresh(counter)
         raise OutOfStock(label, max(counter.limit - counter.reserved, 0))
     reservation = Reservation(
-        order_id=order.id,
+        order_id=order_id,
         counter_id=counter.id,
         quantity=quantity,
         status="held",

@@ -12,15 +12,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import Flask, current_app, g, has_request_context, redirect, request, session, url_for
+from flask import Flask, g, has_request_context, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
+from storefront.accounts.roles import at_least
+from storefront.container import services
 from storefront.errors import Forbidden, NotFound, Unauthorized, wants_json
+from storefront.web.state import web_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-ROLES = ("customer", "operator", "admin")
-ROLE_RANK = {"customer": 1, "operator": 2, "admin": 3}
 LEVELS = ("public", "webhook", "dev", "customer", "operator", "admin")
 
 
@@ -32,7 +33,7 @@ class CurrentUser:
     via: str  # "session" or "token"
 
     def has_role(self, role: str) -> bool:
-        return ROLE_RANK.get(self.role, 0) >= ROLE_RANK[role]
+        return at_least(self.role, role)
 
 
 def access(level: str) -> Callable[[F], F]:
@@ -59,12 +60,10 @@ def current_user() -> CurrentUser | None:
     return g.current_user
 
 
-#: Resolvers tried in order; accounts registers the session and token ones.
-UserResolver = Callable[[], "CurrentUser | None"]
-
-
 def _load_user() -> CurrentUser | None:
-    for resolver in current_app.extensions.get("user_resolvers", ()):
+    """Resolvers tried in order (:class:`~storefront.web.state.WebState`): the API's bearer
+    token first, then the session."""
+    for resolver in web_state().user_resolvers:
         user = resolver()
         if user is not None:
             return user
@@ -85,7 +84,6 @@ def logout_session() -> None:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions.setdefault("user_resolvers", [])
 
     @app.before_request
     def _enforce() -> ResponseReturnValue | None:
@@ -100,7 +98,7 @@ def init_app(app: Flask) -> None:
         if level in ("public", "webhook"):
             return None
         if level == "dev":
-            if app.extensions["settings"].is_production:
+            if services(app).settings.is_production:
                 raise NotFound()
             return None
         user = current_user()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, render_template
 from flask.typing import ResponseReturnValue
 
+from storefront.container import services
 from storefront.errors import NotFound
 from storefront.mail.mailer import LocalOutboxMailer
 from storefront.web.auth import access
@@ -16,7 +17,7 @@ bp = Blueprint("devtools", __name__, url_prefix="/_dev")
 
 
 def _outbox() -> LocalOutboxMailer:
-    return LocalOutboxMailer(current_app.extensions["settings"].mail_outbox_dir)
+    return LocalOutboxMailer(services().settings.mail_outbox_dir)
 
 
 def _parse(raw: bytes) -> EmailMessage:

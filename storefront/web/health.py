@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from flask import Blueprint, Flask, current_app, jsonify
+from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.web.auth import access
 
 bp = Blueprint("health", __name__)
-
-#: name -> check; a check raises on failure. Features register theirs (content, …).
-ReadinessCheck = Callable[[], None]
-
-
-def add_readiness_check(app: Flask, name: str, check: ReadinessCheck) -> None:
-    app.extensions.setdefault("readiness_checks", {})[name] = check
 
 
 @bp.get("/healthz")
@@ -31,8 +22,8 @@ def healthz() -> ResponseReturnValue:
 def readyz() -> ResponseReturnValue:
     checks: dict[str, dict[str, str]] = {}
     ok = True
-    all_checks = {"database": get_db(current_app).ping}
-    all_checks.update(current_app.extensions.get("readiness_checks", {}))
+    found = services()
+    all_checks = {"database": found.db.ping, "content": found.content.ping}
     for name, check in all_checks.items():
         try:
             check()

@@ -51,7 +51,9 @@ from flask import (
 from werkzeug.http import http_date
 
 import cms_schema
-from storefront.web.fragments import noted_updates
+from storefront.container import services
+from storefront.content.notes import noted_updates
+from storefront.web.state import web_state
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -82,7 +84,7 @@ def render_page(template: str, *, mimetype: str | None = None, **context: Any) -
     before rendering (anonymous visitors only) and a 304 without rendering when it matches.
     Call it after the view has read everything the page shows."""
     if renders_shared_page():
-        tag = page_tag(current_app.extensions["build_digest"])
+        tag = page_tag(web_state().build_digest)
         if tag is not None:
             g.page_etag = tag
             if request.if_none_match.contains_weak(tag):
@@ -111,9 +113,7 @@ def renders_shared_page() -> bool:
     if decided is None:
         app = current_app._get_current_object()  # type: ignore[attr-defined]
         decided = g.shared_page = bool(
-            request.method in SAFE
-            and _policy(app)
-            and is_anonymous(app.extensions["visitor_cookies"])
+            request.method in SAFE and _policy(app) and is_anonymous(web_state(app).visitor_cookies)
         )
     return decided
 
@@ -146,7 +146,7 @@ def _format_http_date(seconds: int) -> str:
 def build_digest(app: Flask) -> str:
     """What, besides content, decides a page: this deployment's code and templates, and the
     settings that appear in pages (addresses of the shop and of the image CDN)."""
-    settings = app.extensions["settings"]
+    settings = services(app).settings
     shown = (settings.base_url, settings.sanity_public_url, settings.sanity_dataset)
     return _source_digest(app.template_folder or "") + repr(shown)
 
@@ -177,8 +177,9 @@ def page_tag(build: str) -> str | None:
 
 
 def init_app(app: Flask, *, visitor_cookies: Iterable[str]) -> None:
-    app.extensions["visitor_cookies"] = (app.config["SESSION_COOKIE_NAME"], *visitor_cookies)
-    app.extensions["build_digest"] = build_digest(app)
+    state = web_state(app)
+    state.visitor_cookies = (app.config["SESSION_COOKIE_NAME"], *visitor_cookies)
+    state.build_digest = build_digest(app)
 
     @app.after_request
     def _cache_headers(response: Response) -> Response:

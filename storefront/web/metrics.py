@@ -1,7 +1,7 @@
 """Prometheus metrics: ``GET /metrics`` with request counts and latencies, content-cache
 hits and misses, and gauges read from the database at scrape time.
 
-Each app gets its own ``CollectorRegistry`` (kept in ``app.extensions["metrics"]``), so test
+Each app gets its own ``CollectorRegistry`` (kept in ``WebState.metrics``), so test
 apps never share or collide in prometheus-client's global default registry. The database
 gauges are computed by a custom collector on every scrape — a few ``GROUP BY`` counts —
 so they are true for every web process alike, with nothing to keep in sync.
@@ -28,9 +28,11 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
+from storefront.container import services
 from storefront.db import Database
 from storefront.jobs import outcomes
 from storefront.web.auth import access
+from storefront.web.state import web_state
 
 #: Request latency buckets in seconds: a page should answer well under 250 ms.
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
@@ -190,15 +192,16 @@ def init_app(app: Flask, *, access_level: str = "operator") -> Metrics:
     by default, because the gauges reveal business volumes. A scraper authenticates with an
     operator API token (``Authorization: Bearer``, see ``storefront.web.api.bearer``).
     """
-    metrics = Metrics(app.extensions["db"])
-    app.extensions["metrics"] = metrics
-    app.extensions.setdefault("request_observers", []).append(metrics.observe_request)
+    metrics = Metrics(services(app).db)
+    state = web_state(app)
+    state.metrics = metrics
+    state.request_observers.append(metrics.observe_request)
     app.register_blueprint(_blueprint(access_level))
     return metrics
 
 
 def get_metrics(app: Flask) -> Metrics | None:
-    return app.extensions.get("metrics")
+    return web_state(app).metrics
 
 
 def content_cache_event(hit: bool, app: Flask | None = None) -> None:
@@ -218,7 +221,8 @@ def _blueprint(access_level: str) -> Blueprint:
     @bp.get("/metrics")
     @access(access_level)
     def scrape() -> Response:
-        metrics: Metrics = current_app.extensions["metrics"]
+        metrics = web_state().metrics
+        assert metrics is not None
         return Response(metrics.render(), mimetype=None, content_type=CONTENT_TYPE_LATEST)
 
     return bp

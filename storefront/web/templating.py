@@ -6,9 +6,10 @@ import functools
 import json
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 from markupsafe import Markup
 
+from storefront.container import services
 from storefront.money import format_money
 from storefront.web import fragments
 
@@ -45,9 +46,7 @@ SRCSET_WIDTHS = (320, 480, 640, 960, 1280)
 def _image_url(source: Any, **params: Any) -> str:
     if not source or not source.get("asset"):
         return ""
-    content = current_app.extensions.get("content")
-    if content is None:
-        return ""
+    content = services().content
     key = json.dumps([source, sorted(params.items())], sort_keys=True, default=str)
     return _cached_image_url(content.public, key)
 
@@ -89,11 +88,7 @@ def _plain(blocks: Any) -> str:
 
 def _link_for(reference: Any) -> str | None:
     ref = (reference or {}).get("_ref") if isinstance(reference, dict) else None
-    for resolver in current_app.extensions.get("document_path_resolvers", ()):
-        path = resolver(ref) if ref else None
-        if path:
-            return path
-    return None
+    return services().catalog.document_path(ref) if ref else None
 
 
 def _json_ld(data: Any) -> Markup:

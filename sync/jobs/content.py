@@ -11,19 +11,14 @@ from storefront.content.invalidation import record, unrecorded
 from storefront.db import utcnow
 from storefront.jobs.models import JobRun
 from storefront.jobs.outcomes import SUCCEEDED
-from storefront.sanity.client import SanityClient
 from sync.context import JobContext
-from sync.registry import job
+from sync.registry import scheduled
 
 CHANGED_SINCE = '*[!(_id in path("drafts.**")) && _updatedAt > $since]{_id, _type, _updatedAt}'
 OVERLAP = timedelta(seconds=30)
 
 
-@job(
-    id="content-sweep",
-    interval=lambda s: s.sync_content_sweep_interval,
-    description="Catch publishes whose webhook never arrived; invalidate their cache.",
-)
+@scheduled("content-sweep")
 def content_sweep(ctx: JobContext) -> None:
     with ctx.db.session_scope() as session:
         last = (
@@ -40,9 +35,7 @@ def content_sweep(ctx: JobContext) -> None:
             .first()
         )
     since = (last or utcnow() - timedelta(minutes=10)) - OVERLAP
-    client = ctx.app.extensions.get("sanity_live_client") or SanityClient.from_settings(
-        ctx.settings, breaker=ctx.app.extensions["breakers"]("sanity")
-    )
+    client = ctx.services.content.public
     changed = (
         client.query(
             CHANGED_SINCE,

@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from storefront.fulfillment.tracking import open_order_numbers, sync_order
+from storefront.orders.links import order_url
 from sync.context import JobContext
-from sync.registry import job
+from sync.registry import scheduled
 
 
-@job(
-    id="fulfillment-status",
-    interval=lambda s: s.sync_fulfillment_interval,
-    description="Poll Gelato for every open order's status and tracking.",
-)
+@scheduled("fulfillment-status")
 def fulfillment_status(ctx: JobContext) -> None:
-    numbers = open_order_numbers(ctx.app)
+    found = ctx.services
+    numbers = open_order_numbers(found.db)
     for number in ctx.progress(numbers, length=len(numbers), label="orders"):
         ctx.read()
         if ctx.dry_run:
             ctx.note(f"would re-read {number} from Gelato")
             continue
-        result = sync_order(ctx.app, number, actor="job:fulfillment-status")
+        result = sync_order(
+            found.db,
+            found.gelato,
+            number,
+            order_link=order_url,
+            actor="job:fulfillment-status",
+        )
         if result is None:
             ctx.failed()
         elif result.status_after != result.status_before or result.new_parcels:

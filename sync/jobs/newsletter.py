@@ -8,7 +8,7 @@ from storefront.jobs.models import JobRun
 from storefront.jobs.outcomes import PARTIAL, SUCCEEDED
 from storefront.newsletter.sync import reconcile
 from sync.context import JobContext
-from sync.registry import job
+from sync.registry import scheduled
 
 
 def last_success(ctx: JobContext):  # type: ignore[no-untyped-def]
@@ -30,13 +30,11 @@ def last_success(ctx: JobContext):  # type: ignore[no-untyped-def]
         )
 
 
-@job(
-    id="newsletter",
-    interval=lambda s: s.sync_newsletter_interval,
-    description="Pull unsubscribes from the e-mail provider, push confirmed sign-ups.",
-)
+@scheduled("newsletter")
 def newsletter(ctx: JobContext) -> None:
-    report = reconcile(ctx.app, since=last_success(ctx), dry_run=ctx.dry_run)
+    report = reconcile(
+        ctx.services.db, ctx.services.mailing_list, since=last_success(ctx), dry_run=ctx.dry_run
+    )
     ctx.tally(report)
     ctx.changed(report.changed)
     ctx.skipped(report.skipped)

@@ -9,7 +9,7 @@ from storefront.mail.messages import TOPIC as MAIL_TOPIC
 from storefront.mail.worker import deliver_due
 from storefront.outbox.models import OutboxEntry
 from sync.context import JobContext
-from sync.registry import job
+from sync.registry import scheduled
 
 
 def _due(ctx: JobContext, topic: str) -> int:
@@ -26,18 +26,17 @@ def _due(ctx: JobContext, topic: str) -> int:
         )
 
 
-@job(
-    id="fulfillment-push",
-    interval=lambda s: s.sync_outbox_interval,
-    description="Send paid orders to Gelato, exactly once.",
-)
+@scheduled("fulfillment-push")
 def fulfillment_push(ctx: JobContext) -> None:
     if ctx.dry_run:
         ctx.read(_due(ctx, TOPIC))
         ctx.note(f"would push {ctx.counts.read} order(s) to Gelato")
         return
     while True:
-        report = push_due(ctx.app, limit=25)
+        found = ctx.services
+        report = push_due(
+            found.db, found.gelato, order_type=ctx.settings.gelato_order_type, limit=25
+        )
         ctx.tally(report)
         ctx.changed(report.pushed + report.found)
         ctx.skipped(report.skipped)
@@ -47,16 +46,12 @@ def fulfillment_push(ctx: JobContext) -> None:
             break
 
 
-@job(
-    id="mail",
-    interval=lambda s: s.sync_outbox_interval,
-    description="Send queued shop e-mails (confirmations, shipping, sign-ups).",
-)
+@scheduled("mail")
 def mail(ctx: JobContext) -> None:
     if ctx.dry_run:
         ctx.read(_due(ctx, MAIL_TOPIC))
         ctx.note(f"would send {ctx.counts.read} e-mail(s)")
         return
-    report = deliver_due(ctx.app, limit=200)
+    report = deliver_due(ctx.services.postman, limit=200)
     ctx.tally(report)
     ctx.changed(report.sent)

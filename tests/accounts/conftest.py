@@ -5,10 +5,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from storefront.container import services
+
 
 @pytest.fixture
 def app(app: Flask) -> Flask:
-    app.extensions["mail_kick"] = "sync"  # deliver queued mail inside the request, for asserts
+    services(app).mail_delivery = "sync"  # deliver queued mail inside the request, for asserts
     return app
 
 
@@ -21,7 +23,7 @@ def csrf_from(client: FlaskClient, path: str) -> str:
 
 def outbox_mails(app: Flask) -> list[str]:
     """Subject and plain-text body of every e-mail in the local outbox."""
-    folder = app.extensions["settings"].mail_outbox_dir
+    folder = services(app).settings.mail_outbox_dir
     if not folder.exists():
         return []
     out = []

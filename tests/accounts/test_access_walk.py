@@ -7,7 +7,7 @@ import pytest
 from flask import Flask
 
 from storefront.accounts import services as accounts
-from storefront.db import get_db
+from storefront.container import services
 from storefront.web.auth import LEVELS, declared_access
 
 
@@ -31,7 +31,7 @@ def client_as(app: Flask, role: str | None):  # type: ignore[no-untyped-def]
     client = app.test_client()
     if role is None:
         return client
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         user = accounts.register(session, f"{role}@example.com", "correct horse battery", role=role)
         uid, version = user.id, accounts.session_version(user)
     with client.session_transaction() as sess:

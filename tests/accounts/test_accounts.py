@@ -4,7 +4,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from storefront.accounts.models import Customer
-from storefront.db import get_db
+from storefront.container import services
 from storefront.orders.models import Order
 from tests.accounts.conftest import csrf_from, outbox_mails
 
@@ -32,7 +32,7 @@ def test_register_logs_in_and_hashes_with_argon2id(app: Flask, client: FlaskClie
     assert resp.status_code == 302
     assert resp.headers["Location"] == "/account"
     assert "ada@example.com" in client.get("/account").get_data(as_text=True)
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         customer = session.query(Customer).one()
         assert customer.password_hash.startswith("$argon2id$")
         assert customer.role == "customer"
@@ -97,7 +97,7 @@ def test_anonymous_account_redirects_to_login_and_api_gets_401(client: FlaskClie
 
 
 def test_verify_email_links_guest_orders(app: Flask, client: FlaskClient) -> None:
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         session.add(
             Order(
                 number="SF-GUEST1",
@@ -181,7 +181,7 @@ def test_tampered_reset_link_is_refused(client: FlaskClient) -> None:
 
 def test_download_and_delete_my_data(app: Flask, client: FlaskClient) -> None:
     register(client)
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         session.add(
             Order(
                 number="SF-MINE0001",
@@ -209,7 +209,7 @@ def test_download_and_delete_my_data(app: Flask, client: FlaskClient) -> None:
     resp = client.post("/account/delete", data={"csrf_token": token, "confirm": "delete"})
     assert resp.status_code == 303
     assert client.get("/account").status_code == 302  # logged out
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         order = session.query(Order).one()
         assert order.email.startswith("deleted-")
         assert order.shipping_address == {"country": "DE", "anonymised": True}
@@ -252,13 +252,13 @@ def test_saved_addresses_are_validated_owned_and_prefill_checkout(
     )
     assert good.status_code == 303
     assert "Kastanienallee 1" in client.get("/account/addresses").get_data(as_text=True)
-    from storefront.accounts.addresses import default_address_form
+    from storefront.web.shop.addresses import default_address_form
 
     with app.test_request_context():
-        with get_db(app).session_scope() as session:
+        with services(app).db.session_scope() as session:
             uid = session.query(Customer).one().id
         assert default_address_form(uid)["address_line1"] == "Kastanienallee 1"
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         from storefront.accounts.models import Address
 
         address_id = session.query(Address).one().id

@@ -9,8 +9,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 import storefront.accounts.token_models  # noqa: F401 - registers api_tokens until storefront.models does
-from storefront.accounts import services, tokens
-from storefront.db import get_db
+from storefront.accounts import services as accounts
+from storefront.accounts import tokens
+from storefront.container import services
 from storefront.web import api
 
 PASSWORD = "correct horse battery"
@@ -28,19 +29,19 @@ class Account:
 def app(app: Flask) -> Flask:
     """The shop app with /api/v1 mounted (a no-op once create_app does it itself)."""
     api.init_app(app)
-    app.extensions["mail_kick"] = "off"
+    services(app).mail_delivery = "off"
     return app
 
 
 def make_account(app: Flask, email: str, role: str = "customer") -> Account:
-    with get_db(app).session_scope(write=True) as session:
-        customer = services.register(session, email, PASSWORD, "Test Person", role=role)
-        return Account(customer.id, customer.email, role, services.session_version(customer))
+    with services(app).db.session_scope(write=True) as session:
+        customer = accounts.register(session, email, PASSWORD, "Test Person", role=role)
+        return Account(customer.id, customer.email, role, accounts.session_version(customer))
 
 
 def issue_token(app: Flask, account: Account, role: str = "customer", name: str = "t") -> str:
-    with get_db(app).session_scope(write=True) as session:
-        customer = services.find_by_email(session, account.email)
+    with services(app).db.session_scope(write=True) as session:
+        customer = accounts.find_by_email(session, account.email)
         assert customer is not None
         return tokens.create_token(session, customer, role=role, name=name).plaintext
 

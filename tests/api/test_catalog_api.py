@@ -2,6 +2,8 @@
 
 from flask import Flask
 
+from storefront.container import services
+
 
 def test_products_filter_sort_paginate(app: Flask) -> None:
     client = app.test_client()
@@ -37,7 +39,7 @@ def test_one_product_and_categories(app: Flask) -> None:
 
 
 def test_newsletter_subscribe(app: Flask) -> None:
-    app.extensions["mail_kick"] = "off"
+    services(app).mail_delivery = "off"
     client = app.test_client(use_cookies=False)
     resp = client.post("/api/v1/newsletter", json={"email": "api@example.com"})
     assert resp.status_code == 202
@@ -50,10 +52,9 @@ def test_newsletter_subscribe(app: Flask) -> None:
 def test_operator_subscribers_and_sync_trigger(app: Flask) -> None:
     from storefront.accounts import services as accounts
     from storefront.accounts import tokens
-    from storefront.db import get_db
     from storefront.newsletter import services as newsletter
 
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         newsletter.sign_up(session, "list@example.com", source="t", confirm_link="x")
         op = accounts.register(session, "op2@example.com", "correct horse battery", role="operator")
         plain = tokens.create_token(session, op, role="operator", name="t").plaintext

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
 from storefront.accounts.models import Customer
-from storefront.db import get_db
+from storefront.container import services
 from storefront.web.api.framework import (
     ERROR_STATUSES,
     Api,
@@ -54,7 +54,7 @@ def list_customers(query: CustomerQuery) -> Page[CustomerOut]:
     stmt = select(Customer).order_by(Customer.id)
     if query.role:
         stmt = stmt.where(Customer.role.in_(query.role))
-    with get_db(current_app).session_scope() as session:
+    with services(current_app).db.session_scope() as session:
         return paginate(session, stmt, query, CustomerOut)
 
 

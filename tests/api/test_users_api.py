@@ -8,8 +8,9 @@ from sqlalchemy import select
 
 from storefront.accounts.models import Customer
 from storefront.accounts.token_models import ApiToken
-from storefront.db import get_db
+from storefront.container import services
 from storefront.outbox.models import OutboxEntry
+from storefront.web.state import web_state
 from tests.api.conftest import PASSWORD, Account, bearer, csrf_token, issue_token, log_in
 
 
@@ -30,7 +31,7 @@ def test_register_creates_a_customer_and_queues_the_confirmation(
     assert body["email_verified_at"] is None
     assert "password" not in str(body) and "hash" not in str(body)
     assert response.headers["Location"] == "/api/v1/users/me"
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         customer = session.get(Customer, body["id"])
         assert customer is not None and customer.role == "customer"
         mails = session.execute(select(OutboxEntry.key)).scalars().all()
@@ -141,7 +142,7 @@ def test_me_with_a_bearer_token(app: Flask, client: FlaskClient, customer: Accou
     response = client.get("/api/v1/users/me", headers=bearer(token))
     assert response.status_code == 200
     assert response.get_json()["via"] == "token"
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         row = session.execute(select(ApiToken)).scalar_one()
     assert row.last_used_at is not None
 
@@ -156,7 +157,7 @@ def test_operator_token_acts_with_the_lower_of_token_and_account_role(
     me = client.get("/api/v1/users/me", headers=bearer(operator_scoped)).get_json()
     assert me["effective_role"] == "operator"
     # Demote the account: its operator-scoped token narrows with it.
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         row = session.get(Customer, operator.id)
         assert row is not None
         row.role = "customer"
@@ -167,7 +168,7 @@ def test_operator_token_acts_with_the_lower_of_token_and_account_role(
 def test_revoked_token_is_401(app: Flask, client: FlaskClient, customer: Account) -> None:
     token = issue_token(app, customer)
     assert client.get("/api/v1/users/me", headers=bearer(token)).status_code == 200
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         from storefront.accounts import tokens
 
         row = session.execute(select(ApiToken)).scalar_one()
@@ -205,7 +206,7 @@ def test_anonymised_account_tokens_stop_working(
     app: Flask, client: FlaskClient, customer: Account
 ) -> None:
     token = issue_token(app, customer)
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         from storefront.db import utcnow
 
         row = session.get(Customer, customer.id)
@@ -216,10 +217,10 @@ def test_anonymised_account_tokens_stop_working(
 
 def test_deleting_the_account_deletes_its_tokens(app: Flask, customer: Account) -> None:
     issue_token(app, customer)
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         row = session.get(Customer, customer.id)
         session.delete(row)
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         assert session.execute(select(ApiToken)).first() is None
 
 
@@ -272,7 +273,7 @@ def test_revoke_own_token_only(app: Flask, client: FlaskClient, customer: Accoun
     other = make_account(app, "bob@example.com")
     mine = issue_token(app, customer)
     theirs = issue_token(app, other)
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         ids = {row.customer_id: row.id for row in session.execute(select(ApiToken)).scalars()}
     response = client.delete(f"/api/v1/tokens/{ids[other.id]}", headers=bearer(mine))
     assert response.status_code == 404
@@ -287,7 +288,7 @@ def test_init_app_is_idempotent_and_puts_the_token_resolver_first(app: Flask) ->
     from storefront.web.api.bearer import bearer_user
 
     api.init_app(app)  # the fixture already did once
-    resolvers = app.extensions["user_resolvers"]
+    resolvers = web_state(app).user_resolvers
     assert resolvers[0] is bearer_user and resolvers.count(bearer_user) == 1
     assert len(resolvers) >= 2  # the session resolver is still there, after it
 

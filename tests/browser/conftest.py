@@ -18,6 +18,7 @@ from flask import Flask
 
 from devstack.server import build_dev_app
 from emulators.common import LiveServer
+from storefront.container import services
 from tests.conftest import make_settings
 from tests.support.material import missing
 
@@ -56,10 +57,10 @@ def live_shop(tmp_path: Path) -> Iterator[LiveShop]:
         gelato_order_type="order",
     )
     app, wsgi = build_dev_app(settings)
-    app.extensions["mail_kick"] = "sync"
+    services(app).mail_delivery = "sync"
     with LiveServer(wsgi, port=port):
         yield LiveShop(app, base)
-    app.extensions["db"].dispose()
+    services(app).db.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from storefront.accounts import services as accounts
-from storefront.db import get_db
+from storefront.container import services
 from storefront.orders.models import Order
 from tests.browser.conftest import LiveShop
 from tests.browser.test_shopper import add_a_shirt, fill_checkout
@@ -33,7 +33,7 @@ def test_register_buy_history_refund(browser, live_shop: LiveShop) -> None:  # t
     shopper.goto(live_shop.url + "/account")
     assert number in shopper.content()
 
-    with get_db(live_shop.app).session_scope(write=True) as session:
+    with services(live_shop.app).db.session_scope(write=True) as session:
         accounts.register(session, "op@example.com", "operator password!", role="operator")
     operator = browser.new_context().new_page()
     operator.goto(live_shop.url + "/login?next=/admin")
@@ -50,5 +50,5 @@ def test_register_buy_history_refund(browser, live_shop: LiveShop) -> None:  # t
     shopper.goto(live_shop.url + f"/orders/{number}")
     assert "Refund (succeeded)" in shopper.content()
     assert "-€10.00" in shopper.content()
-    with get_db(live_shop.app).session_scope() as session:
+    with services(live_shop.app).db.session_scope() as session:
         assert session.execute(select(Order.refunded_amount)).scalar_one() == 1000

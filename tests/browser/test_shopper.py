@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.orders.models import Order
 from tests.browser.conftest import LiveShop
 
@@ -63,7 +63,7 @@ def test_pay_on_the_local_stripe_page(page, live_shop: LiveShop) -> None:  # typ
     page.click("button.pay")
     page.wait_for_url(re.compile(r".*/orders/SF-.*"))
     assert "Order SF-" in page.content()
-    with get_db(live_shop.app).session_scope() as session:
+    with services(live_shop.app).db.session_scope() as session:
         order = session.execute(select(Order)).scalar_one()
         assert order.status in ("paid", "submitted")
         assert order.payment_provider == "stripe"
@@ -76,7 +76,7 @@ def test_pay_on_the_local_paypal_page(page, live_shop: LiveShop) -> None:  # typ
     page.wait_for_url(re.compile(r".*/_emulators/paypal/.*"))
     page.click("button.approve")
     page.wait_for_url(re.compile(r".*/orders/SF-.*"))
-    with get_db(live_shop.app).session_scope() as session:
+    with services(live_shop.app).db.session_scope() as session:
         order = session.execute(select(Order)).scalar_one()
         assert order.status in ("paid", "submitted")
         assert order.payment_provider == "paypal"

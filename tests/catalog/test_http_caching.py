@@ -17,7 +17,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from emulators.common import LiveServer
-from storefront.db import get_db
+from storefront.container import services
 from storefront.stock.models import StockCounter
 from storefront.web.httpcache import newest_update
 from storefront.web.shop.content import preview_url
@@ -205,15 +205,15 @@ def test_tokenless_posts_need_our_origin_and_no_session(app: Flask) -> None:
 
 
 def test_a_sold_out_limited_edition_changes_the_page(app: Flask, client: FlaskClient) -> None:
-    catalog = app.extensions["catalog"]
+    catalog = services(app).catalog
     catalog.stock.interval = 0  # read the counters on every view (normally once a second)
     first = client.get(PRODUCT)
     assert "only 3 left" in first.get_data(as_text=True)
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         session.add(
             StockCounter(product_id="product-rest-in-plastic", variant_key="white-m", limit=3)
         )
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         session.execute(update(StockCounter).values(reserved=StockCounter.limit))
     later = client.get(PRODUCT + "?variant=white-m")
     assert later.status_code == 200
@@ -249,7 +249,7 @@ def test_a_refresh_without_a_webhook_reaches_the_page(
     lake.mutate([{"patch": {"id": "product-compost-happens", "set": {"title": "Compost Again"}}}])
     cached = client.get("/products/compost-happens", headers={"If-None-Match": etag})
     assert cached.status_code == 304  # nobody told us: the cached result still holds
-    cache = app.extensions["content"].cache
+    cache = services(app).content.cache
     cache.clock = lambda: time.time() + 100_000  # every entry is past its stale window
     fresh = client.get("/products/compost-happens", headers={"If-None-Match": etag})
     assert fresh.status_code == 200

@@ -7,7 +7,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.inbox.models import WebhookEvent
 from storefront.web.shop.content import preview_url
 from sync.registry import load_jobs
@@ -61,7 +61,7 @@ def test_publish_reaches_the_next_page_view(
     assert "Compost Happens Anyway" in client.get("/products/compost-happens").get_data(
         as_text=True
     )
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         events = session.execute(select(WebhookEvent.provider)).scalars().all()
     assert "sanity" in events
 
@@ -79,14 +79,14 @@ def test_a_lost_webhook_is_caught_by_the_sweep(
     assert "The Planet Is On Fire" not in stale  # cached, and nobody told us
     dry = run_job(app, "content-sweep", dry_run=True)
     assert dry.ok
-    app.extensions["content"].follower.poll(force=True)
+    services(app).content.follower.poll(force=True)
     assert "The Planet Is On Fire" not in client.get("/products/the-planet-is-fine").get_data(
         as_text=True
     )
     result = run_job(app, "content-sweep")
     assert result.ok
     assert result.counts.changed >= 1
-    app.extensions["content"].follower.poll(force=True)
+    services(app).content.follower.poll(force=True)
     assert "The Planet Is On Fire" in client.get("/products/the-planet-is-fine").get_data(
         as_text=True
     )

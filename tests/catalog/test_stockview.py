@@ -4,7 +4,7 @@ from flask import Flask
 from sqlalchemy import update
 
 from storefront.catalog.stockview import StockSnapshot
-from storefront.db import get_db
+from storefront.container import services
 from storefront.stock.models import StockCounter
 
 
@@ -17,7 +17,7 @@ class Clock:
 
 
 def test_the_snapshot_is_read_again_once_it_is_older_than_the_interval(app: Flask) -> None:
-    db = get_db(app)
+    db = services(app).db
     with db.session_scope(write=True) as session:
         session.add(StockCounter(product_id="p", variant_key="v", limit=3, reserved=1))
     clock = Clock()

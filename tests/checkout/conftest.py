@@ -20,8 +20,10 @@ from emulators.common import LiveServer, wsgi_sender
 from emulators.paypal import PayPalEmulator
 from emulators.stripe import StripeEmulator
 from storefront.app import create_app
+from storefront.container import services
 from storefront.gateways.paypal_client import PayPalClient
 from storefront.gateways.paypal_gateway import PayPalGateway
+from storefront.gateways.registry import Gateways
 from storefront.gateways.stripe_gateway import StripeGateway
 from tests.checkout.fakes import LIMITED, TEE, Catalog
 from tests.conftest import make_settings
@@ -48,8 +50,8 @@ def shop(tmp_path, db_url: str) -> Iterator[Shop]:  # type: ignore[no-untyped-de
             database_url=db_url, data_dir=tmp_path / "var", stripe_webhook_secret=STRIPE_SECRET
         )
     )
-    app.extensions["offer_source"] = Catalog(TEE, LIMITED)
-    app.extensions["mail_kick"] = "off"
+    services(app).catalog = Catalog(TEE, LIMITED)
+    services(app).mail_delivery = "off"
     stripe_emu = StripeEmulator(
         webhook_url=f"{SHOP}/webhooks/stripe", webhook_secret=STRIPE_SECRET, sender=wsgi_sender(app)
     )
@@ -62,21 +64,21 @@ def shop(tmp_path, db_url: str) -> Iterator[Shop]:  # type: ignore[no-untyped-de
     server = LiveServer(stripe_emu)
     with server, httpx.Client(transport=httpx.WSGITransport(app=paypal_emu)) as paypal_http:
         stripe_emu.public_base_url = server.url
-        app.extensions["payment_gateways"] = {
-            "stripe": StripeGateway.create(
+        services(app).gateways = Gateways(
+            stripe=StripeGateway.create(
                 api_key="sk_test_local",
                 webhook_secret=STRIPE_SECRET,
                 api_base=server.url,
                 timeout=ANSWERED_TIMEOUT,
             ),
-            "paypal": PayPalGateway(
+            paypal=PayPalGateway(
                 PayPalClient(PAYPAL_BASE, "local-client", "local-secret", http=paypal_http),
                 webhook_id="WH-E2E",
                 allowed_cert_hosts=("paypal.com", "127.0.0.1"),
             ),
-        }
+        )
         yield Shop(app, app.test_client(), stripe_emu, paypal_emu, paypal_http)
-    app.extensions["db"].dispose()
+    services(app).db.dispose()
 
 
 def csrf(client: FlaskClient, path: str) -> str:

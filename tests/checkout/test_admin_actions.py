@@ -8,7 +8,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from storefront.accounts import services as accounts
-from storefront.db import get_db
+from storefront.container import services
 from storefront.newsletter import services as newsletter
 from storefront.orders.models import Order
 from storefront.payments.models import Refund
@@ -17,7 +17,7 @@ from tests.support.timing import ANSWERED_TIMEOUT
 
 
 def login_as(shop: Shop, email: str, role: str) -> FlaskClient:
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         user = accounts.register(session, email, "correct horse battery", role=role)
         uid, version = user.id, accounts.session_version(user)
     client = shop.app.test_client()
@@ -32,7 +32,7 @@ def paid_stripe_order(shop: Shop) -> str:
     with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         done = press(browser, pay_url, "pay")
     shop.client.get(shop_path(done.headers["Location"]))
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         order = session.execute(select(Order)).scalar_one()
         assert order.status == "paid"
         return order.number
@@ -52,7 +52,7 @@ def test_partial_then_full_refund_idempotent_on_double_click(shop: Shop) -> None
             f"/admin/orders/{number}/refund", data={**fields, "amount": "10.00", "reason": "late"}
         )
         assert resp.status_code == 303
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         order = session.execute(select(Order)).scalar_one()
         assert order.refunded_amount == 1000
         assert len(session.execute(select(Refund)).scalars().all()) == 1
@@ -60,7 +60,7 @@ def test_partial_then_full_refund_idempotent_on_double_click(shop: Shop) -> None
 
     fields = form_fields(operator.get(f"/admin/orders/{number}/refund").get_data(as_text=True))
     operator.post(f"/admin/orders/{number}/refund", data={**fields, "amount": ""})
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         order = session.execute(select(Order)).scalar_one()
         assert order.refunded_amount == order.total_amount
         assert order.status == "refunded"
@@ -94,7 +94,7 @@ def test_cancel_paid_order_before_printing_refunds_it(shop: Shop) -> None:
         follow_redirects=True,
     )
     assert "Order cancelled" in resp.get_data(as_text=True)
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         order = session.execute(select(Order)).scalar_one()
         assert order.status == "refunded"
         assert order.refunded_amount == order.total_amount
@@ -102,7 +102,7 @@ def test_cancel_paid_order_before_printing_refunds_it(shop: Shop) -> None:
 
 def test_lists_filters_and_csv(shop: Shop) -> None:
     number = paid_stripe_order(shop)
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         newsletter.sign_up(session, "=cmd@example.com", source="t", confirm_link="x")
     operator = login_as(shop, "op@example.com", "operator")
     assert number in operator.get("/admin/orders?status=paid").get_data(as_text=True)
@@ -167,7 +167,7 @@ def test_operator_creates_and_revokes_an_api_token(shop: Shop) -> None:
 
 
 def test_operator_exports_and_erases_a_customer_on_request(shop: Shop) -> None:
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         ada = accounts.register(session, "ada.request@example.com", "correct horse battery")
         ada_id = ada.id
     operator = login_as(shop, "op@example.com", "operator")
@@ -179,7 +179,7 @@ def test_operator_exports_and_erases_a_customer_on_request(shop: Shop) -> None:
     operator.post(
         f"/admin/customers/{ada_id}/forget", data={"csrf_token": token, "confirm": "forget"}
     )
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         from storefront.accounts.models import Customer
 
         assert session.get_one(Customer, ada_id).email.startswith("deleted-")

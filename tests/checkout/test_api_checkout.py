@@ -5,7 +5,7 @@ import httpx
 
 from storefront.accounts import services as accounts
 from storefront.accounts import tokens
-from storefront.db import get_db
+from storefront.container import services
 from tests.checkout.conftest import Shop, press, shop_path
 from tests.checkout.fakes import TEE
 from tests.support.timing import ANSWERED_TIMEOUT
@@ -23,7 +23,7 @@ ADDRESS = {
 
 
 def token_for(shop: Shop, email: str, role: str = "customer") -> dict[str, str]:
-    with get_db(shop.app).session_scope(write=True) as session:
+    with services(shop.app).db.session_scope(write=True) as session:
         customer = accounts.register(session, email, "correct horse battery", role=role)
         plain = tokens.create_token(session, customer, role=role, name="t").plaintext
     return {"Authorization": f"Bearer {plain}"}

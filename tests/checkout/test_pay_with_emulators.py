@@ -6,17 +6,17 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import func, select
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.orders.models import Order
 from storefront.outbox.models import OutboxEntry
-from storefront.payments.reconcile import capture_approved, reconcile_pending
 from tests.checkout.conftest import Shop, add_to_cart, checkout, press, shop_path
 from tests.checkout.fakes import TEE
+from tests.support.services import capture, reconcile_payments
 from tests.support.timing import ANSWERED_TIMEOUT
 
 
 def tally(shop: Shop) -> dict[str, object]:
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         orders = session.execute(select(Order.status)).scalars().all()
         outbox = dict(
             session.execute(
@@ -47,7 +47,7 @@ def test_stripe_card_pay_path(shop: Shop) -> None:
     page = shop.client.get(back.headers["Location"]).get_data(as_text=True)
     assert "Sent to the printer" in page
     assert tally(shop) == PAID_ONCE
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         order = session.execute(select(Order)).scalar_one()
         assert order.total_amount == TEE.unit_amount + 495
 
@@ -79,10 +79,10 @@ def test_lost_webhook_is_caught_by_reconciliation(shop: Shop) -> None:
     with httpx.Client(timeout=ANSWERED_TIMEOUT) as browser:
         press(browser, pay_url, "pay")  # and the shopper closes the tab: no return page
     assert tally(shop)["orders"] == ["pending_payment"]
-    report = reconcile_pending(shop.app, grace=timedelta(0))
+    report = reconcile_payments(shop.app, grace=timedelta(0))
     assert report.changed == 1
     assert tally(shop) == PAID_ONCE
-    assert reconcile_pending(shop.app, grace=timedelta(0)).checked == 0
+    assert reconcile_payments(shop.app, grace=timedelta(0)).checked == 0
 
 
 def test_stripe_async_success_and_failure(shop: Shop) -> None:
@@ -115,11 +115,11 @@ def test_paypal_approve_then_capture(shop: Shop) -> None:
     # The APPROVED webhook promised a capture too; the worker finds it already done.
     expected = {"orders": ["paid"], "outbox": {"gelato.push": 1, "email": 1, "paypal.capture": 1}}
     assert tally(shop) == expected
-    assert capture_approved(shop.app).checked == 1
+    assert capture(shop.app).checked == 1
     shop.paypal.flush_webhooks()
     shop.paypal.webhooks.deliver_pending()
     assert tally(shop) == expected
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         order = session.execute(select(Order)).scalar_one()
         assert [e.to_status for e in order.events if e.kind == "status"] == ["paid"]
 
@@ -142,7 +142,7 @@ def test_tampered_price_fields_are_ignored(shop: Shop) -> None:
     add_to_cart(shop.client, unit_amount="1", price="0.01")
     resp = checkout(shop.client, total="1", subtotal_amount="1")
     assert resp.status_code == 303
-    with get_db(shop.app).session_scope() as session:
+    with services(shop.app).db.session_scope() as session:
         order = session.execute(select(Order)).scalar_one()
         assert order.subtotal_amount == TEE.unit_amount
 

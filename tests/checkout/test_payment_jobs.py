@@ -7,7 +7,8 @@ from datetime import timedelta
 import httpx
 from sqlalchemy import update
 
-from storefront.db import get_db, utcnow
+from storefront.container import services
+from storefront.db import utcnow
 from storefront.orders.models import Order
 from sync.registry import load_jobs
 from sync.runner import run_job
@@ -42,7 +43,7 @@ def test_payments_job_catches_a_lost_webhook_once(shop: Shop) -> None:
 
 def test_reservations_job_cancels_a_lapsed_order_once(shop: Shop) -> None:
     start_stripe(shop)  # the shopper never pays
-    with get_db(shop.app).session_scope(write=True) as session:
+    with services(shop.app).db.session_scope(write=True) as session:
         session.execute(update(Order).values(payment_expires_at=utcnow() - timedelta(minutes=1)))
     load_jobs()
 

@@ -12,6 +12,8 @@ from storefront.stock import services as stock
 from tests.checkout.fakes import LIMITED, Catalog, details
 from tests.checkout.test_place_order import cart_with
 
+LINK = "http://shop.test/orders/SF-1?t=signed"
+
 
 @pytest.fixture
 def db(db_url: str):  # type: ignore[no-untyped-def]
@@ -49,7 +51,9 @@ def test_confirm_twenty_times_is_one_confirmation(db: Database, order_id: int) -
     outcomes = []
     for _ in range(20):
         with db.session_scope(write=True) as session:
-            outcomes.append(payments.confirm_paid(session, order_id, facts(), actor="webhook"))
+            outcomes.append(
+                payments.confirm_paid(session, order_id, facts(), actor="webhook", order_link=LINK)
+            )
     assert outcomes == ["confirmed"] + ["already"] * 19
     assert counts(db) == {"gelato.push": 1, "email": 1}
     with db.session_scope() as session:
@@ -63,7 +67,7 @@ def test_confirm_twenty_times_is_one_confirmation(db: Database, order_id: int) -
 
 def test_late_failure_never_undoes_a_payment(db: Database, order_id: int) -> None:
     with db.session_scope(write=True) as session:
-        payments.confirm_paid(session, order_id, facts(), actor="webhook")
+        payments.confirm_paid(session, order_id, facts(), actor="webhook", order_link=LINK)
     with db.session_scope(write=True) as session:
         assert not payments.mark_failed(
             session, order_id, facts(), actor="webhook", reason="declined"
@@ -97,9 +101,9 @@ def test_expiry_cancels_releases_and_reopens_the_cart(db: Database, order_id: in
 
 def test_wrong_amount_goes_to_an_operator(db: Database, order_id: int) -> None:
     with db.session_scope(write=True) as session:
-        assert payments.confirm_paid(session, order_id, facts(amount=1), actor="webhook") == (
-            "attention"
-        )
+        assert payments.confirm_paid(
+            session, order_id, facts(amount=1), actor="webhook", order_link=LINK
+        ) == ("attention")
     with db.session_scope() as session:
         order = session.get_one(Order, order_id)
         assert order.status == "needs_attention"
@@ -111,7 +115,10 @@ def test_payment_after_expiry_is_flagged_not_fulfilled(db: Database, order_id: i
     with db.session_scope(write=True) as session:
         payments.expire_order(session, order_id, actor="job", reason="expired")
     with db.session_scope(write=True) as session:
-        assert payments.confirm_paid(session, order_id, facts(), actor="webhook") == "attention"
+        assert (
+            payments.confirm_paid(session, order_id, facts(), actor="webhook", order_link=LINK)
+            == "attention"
+        )
     with db.session_scope() as session:
         order = session.get_one(Order, order_id)
         assert order.status == "cancelled"

@@ -23,6 +23,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
+from storefront.container import services
 from storefront.orders.models import Order
 from storefront.stock.models import Reservation, StockCounter
 from tests.support.devstack import DevStack, dev_stack
@@ -142,7 +143,7 @@ def test_fifty_pay_presses_for_a_five_unit_edition(stack: DevStack) -> None:
     paid = [o for o in done if o.status == 303 and "/_emulators/stripe/" in o.location]
     refused = [o for o in done if o not in paid]
     with stack.app.app_context():
-        db = stack.app.extensions["db"]
+        db = services(stack.app).db
         with db.session_scope() as session:
             counter = session.execute(
                 select(StockCounter).where(

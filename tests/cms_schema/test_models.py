@@ -4,10 +4,11 @@ from flask import Flask
 
 from cms_schema import models as m
 from storefront.catalog import queries as q
+from storefront.container import services
 
 
 def run(app: Flask, query: str, **params):  # type: ignore[no-untyped-def]
-    return app.extensions["content"].public.query(query, params)
+    return services(app).content.public.query(query, params)
 
 
 def test_every_product_the_shop_reads_parses(app: Flask) -> None:

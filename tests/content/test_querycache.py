@@ -105,7 +105,7 @@ def test_drafts_never_enter_the_cache() -> None:
 
 
 def test_entries_carry_a_version_and_the_newest_update() -> None:
-    """What pages derive from a result is keyed on its version (storefront/web/fragments.py)."""
+    """What pages derive from a result is keyed on its version (storefront/content/notes.py)."""
     clock = Clock()
     cache = make(clock)
     value = {"_id": "p1", "_updatedAt": "2026-01-02T00:00:00Z", "design": {"_updatedAt": "x"}}

@@ -13,12 +13,13 @@ from flask import Flask
 from emulators.common import LiveServer, wsgi_sender
 from emulators.gelato import GelatoEmulator
 from storefront.app import create_app
-from storefront.db import get_db
+from storefront.container import services
 from storefront.gelato.client import GelatoClient
 from storefront.http_retry import RetryPolicy
 from storefront.orders.models import Order, OrderItem
 from storefront.payments import confirmation as payments
 from tests.conftest import make_settings
+from tests.support.services import use_gelato
 from tests.support.timing import ANSWERED_TIMEOUT
 
 SECRET = "gelato-hook-secret"
@@ -54,7 +55,7 @@ def printshop(tmp_path, db_url: str) -> Iterator[Printshop]:  # type: ignore[no-
             gelato_order_type="order",
         )
     )
-    app.extensions["mail_kick"] = "off"
+    services(app).mail_delivery = "off"
     emulator = GelatoEmulator(
         api_key="k",
         webhook_url=f"http://shop/webhooks/gelato/{SECRET}",
@@ -63,10 +64,10 @@ def printshop(tmp_path, db_url: str) -> Iterator[Printshop]:  # type: ignore[no-
         webhook_retry_delay=0,
     )
     with LiveServer(emulator) as server:
-        app.extensions["gelato_client"] = gelato_client(server.url)
+        use_gelato(app, gelato_client(server.url))
         yield Printshop(app, emulator, server.url)
-        app.extensions["gelato_client"].close()
-    app.extensions["db"].dispose()
+        services(app).gelato.close()
+    services(app).db.dispose()
 
 
 def paid_order(
@@ -78,7 +79,7 @@ def paid_order(
     extra_uid: str | None = None,
 ) -> int:
     """An order paid through the real confirmation path (which queues the Gelato push)."""
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         order = Order(
             number=number,
             email="ada@example.com",
@@ -118,12 +119,13 @@ def paid_order(
                 )
             )
         order_id = order.id
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         outcome = payments.confirm_paid(
             session,
             order_id,
             payments.PaymentFacts("stripe", f"cs_{number}", "pi", 3395, "EUR"),
             actor="test",
+            order_link=f"http://shop.test/orders/{number}",
         )
         assert outcome == "confirmed"
     return order_id

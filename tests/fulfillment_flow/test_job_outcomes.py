@@ -17,13 +17,14 @@ from emulators.common import LiveServer, wsgi_sender
 from emulators.gelato import GelatoEmulator
 from storefront.accounts import services as accounts
 from storefront.app import create_app
-from storefront.db import get_db
+from storefront.container import services
 from storefront.jobs.models import JobRun
 from sync.health import FAILURE_STREAK_ALERT, compute_health
 from sync.registry import load_jobs
 from sync.runner import run_job
 from tests.conftest import make_settings
 from tests.fulfillment_flow.conftest import SECRET, Printshop, gelato_client, paid_order
+from tests.support.services import use_gelato
 
 JOB = "fulfillment-status"
 SEARCH = "POST /v4/orders:search"  # how the job reads an order back from Gelato
@@ -38,7 +39,7 @@ def _open_orders(printshop: Printshop, *numbers: str) -> None:
 
 
 def _operator(printshop: Printshop) -> FlaskClient:
-    with get_db(printshop.app).session_scope(write=True) as session:
+    with services(printshop.app).db.session_scope(write=True) as session:
         user = accounts.register(
             session, "ops@example.com", "correct horse battery", role="operator"
         )
@@ -60,13 +61,13 @@ def test_every_order_failing_is_a_failed_run_and_alerts(printshop: Printshop, ou
     if outage == "5xx":
         printshop.gelato.faults.fail_next(SEARCH, times=1000, status=503)
     else:  # nothing listens on the discard port: connection refused
-        printshop.app.extensions["gelato_client"].close()
-        printshop.app.extensions["gelato_client"] = gelato_client("http://127.0.0.1:9")
+        services(printshop.app).gelato.close()
+        use_gelato(printshop.app, gelato_client("http://127.0.0.1:9"))
 
     runs = [run_job(printshop.app, JOB) for _ in range(FAILURE_STREAK_ALERT)]
 
     assert [(r.outcome, r.counts.read, r.counts.failed) for r in runs] == [("failed", 2, 2)] * 3
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         recorded = session.execute(
             select(JobRun.outcome, JobRun.error).where(JobRun.job_id == JOB)
         ).all()
@@ -99,7 +100,7 @@ def test_the_operator_sees_the_failed_runs_in_sync_status(sqlite_url: str, tmp_p
     app = create_app(
         make_settings(database_url=sqlite_url, data_dir=tmp_path / "var", gelato_order_type="order")
     )
-    app.extensions["mail_kick"] = "off"
+    services(app).mail_delivery = "off"
     emulator = GelatoEmulator(
         api_key="k",
         webhook_url=f"http://shop/webhooks/gelato/{SECRET}",
@@ -108,7 +109,7 @@ def test_the_operator_sees_the_failed_runs_in_sync_status(sqlite_url: str, tmp_p
         webhook_retry_delay=0,
     )
     with LiveServer(emulator) as server:
-        app.extensions["gelato_client"] = gelato_client(server.url)
+        use_gelato(app, gelato_client(server.url))
         _open_orders(Printshop(app, emulator, server.url), "SF-OUT00005")
         emulator.faults.fail_next(SEARCH, times=1000, status=500)
         env = {
@@ -134,8 +135,8 @@ def test_the_operator_sees_the_failed_runs_in_sync_status(sqlite_url: str, tmp_p
 
         runs = [storefront("run-once", JOB) for _ in range(FAILURE_STREAK_ALERT)]
         status = storefront("status")
-    app.extensions["gelato_client"].close()
-    app.extensions["db"].dispose()
+    services(app).gelato.close()
+    services(app).db.dispose()
 
     for run in runs:
         assert run.returncode == 1, run.stderr

@@ -2,7 +2,7 @@
 
 from sqlalchemy import select
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.orders.models import Order
 from sync.registry import load_jobs
 from sync.runner import run_job
@@ -10,7 +10,7 @@ from tests.fulfillment_flow.conftest import Printshop, paid_order
 
 
 def statuses(printshop: Printshop) -> list[str]:
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         return list(session.execute(select(Order.status).order_by(Order.id)).scalars())
 
 
@@ -56,7 +56,7 @@ def test_status_job_is_idempotent_and_dry_run_reads_only(printshop: Printshop) -
 def test_mail_job_sends_each_mail_once(printshop: Printshop) -> None:
     load_jobs()
     paid_order(printshop.app, "SF-JOB00004")
-    outbox = printshop.app.extensions["settings"].mail_outbox_dir
+    outbox = services(printshop.app).settings.mail_outbox_dir
     dry = run_job(printshop.app, "mail", dry_run=True)
     assert dry.ok and dry.counts.read == 1 and dry.counts.changed == 0
     assert not list(outbox.glob("*.eml"))

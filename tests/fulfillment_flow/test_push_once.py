@@ -5,16 +5,17 @@ import threading
 import pytest
 from sqlalchemy import select
 
-from storefront.db import get_db
-from storefront.fulfillment.push import push_due, retry_parked
+from storefront.container import services
+from storefront.fulfillment.push import retry_parked
 from storefront.orders.models import Order
 from storefront.outbox import service as outbox
 from tests.fulfillment_flow.conftest import Printshop, gelato_client, paid_order
+from tests.support.services import push, use_gelato
 from tests.support.timing import CLIENT_TIMEOUT, HELD_FOR
 
 
 def status(printshop: Printshop, order_id: int) -> str:
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         return session.get_one(Order, order_id).status
 
 
@@ -24,25 +25,25 @@ def gelato_orders(printshop: Printshop, number: str) -> int:
 
 def test_paid_order_is_pushed_once(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-ONCE0001")
-    report = push_due(printshop.app)
+    report = push(printshop.app)
     assert report.pushed == 1
     assert status(printshop, order_id) == "submitted"
     assert gelato_orders(printshop, "SF-ONCE0001") == 1
-    assert push_due(printshop.app).pushed == 0  # nothing left to do
+    assert push(printshop.app).pushed == 0  # nothing left to do
     assert printshop.gelato.calls["create_order"] == 1
 
 
 def test_timeout_after_gelato_stored_it_is_not_pushed_twice(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-TIMEOUT1")
-    printshop.app.extensions["gelato_client"].close()
-    printshop.app.extensions["gelato_client"] = gelato_client(printshop.url, CLIENT_TIMEOUT)
+    services(printshop.app).gelato.close()
+    use_gelato(printshop.app, gelato_client(printshop.url, CLIENT_TIMEOUT))
     printshop.gelato.faults.timeout_next("POST /v4/orders", delay=HELD_FOR, after_commit=True)
-    first = push_due(printshop.app)
+    first = push(printshop.app)
     assert first.retried == 1
     assert status(printshop, order_id) == "paid"
-    with get_db(printshop.app).session_scope() as session:  # make the retry due now
+    with services(printshop.app).db.session_scope() as session:  # make the retry due now
         session.execute(outbox.OutboxEntry.__table__.update().values(available_at=outbox.utcnow()))
-    second = push_due(printshop.app)
+    second = push(printshop.app)
     assert second.found == 1
     assert status(printshop, order_id) == "submitted"
     assert gelato_orders(printshop, "SF-TIMEOUT1") == 1
@@ -53,7 +54,7 @@ def test_crash_between_call_and_commit(printshop: Printshop) -> None:
     """The worker called Gelato and died before recording it; the next one finds it."""
     order_id = paid_order(printshop.app, "SF-CRASH001")
     app = printshop.app
-    db = get_db(app)
+    db = services(app).db
     (entry,) = outbox.claim(db, "gelato.push", "doomed", lease=outbox.timedelta(seconds=-1))
     with db.session_scope() as session:
         outbox.mark_submitting(session, entry.id)
@@ -61,8 +62,8 @@ def test_crash_between_call_and_commit(printshop: Printshop) -> None:
         from storefront.fulfillment.mapping import to_gelato_request
 
         request = to_gelato_request(order, order_type="draft")
-    app.extensions["gelato_client"].create_order(request)  # …and the process dies here
-    report = push_due(app)
+    services(app).gelato.create_order(request)  # …and the process dies here
+    report = push(app)
     assert report.found == 1
     assert report.pushed == 0
     assert gelato_orders(printshop, "SF-CRASH001") == 1
@@ -79,7 +80,7 @@ def test_two_workers_racing(printshop: Printshop) -> None:
     def work() -> None:
         barrier.wait()
         while True:
-            r = push_due(printshop.app, limit=2)
+            r = push(printshop.app, limit=2)
             if not (r.pushed or r.found or r.retried or r.parked or r.skipped):
                 break
             errors.extend(r.notes)
@@ -91,22 +92,22 @@ def test_two_workers_racing(printshop: Printshop) -> None:
         t.join()
     assert [gelato_orders(printshop, n) for n in numbers] == [1] * len(numbers)
     assert printshop.gelato.calls["create_order"] == len(numbers)
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         assert set(session.execute(select(Order.status)).scalars()) == {"submitted"}
 
 
 def test_gelato_400_parks_and_operator_retry_pushes(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-PARKED1")
     printshop.gelato.faults.fail_next("POST /v4/orders", status=400)
-    report = push_due(printshop.app)
+    report = push(printshop.app)
     assert report.parked == 1
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         order = session.get_one(Order, order_id)
         assert order.status == "needs_attention"
         assert "Gelato refused the order" in (order.attention_reason or "")
-    assert push_due(printshop.app).pushed == 0  # parked stays parked
-    assert retry_parked(get_db(printshop.app), order_id, actor="operator:1")
-    assert push_due(printshop.app).pushed == 1
+    assert push(printshop.app).pushed == 0  # parked stays parked
+    assert retry_parked(services(printshop.app).db, order_id, actor="operator:1")
+    assert push(printshop.app).pushed == 1
     assert status(printshop, order_id) == "submitted"
     assert gelato_orders(printshop, "SF-PARKED1") == 1
 
@@ -114,6 +115,6 @@ def test_gelato_400_parks_and_operator_retry_pushes(printshop: Printshop) -> Non
 @pytest.mark.parametrize("line", ["x" * 36])
 def test_a_bad_address_is_reported_not_retried_forever(printshop: Printshop, line: str) -> None:
     order_id = paid_order(printshop.app, "SF-BADADDR", address_line1=line)
-    assert push_due(printshop.app).parked == 1
-    with get_db(printshop.app).session_scope() as session:
+    assert push(printshop.app).parked == 1
+    with services(printshop.app).db.session_scope() as session:
         assert session.get_one(Order, order_id).status == "needs_attention"

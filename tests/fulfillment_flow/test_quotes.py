@@ -5,6 +5,7 @@ from dataclasses import replace
 from storefront.cart.services import PricedCart, PricedLine
 from storefront.checkout.quotes import QuoteCache
 from storefront.checkout.shipping import table_options
+from storefront.container import services
 from tests.checkout.fakes import TEE
 from tests.fulfillment_flow.conftest import TEE_M, Printshop
 
@@ -22,7 +23,7 @@ def cart() -> PricedCart:
 
 
 def test_quote_comes_from_gelato_and_is_cached(printshop: Printshop) -> None:
-    quoter = QuoteCache(printshop.app)
+    quoter = QuoteCache(services(printshop.app).gelato)
     options = quoter("DE", "EUR", cart())
     assert options
     assert all(o.source == "gelato" and o.currency == "EUR" for o in options)

@@ -3,23 +3,22 @@ webhook is lost; they only ever move forward and e-mail once per tracking code."
 
 from sqlalchemy import func, select
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.fulfillment.models import Parcel
-from storefront.fulfillment.push import push_due
-from storefront.fulfillment.tracking import open_order_numbers, sync_order
 from storefront.orders.links import order_path
 from storefront.orders.models import Order
 from storefront.outbox.models import OutboxEntry
 from tests.fulfillment_flow.conftest import TEE_L, Printshop, paid_order
+from tests.support.services import open_orders, push, sync
 
 
 def order(printshop: Printshop, order_id: int) -> Order:
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         return session.get_one(Order, order_id)
 
 
 def shipped_mails(printshop: Printshop) -> int:
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         return (
             session.scalar(
                 select(func.count())
@@ -37,7 +36,7 @@ def gelato_id(printshop: Printshop, number: str) -> str:
 
 def test_webhooks_move_the_order_and_tracking_reaches_the_page(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-HOOKS001")
-    push_due(printshop.app)
+    push(printshop.app)
     gid = gelato_id(printshop, "SF-HOOKS001")
     printshop.gelato.advance(gid, "in_production")
     assert order(printshop, order_id).status == "in_production"
@@ -55,7 +54,7 @@ def test_webhooks_move_the_order_and_tracking_reaches_the_page(printshop: Prints
     page = client.get(path).get_data(as_text=True)
     assert "Printed in" in page
     assert "track " in page
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         events = [
             (e.from_status, e.to_status)
             for e in session.get_one(Order, order_id).events
@@ -70,23 +69,23 @@ def test_webhooks_move_the_order_and_tracking_reaches_the_page(printshop: Prints
 
 def test_polling_alone_when_every_webhook_is_dropped(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-POLL0001")
-    push_due(printshop.app)
+    push(printshop.app)
     printshop.gelato.webhooks.drop_next(times=100)
     gid = gelato_id(printshop, "SF-POLL0001")
     printshop.gelato.advance(gid, "shipped")
     assert order(printshop, order_id).status == "submitted"
-    assert open_order_numbers(printshop.app) == ["SF-POLL0001"]
-    for number in open_order_numbers(printshop.app):
-        sync_order(printshop.app, number, actor="job:fulfillment")
+    assert open_orders(printshop.app) == ["SF-POLL0001"]
+    for number in open_orders(printshop.app):
+        sync(printshop.app, number, actor="job:fulfillment")
     assert order(printshop, order_id).status == "shipped"
     assert shipped_mails(printshop) == 1
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         assert session.scalar(select(func.count()).select_from(Parcel)) == 1
 
 
 def test_a_late_printed_never_overwrites_shipped(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-LATE0001")
-    push_due(printshop.app)
+    push(printshop.app)
     gid = gelato_id(printshop, "SF-LATE0001")
     printshop.gelato.webhooks.delay_next(times=10)
     printshop.gelato.advance(gid, "printed")
@@ -94,8 +93,8 @@ def test_a_late_printed_never_overwrites_shipped(printshop: Printshop) -> None:
     printshop.gelato.webhooks.deliver_pending(reverse=True)
     assert order(printshop, order_id).status == "shipped"
     # Gelato itself going "back" (a stale read) does not move us either
-    from storefront.fulfillment.tracking import next_status
     from storefront.orders.states import OrderStatus as S
+    from storefront.orders.states import fulfillment_step as next_status
 
     assert next_status(S.SHIPPED, S.IN_PRODUCTION) is None
 
@@ -103,13 +102,13 @@ def test_a_late_printed_never_overwrites_shipped(printshop: Printshop) -> None:
 def test_split_order_is_aggregated_per_item_and_parcels_merged(printshop: Printshop) -> None:
     poster = "flat_product_pf_a3_pt_200-gsm-poster-paper_cl_4-0_ver"
     order_id = paid_order(printshop.app, "SF-SPLIT001", extra_uid=poster)
-    push_due(printshop.app)
+    push(printshop.app)
     first, second = printshop.gelato.orders_for("SF-SPLIT001")
     printshop.gelato.advance(first["id"], "shipped")
     assert order(printshop, order_id).status == "submitted"  # the poster is not there yet
     printshop.gelato.advance(second["id"], "shipped")
     assert order(printshop, order_id).status == "shipped"
-    with get_db(printshop.app).session_scope() as session:
+    with services(printshop.app).db.session_scope() as session:
         codes = session.execute(select(Parcel.tracking_code)).scalars().all()
     assert len(codes) == 2
     assert shipped_mails(printshop) == 2
@@ -117,7 +116,7 @@ def test_split_order_is_aggregated_per_item_and_parcels_merged(printshop: Prints
 
 def test_failed_at_gelato_needs_attention(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-FAIL0001", uid=TEE_L)
-    push_due(printshop.app)
+    push(printshop.app)
     printshop.gelato.advance(gelato_id(printshop, "SF-FAIL0001"), "failed")
     current = order(printshop, order_id)
     assert current.status == "needs_attention"

@@ -7,10 +7,12 @@ from flask import Flask
 
 from emulators.gelato import GelatoEmulator
 from storefront.catalog.inventory import inventory_id, reconcile_inventory
+from storefront.container import services
 from storefront.gelato.client import GelatoClient
 from sync.registry import load_jobs
 from sync.runner import run_job
 from tests.support.lake import LakeHandle
+from tests.support.services import use_gelato
 
 UID = "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco_black_gpr_4-0"
 
@@ -19,21 +21,22 @@ UID = "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_classic_gsi_m_gco
 def gelato(app: Flask):  # type: ignore[no-untyped-def]
     emulator = GelatoEmulator(api_key="k")
     http = httpx.Client(transport=httpx.WSGITransport(app=emulator))
-    app.extensions["gelato_client"] = GelatoClient(
-        api_key="k",
-        order_base="http://gelato.test",
-        product_base="http://gelato.test",
-        shipment_base="http://gelato.test",
-        http=http,
+    use_gelato(
+        app,
+        GelatoClient(
+            api_key="k",
+            order_base="http://gelato.test",
+            product_base="http://gelato.test",
+            shipment_base="http://gelato.test",
+            http=http,
+        ),
     )
     yield emulator
     http.close()
 
 
 def run(app: Flask, lake: LakeHandle, **kw):  # type: ignore[no-untyped-def]
-    return reconcile_inventory(
-        lake.write_client, app.extensions["gelato_client"], region="EU", **kw
-    )
+    return reconcile_inventory(lake.write_client, services(app).gelato, region="EU", **kw)
 
 
 def test_first_run_writes_every_variant_then_nothing(

@@ -2,8 +2,8 @@ import re
 
 from flask import Flask
 
-from storefront.db import get_db
-from storefront.newsletter import services
+from storefront.container import services
+from storefront.newsletter import services as subscriptions
 from tests.accounts.conftest import csrf_from, outbox_mails
 
 
@@ -19,18 +19,18 @@ def _link(mail: str) -> str:
 
 
 def test_double_opt_in(app: Flask, client) -> None:  # type: ignore[no-untyped-def]
-    app.extensions["mail_kick"] = "sync"
+    services(app).mail_delivery = "sync"
     resp = _signup(client, "Eve@Example.com")
     assert resp.status_code == 200
     assert "We sent a confirmation link" in resp.get_data(as_text=True)
-    with get_db(app).session_scope() as session:
-        assert services.find(session, "eve@example.com").status == "pending"  # type: ignore[union-attr]
+    with services(app).db.session_scope() as session:
+        assert subscriptions.find(session, "eve@example.com").status == "pending"  # type: ignore[union-attr]
     (mail,) = outbox_mails(app)
     assert "Confirm your subscription" in mail or "confirm your subscription" in mail
     page = client.get(_link(mail))
     assert "You are subscribed" in page.get_data(as_text=True)
-    with get_db(app).session_scope() as session:
-        sub = services.find(session, "eve@example.com")
+    with services(app).db.session_scope() as session:
+        sub = subscriptions.find(session, "eve@example.com")
         assert sub is not None
         assert sub.status == "subscribed"
         assert sub.consent_at is not None
@@ -43,8 +43,8 @@ def test_double_opt_in(app: Flask, client) -> None:  # type: ignore[no-untyped-d
     token = csrf_from(client, path)
     done = client.post(path, data={"csrf_token": token})
     assert "will get no more newsletters" in done.get_data(as_text=True)
-    with get_db(app).session_scope() as session:
-        assert services.find(session, "eve@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+    with services(app).db.session_scope() as session:
+        assert subscriptions.find(session, "eve@example.com").status == "unsubscribed"  # type: ignore[union-attr]
 
 
 def test_bad_email_is_a_422_with_the_field(client) -> None:  # type: ignore[no-untyped-def]
@@ -63,9 +63,11 @@ def test_tampered_links_are_refused(client) -> None:  # type: ignore[no-untyped-
 
 
 def test_left_at_provider_is_never_resubscribed_by_us(app: Flask) -> None:
-    with get_db(app).session_scope() as session:
-        services.sign_up(session, "leaver@example.com", source="t", confirm_link="x")
-        services.confirm(session, "leaver@example.com")
-        assert services.mark_left_at_provider(session, "leaver@example.com", "unsubscribed")
-        assert not services.mark_left_at_provider(session, "leaver@example.com", "unsubscribed")
-        assert services.find(session, "leaver@example.com").status == "unsubscribed"  # type: ignore[union-attr]
+    with services(app).db.session_scope() as session:
+        subscriptions.sign_up(session, "leaver@example.com", source="t", confirm_link="x")
+        subscriptions.confirm(session, "leaver@example.com")
+        assert subscriptions.mark_left_at_provider(session, "leaver@example.com", "unsubscribed")
+        assert not subscriptions.mark_left_at_provider(
+            session, "leaver@example.com", "unsubscribed"
+        )
+        assert subscriptions.find(session, "leaver@example.com").status == "unsubscribed"  # type: ignore[union-attr]

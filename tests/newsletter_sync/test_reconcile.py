@@ -11,10 +11,9 @@ from emulators.common import wsgi_sender
 from emulators.mailchimp import MailchimpEmulator
 from storefront.accounts import services as accounts
 from storefront.app import create_app
-from storefront.db import get_db
+from storefront.container import services
 from storefront.mailchimp.client import MailchimpProvider
-from storefront.newsletter import services
-from storefront.newsletter.sync import reconcile
+from storefront.newsletter import services as subscriptions
 from storefront.operations import privacy
 from sync.context import JobContext
 from sync.health import compute_health
@@ -22,6 +21,7 @@ from sync.jobs.newsletter import last_success
 from sync.registry import load_jobs
 from sync.runner import run_job
 from tests.conftest import make_settings
+from tests.support.services import reconcile_newsletter
 
 KEY, LIST = "abc-us21", "list1"
 SECRET = "mc-hook-secret"
@@ -41,23 +41,23 @@ def shop(tmp_path, db_url: str) -> Iterator[tuple[Flask, MailchimpEmulator]]:  #
         webhook_sender=wsgi_sender(app),
     )
     http = httpx.Client(transport=httpx.WSGITransport(app=emulator))
-    app.extensions["newsletter_provider"] = MailchimpProvider(
+    services(app).mailing_list = MailchimpProvider(
         api_key=KEY, list_id=LIST, base_url="http://mailchimp.test/3.0", http=http
     )
     yield app, emulator
     http.close()
-    app.extensions["db"].dispose()
+    services(app).db.dispose()
 
 
 def subscribe(app: Flask, email: str) -> None:
-    with get_db(app).session_scope() as session:
-        services.sign_up(session, email, source="site-form", confirm_link="x")
-        services.confirm(session, email)
+    with services(app).db.session_scope() as session:
+        subscriptions.sign_up(session, email, source="site-form", confirm_link="x")
+        subscriptions.confirm(session, email)
 
 
 def local_status(app: Flask, email: str) -> str | None:
-    with get_db(app).session_scope() as session:
-        sub = services.find(session, email)
+    with services(app).db.session_scope() as session:
+        sub = subscriptions.find(session, email)
         return sub.status if sub else None
 
 
@@ -71,39 +71,39 @@ def remote_status(emulator: MailchimpEmulator, email: str) -> str | None:
 def test_push_is_idempotent_and_dry_run_changes_nothing(shop) -> None:  # type: ignore[no-untyped-def]
     app, emulator = shop
     subscribe(app, "ada@example.com")
-    dry = reconcile(app, since=None, dry_run=True)
+    dry = reconcile_newsletter(app, since=None, dry_run=True)
     assert dry.changed == 1
     assert remote_status(emulator, "ada@example.com") is None
-    first = reconcile(app, since=None)
+    first = reconcile_newsletter(app, since=None)
     assert first.changed == 1
     assert remote_status(emulator, "ada@example.com") == "subscribed"
-    second = reconcile(app, since=None)
+    second = reconcile_newsletter(app, since=None)
     assert second.changed == 0
 
 
 def test_left_at_provider_stays_unsubscribed_even_after_a_new_local_signup(shop) -> None:  # type: ignore[no-untyped-def]
     app, emulator = shop
     subscribe(app, "leaver@example.com")
-    reconcile(app, since=None)
+    reconcile_newsletter(app, since=None)
     emulator.webhooks.drop_next(times=5)  # the unsubscribe webhook is lost
     emulator.unsubscribe_member("leaver@example.com")
     # a later local sign-up export says "subscribed" again, not yet synced
     subscribe(app, "leaver@example.com")
-    with get_db(app).session_scope() as session:
-        sub = services.find(session, "leaver@example.com")
+    with services(app).db.session_scope() as session:
+        sub = subscriptions.find(session, "leaver@example.com")
         sub.status, sub.provider_synced_at, sub.provider_status = "subscribed", None, None  # type: ignore[union-attr]
-    report = reconcile(app, since=None)
+    report = reconcile_newsletter(app, since=None)
     assert remote_status(emulator, "leaver@example.com") == "unsubscribed"
     assert local_status(app, "leaver@example.com") == "unsubscribed"
     assert report.failed == 0
-    reconcile(app, since=None)
+    reconcile_newsletter(app, since=None)
     assert remote_status(emulator, "leaver@example.com") == "unsubscribed"
 
 
 def test_webhook_unsubscribe_is_confirmed_by_rereading(shop) -> None:  # type: ignore[no-untyped-def]
     app, emulator = shop
     subscribe(app, "eve@example.com")
-    reconcile(app, since=None)
+    reconcile_newsletter(app, since=None)
     emulator.unsubscribe_member("eve@example.com")  # sends the audience webhook to the shop
     assert local_status(app, "eve@example.com") == "unsubscribed"
     client = app.test_client()
@@ -124,21 +124,21 @@ def test_webhook_unsubscribe_is_confirmed_by_rereading(shop) -> None:  # type: i
 def test_local_unsubscribe_is_sent(shop) -> None:  # type: ignore[no-untyped-def]
     app, emulator = shop
     subscribe(app, "bob@example.com")
-    reconcile(app, since=None)
-    with get_db(app).session_scope() as session:
-        services.unsubscribe(session, "bob@example.com")
-    assert reconcile(app, since=None).changed == 1
+    reconcile_newsletter(app, since=None)
+    with services(app).db.session_scope() as session:
+        subscriptions.unsubscribe(session, "bob@example.com")
+    assert reconcile_newsletter(app, since=None).changed == 1
     assert remote_status(emulator, "bob@example.com") == "unsubscribed"
 
 
 def test_erased_customer_is_deleted_permanently_at_the_provider(shop) -> None:  # type: ignore[no-untyped-def]
     app, emulator = shop
     subscribe(app, "gone@example.com")
-    reconcile(app, since=None)
-    with get_db(app).session_scope() as session:
+    reconcile_newsletter(app, since=None)
+    with services(app).db.session_scope() as session:
         customer = accounts.register(session, "gone@example.com", "correct horse battery")
         privacy.forget(session, customer.id, actor="customer")
-    reconcile(app, since=None)
+    reconcile_newsletter(app, since=None)
     assert remote_status(emulator, "gone@example.com") is None
 
 
@@ -156,5 +156,5 @@ def test_a_refused_signup_makes_a_partial_run_that_still_moves_the_pull_window(s
     health = compute_health(app, sources=[])
     assert [(a.severity, a.code) for a in health.alerts] == [("warning", "job_partial")]
     # The pull from the provider worked: the next run need not look further back.
-    ctx = JobContext(app=app, settings=app.extensions["settings"], db=get_db(app), job_id="x")
+    ctx = JobContext(app=app, settings=services(app).settings, db=services(app).db, job_id="x")
     assert last_success(ctx) == result.started_at

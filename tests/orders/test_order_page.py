@@ -1,13 +1,13 @@
 from flask import Flask
 
 from storefront.accounts import services as accounts
-from storefront.db import get_db
+from storefront.container import services
 from storefront.orders.links import order_path
 from storefront.orders.models import Order
 
 
 def make_order(app: Flask, number: str, customer_id: int | None = None) -> None:
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         session.add(
             Order(
                 number=number,
@@ -57,7 +57,7 @@ def test_number_alone_or_a_foreign_token_is_not_enough(app: Flask, client) -> No
 
 
 def test_owner_sees_it_and_another_customer_does_not(app: Flask) -> None:
-    with get_db(app).session_scope() as session:
+    with services(app).db.session_scope() as session:
         ada = accounts.register(session, "ada@example.com", "correct horse battery")
         bob = accounts.register(session, "bob@example.com", "correct horse battery")
         ids = {c.email: (c.id, accounts.session_version(c)) for c in (ada, bob)}

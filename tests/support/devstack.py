@@ -19,6 +19,7 @@ from flask import Flask
 from devstack.server import build_dev_app
 from emulators.common import LiveServer
 from storefront.config import Settings
+from storefront.container import services
 from tests.conftest import make_settings
 
 
@@ -62,4 +63,4 @@ def dev_stack(database_url: str, data_dir: Path, **overrides: object) -> Iterato
         try:
             yield DevStack(server.url, app, settings)
         finally:
-            app.extensions["db"].dispose()
+            services(app).db.dispose()

@@ -23,6 +23,7 @@ from contentlake.exports import import_export
 from contentlake.store import LakeStore
 from contentlake.webhooks import Delivery, WebhookConfig
 from storefront.config import EMULATOR_PREFIXES, Settings
+from storefront.container import services
 from storefront.sanity.client import SanityClient
 
 TOKEN = "test-lake-token"
@@ -61,7 +62,7 @@ class LakeHandle:
 
 
 def attach_lake(shop: Flask, template: Path, folder: Path) -> LakeHandle:
-    settings: Settings = shop.extensions["settings"]
+    settings: Settings = services(shop).settings
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "lake.sqlite3"
     shutil.copyfile(template, path)
@@ -111,9 +112,8 @@ def attach_lake(shop: Flask, template: Path, folder: Path) -> LakeHandle:
             sleep=lambda _s: None,
         )
 
-    content = shop.extensions["content"]
+    content = services(shop).content
     content.public = client(None)
     content.preview_client = client(TOKEN)
-    shop.extensions["sanity_live_client"] = content.public
-    writer = shop.extensions["sanity_write_client"] = client(TOKEN)
+    writer = services(shop).sanity_writer = client(TOKEN)
     return LakeHandle(store, lake_app, http, writer)

@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 
 from storefront.app import create_app
+from storefront.container import services
 from storefront.db import Database
 from sync.context import JobContext
 from sync.registry import JobRegistry
@@ -21,12 +22,12 @@ def sync_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
     """An app on SQLite and on PostgreSQL (``db_url`` runs each test twice)."""
     app = create_app(make_settings(database_url=db_url, data_dir=tmp_path / "var"))
     yield app
-    app.extensions["db"].dispose()
+    services(app).db.dispose()
 
 
 @pytest.fixture
 def db(sync_app: Flask) -> Database:
-    return sync_app.extensions["db"]
+    return services(sync_app).db
 
 
 @pytest.fixture

@@ -14,13 +14,20 @@ from flask import Flask
 from sqlalchemy import select, update
 
 from storefront.app import create_app
+from storefront.container import services
 from storefront.db import Database
 from storefront.jobs.models import JobRun
 from storefront.jobs.models import Lease as LeaseRow
 from sync.context import JobContext
 from sync.lease import Lease, read_lease
 from sync.registry import JobRegistry
-from sync.scheduler import KEEPER_ID, build_scheduler, misfire_grace, start_background
+from sync.scheduler import (
+    KEEPER_ID,
+    REQUESTS_ID,
+    build_scheduler,
+    misfire_grace,
+    start_background,
+)
 from tests.conftest import make_settings
 
 TICK = 0.05
@@ -34,7 +41,7 @@ def fast_app(db_url: str, tmp_path: Path) -> Iterator[Flask]:
         make_settings(database_url=db_url, data_dir=tmp_path / "var", sync_lease_ttl=3.0)
     )
     yield app
-    app.extensions["db"].dispose()
+    services(app).db.dispose()
 
 
 def _outcomes(db: Database, job_id: str) -> list[str]:
@@ -79,7 +86,7 @@ def test_a_failing_run_is_recorded_and_the_scheduler_keeps_ticking(fast_app: Fla
         assert scheduler.running
     finally:
         scheduler.shutdown(wait=True)
-    db = fast_app.extensions["db"]
+    db = services(fast_app).db
     outcomes = _outcomes(db, "flaky")
     assert outcomes[0] == "failed"
     assert outcomes[1:3] == ["succeeded", "succeeded"]
@@ -87,7 +94,7 @@ def test_a_failing_run_is_recorded_and_the_scheduler_keeps_ticking(fast_app: Fla
 
 
 def test_a_second_process_stands_by_while_the_lease_is_held(fast_app: Flask) -> None:
-    db = fast_app.extensions["db"]
+    db = services(fast_app).db
     leader = Lease(db, holder="other-host:1:abc", ttl=60)
     assert leader.try_acquire()
     calls: list[int] = []
@@ -130,7 +137,7 @@ def test_jobs_are_added_with_stable_ids_and_safe_options(fast_app: Flask) -> Non
     scheduler = build_scheduler(fast_app, registry=reg)
     assert isinstance(scheduler, BlockingScheduler)
     jobs = {job.id: job for job in scheduler.get_jobs()}
-    assert set(jobs) == {"inventory", "outbox", KEEPER_ID}
+    assert set(jobs) == {"inventory", "outbox", KEEPER_ID, REQUESTS_ID}
     inventory = jobs["inventory"]
     assert inventory.trigger.interval.total_seconds() == 900
     assert inventory.coalesce is True
@@ -148,7 +155,7 @@ def test_misfire_grace_is_one_interval_with_a_floor() -> None:
 
 
 def test_a_lost_lease_is_noticed_by_the_keeper(fast_app: Flask) -> None:
-    db = fast_app.extensions["db"]
+    db = services(fast_app).db
     scheduler = build_scheduler(fast_app, blocking=False, registry=JobRegistry())
     service = scheduler.sync_service  # type: ignore[attr-defined]
     service.keep_lease()

@@ -10,7 +10,6 @@ from datetime import date
 from flask import (
     Blueprint,
     Response,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -20,12 +19,15 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, or_, select
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import NotFound
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
+from storefront.jobs.health import HealthReport, compute_health
+from storefront.jobs.schedule import PLANS
 from storefront.money import CurrencyError, from_decimal
 from storefront.newsletter.models import Subscriber
-from storefront.orders import operations
+from storefront.operations import orders as operations
+from storefront.orders.links import order_url
 from storefront.orders.models import Order
 from storefront.orders.states import ALLOWED, OrderStatus
 from storefront.outbox.models import OutboxEntry
@@ -53,11 +55,8 @@ def _parse_date(value: str | None) -> date | None:
 @bp.get("")
 @access("operator")
 def dashboard() -> ResponseReturnValue:
-    from sync.health import compute_health
-
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    health = compute_health(app)
-    with get_db(app).session_scope() as session:
+    health = _health()
+    with services().db.session_scope() as session:
         days = queries.sales_by_day(session)
         top = queries.top_designs(session)
         recent, _ = queries.search_orders(session, queries.OrderFilters())
@@ -83,7 +82,7 @@ def orders() -> ResponseReturnValue:
         q=args.get("q", "")[:100],
         page=max(1, args.get("page", 1, type=int) or 1),
     )
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         rows, total = queries.search_orders(session, filters)
     pages = max(1, -(-total // queries.PAGE_SIZE))
     return render_template(
@@ -96,8 +95,13 @@ def orders() -> ResponseReturnValue:
     )
 
 
+def _health() -> HealthReport:
+    found = services()
+    return compute_health(found.db, found.settings, PLANS.values())
+
+
 def _load(number: str) -> Order:
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
         if order is None:
             raise NotFound(f"No order {number}.")
@@ -107,7 +111,7 @@ def _load(number: str) -> Order:
 @bp.get("/orders/<number>")
 @access("operator")
 def order_detail(number: str) -> ResponseReturnValue:
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
         if order is None:
             raise NotFound(f"No order {number}.")
@@ -163,13 +167,16 @@ def refund(number: str) -> ResponseReturnValue:
         flash(f"“{raw}” is not an amount in {order.currency}, e.g. 12.50.")
         return redirect(url_for("admin.refund", number=number), 303)
     try:
+        found = services()
         outcome = operations.refund(
-            current_app._get_current_object(),
+            found.db,
+            found.gateways,
             order.id,
-            amount,  # type: ignore[attr-defined]
+            amount,
             actor=_actor(),
             key=request.form.get("key", ""),
             reason=request.form.get("reason") or None,
+            order_link=order_url,
         )
     except operations.OperationError as exc:
         flash(str(exc))
@@ -187,12 +194,16 @@ def cancel(number: str) -> ResponseReturnValue:
             "admin/confirm_cancel.html", order=order, key=secrets.token_urlsafe(16)
         )
     try:
+        found = services()
         notes = operations.cancel(
-            current_app._get_current_object(),
-            order.id,  # type: ignore[attr-defined]
+            found.db,
+            found.gelato,
+            found.gateways,
+            order.id,
             actor=_actor(),
             key=request.form.get("key", "x"),
             reason=request.form.get("reason") or "cancelled by operator",
+            order_link=order_url,
         )
     except operations.OperationError as exc:
         flash(str(exc))
@@ -205,7 +216,7 @@ def cancel(number: str) -> ResponseReturnValue:
 @access("operator")
 def retry(number: str) -> ResponseReturnValue:
     order = _load(number)
-    if operations.retry_fulfillment(current_app._get_current_object(), order.id, actor=_actor()):  # type: ignore[attr-defined]
+    if operations.retry_fulfillment(services().db, order.id, actor=_actor()):
         flash("Fulfillment queued again.")
     else:
         flash("Nothing to retry: the order does not need attention.")
@@ -215,11 +226,8 @@ def retry(number: str) -> ResponseReturnValue:
 @bp.get("/jobs")
 @access("operator")
 def jobs() -> ResponseReturnValue:
-    from sync.health import compute_health
 
-    return render_template(
-        "admin/jobs.html", health=compute_health(current_app._get_current_object())
-    )  # type: ignore[attr-defined]
+    return render_template("admin/jobs.html", health=_health())  # type: ignore[attr-defined]
 
 
 def _subscribers(q: str):  # type: ignore[no-untyped-def]
@@ -236,7 +244,7 @@ def _subscribers(q: str):  # type: ignore[no-untyped-def]
 @access("operator")
 def subscribers() -> ResponseReturnValue:
     q = request.args.get("q", "")[:100]
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         rows = session.execute(_subscribers(q).limit(200)).scalars().all()
         total = session.scalar(select(func.count()).select_from(Subscriber)) or 0
     return render_template("admin/subscribers.html", subscribers=rows, q=q, total=total)
@@ -257,7 +265,7 @@ def subscribers_csv() -> ResponseReturnValue:
     writer.writerow(
         ["email", "status", "consent_at", "consent_source", "confirmed_at", "unsubscribed_at"]
     )
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         for s in session.execute(_subscribers(q)).scalars():
             values = (
                 s.email,
@@ -285,7 +293,7 @@ def api_tokens() -> ResponseReturnValue:
     user = current_user()
     assert user is not None
     created = None
-    db = get_db(current_app)
+    db = services().db
     if request.method == "POST":
         if request.form.get("revoke"):
             with db.session_scope(write=True) as session:
@@ -323,7 +331,7 @@ def customers() -> ResponseReturnValue:
     q = request.args.get("q", "").strip().lower()[:100]
     rows = []
     if q:
-        with get_db(current_app).session_scope() as session:
+        with services().db.session_scope() as session:
             rows = (
                 session.execute(
                     select(Customer)
@@ -345,7 +353,7 @@ def customer_export(customer_id: int) -> ResponseReturnValue:
 
     from storefront.operations import privacy
 
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         try:
             data = privacy.export(session, customer_id)
         except LookupError as exc:
@@ -366,7 +374,7 @@ def customer_forget(customer_id: int) -> ResponseReturnValue:
     if request.form.get("confirm") != "forget":
         flash("Type “forget” to confirm.")
         return redirect(url_for("admin.customers"), 303)
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         privacy.forget(session, customer_id, actor=_actor())
     flash("Personal data erased; the e-mail provider deletes the member on the next sync.")
     return redirect(url_for("admin.customers"), 303)

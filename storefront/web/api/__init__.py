@@ -11,6 +11,8 @@ import importlib
 
 from flask import Flask
 
+from storefront.web.state import web_state
+
 #: Every module that declares /api/v1 operations, in the order of the reference docs.
 ENDPOINT_MODULES = (
     "storefront.web.api.users",
@@ -35,6 +37,6 @@ def init_app(app: Flask) -> None:
     for name in ENDPOINT_MODULES:
         importlib.import_module(name)
     app.register_blueprint(v1.blueprint)
-    resolvers = app.extensions.setdefault("user_resolvers", [])
+    resolvers = web_state(app).user_resolvers
     if bearer.bearer_user not in resolvers:
         resolvers.insert(0, bearer.bearer_user)

@@ -10,10 +10,10 @@ the strength of the cookie that came with it.
 
 from __future__ import annotations
 
-from flask import current_app, request
+from flask import request
 
 from storefront.accounts import tokens
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import Unauthorized
 from storefront.web.auth import CurrentUser, current_user
 
@@ -46,11 +46,11 @@ def bearer_token() -> str | None:
 
 
 def bearer_user() -> CurrentUser | None:
-    """User resolver (``app.extensions["user_resolvers"]``): must run before the session one."""
+    """User resolver (``WebState.user_resolvers``): must run before the session one."""
     plaintext = bearer_token()
     if plaintext is None:
         return None
-    db = get_db(current_app)
+    db = services().db
     with db.session_scope() as session:
         verified = tokens.verify_token(session, plaintext)
     if verified is None:

@@ -12,7 +12,7 @@ from storefront.cart import services as carts
 from storefront.cart.models import Cart
 from storefront.checkout import services as checkout
 from storefront.checkout.schemas import CheckoutDetails
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import Conflict, NotFound, ValidationFailed
 from storefront.payments.flow import start_payment
 from storefront.web.api.framework import require_user, v1
@@ -74,13 +74,13 @@ def _cart_for_api(session: Session, token: str | None, *, create: bool = False) 
 def _api_token() -> str | None:
     """The token of the cart the API works on: the cookie's, else the customer's open one."""
     token = cart_token()
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         cart = _cart_for_api(session, token)
         return cart.token if cart else None
 
 
 def _priced_out(token: str | None) -> CartOut:
-    return _out(carts.priced(get_db(current_app), token, offer_source()))
+    return _out(carts.priced(services().db, token, offer_source()))
 
 
 def _out(priced: carts.PricedCart | None) -> CartOut:
@@ -139,7 +139,7 @@ def add_cart_item(body: AddItem) -> CartOut:
     if offer is None:
         raise Conflict("That shirt is not for sale.", code="not_for_sale")
     token = cart_token()
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         cart = _cart_for_api(session, token, create=True)
         assert cart is not None  # create=True makes one or raises
         try:
@@ -162,7 +162,7 @@ def add_cart_item(body: AddItem) -> CartOut:
 def update_cart_item(item_id: int, body: SetQuantity) -> CartOut:
     require_user()
     token = cart_token()
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         cart = _cart_for_api(session, token)
         if cart is None:
             raise NotFound("Your cart is empty.")
@@ -198,7 +198,7 @@ def start_checkout(body: CheckoutIn) -> CheckoutOut:
     g.cart_token = token
     try:
         placed = checkout.place_order(
-            get_db(current_app),
+            services().db,
             cart_token=token,
             details=details,
             offers=offer_source(),
@@ -208,5 +208,6 @@ def start_checkout(body: CheckoutIn) -> CheckoutOut:
     except checkout.CheckoutError as exc:
         raise Conflict(str(exc), code="checkout_refused") from exc
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    url = start_payment(app, placed.order_id, order=placed.order)
+    found = services(app)
+    url = start_payment(found.db, found.gateways, placed.order_id, order=placed.order)
     return CheckoutOut(order_number=placed.number, redirect_url=url, created=placed.created)

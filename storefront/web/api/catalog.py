@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from flask import current_app, url_for
+from flask import url_for
 from pydantic import BaseModel, Field
 
-from storefront.catalog.service import ProductView, catalog
+from storefront.catalog.service import ProductView
+from storefront.container import services
 from storefront.errors import NotFound
 from storefront.web.api.framework import Page, PageQuery, page_of, v1
 
@@ -81,7 +82,7 @@ def _out(view: ProductView) -> ProductOut:
     tags=["catalog"],
 )
 def list_products(query: ProductQuery) -> Page[ProductOut]:
-    cat = catalog(current_app._get_current_object())  # type: ignore[attr-defined]
+    cat = services().catalog
     category_id = None
     if query.category:
         category = cat.category(query.category)
@@ -110,7 +111,7 @@ def list_products(query: ProductQuery) -> Page[ProductOut]:
     tags=["catalog"],
 )
 def get_product(slug: str) -> ProductDetailOut:
-    view = catalog(current_app._get_current_object()).product(slug)  # type: ignore[attr-defined]
+    view = services().catalog.product(slug)  # type: ignore[attr-defined]
     if view is None:
         raise NotFound(f"No product {slug!r}.")
     base = _out(view)
@@ -140,7 +141,7 @@ def get_product(slug: str) -> ProductDetailOut:
     tags=["catalog"],
 )
 def list_categories() -> list[CategoryOut]:
-    cat = catalog(current_app._get_current_object())  # type: ignore[attr-defined]
+    cat = services().catalog
     return [
         CategoryOut(slug=c["slug"], title=c["title"], description=c.get("description"))
         for c in cat.categories()

@@ -15,8 +15,10 @@ from flask import Flask, current_app
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from storefront.container import services
 from storefront.web.api import schemas
 from storefront.web.api.framework import AUTH_KINDS, JSON, Api, Operation, v1
+from storefront.web.state import web_state
 
 REF = "#/components/schemas/{model}"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -62,9 +64,9 @@ a 401, even on public operations.
 
 def document_for(app: Flask, api: Api = v1) -> dict[str, Any]:
     """The app's document, built once (operations are fixed once the app is created)."""
-    cache = app.extensions.setdefault("api_openapi", {})
+    cache = web_state(app).openapi
     if api.name not in cache:
-        settings = app.extensions["settings"]
+        settings = services(app).settings
         cache[api.name] = build_document(
             api, server_url=settings.base_url, cookie_name=app.config["SESSION_COOKIE_NAME"]
         )

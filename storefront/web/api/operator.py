@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import threading
 from datetime import datetime
 
-from flask import Flask, current_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 
-from storefront.db import get_db
+from storefront.container import services
+from storefront.jobs.requests import request_run
 from storefront.newsletter.models import Subscriber
-from storefront.web.api.framework import Page, PageQuery, page_of, v1
+from storefront.web.api.framework import Page, PageQuery, page_of, require_user, v1
 
 
 class SyncTriggered(BaseModel):
@@ -32,26 +31,24 @@ class SubscriberQuery(PageQuery):
     q: str | None = Field(None, max_length=100, description="Part of an e-mail, or a status.")
 
 
-def _run_in_background(app: Flask, job_id: str) -> None:
-    from sync.runner import run_job
-
-    threading.Thread(
-        target=run_job, args=(app, job_id), kwargs={"trigger": "cli"}, daemon=True
-    ).start()
-
-
 @v1.post(
     "/operator/inventory-sync",
     response=SyncTriggered,
     status=202,
     access="operator",
     limit="6/minute",
-    summary="Run the inventory reconcile now (in the background)",
+    summary="Ask the sync process to run the inventory reconcile now",
     tags=["operator"],
 )
 def trigger_inventory_sync() -> SyncTriggered:
-    _run_in_background(current_app._get_current_object(), "inventory")  # type: ignore[attr-defined]
-    return SyncTriggered(job="inventory", message="Started; see /admin/jobs for the result.")
+    actor = f"operator:{require_user().id}"
+    with services().db.session_scope(write=True) as session:
+        queued = request_run(session, "inventory", actor=actor)
+    message = "Queued" if queued else "Already queued"
+    return SyncTriggered(
+        job="inventory",
+        message=f"{message}: the sync process runs it within seconds; see /admin/jobs.",
+    )
 
 
 @v1.get(
@@ -69,7 +66,7 @@ def list_subscribers(query: SubscriberQuery) -> Page[SubscriberOut]:
         stmt = stmt.where(
             or_(func.lower(Subscriber.email).like(like), Subscriber.status == query.q.lower())
         )
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = (
             session.execute(

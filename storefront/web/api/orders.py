@@ -6,13 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from flask import current_app
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import Conflict, NotFound
-from storefront.orders import operations
+from storefront.operations import orders as operations
+from storefront.orders.links import order_url
 from storefront.orders.models import Order
 from storefront.payments import confirmation as payments
 from storefront.web.admin import queries as admin_queries
@@ -62,7 +62,7 @@ class OperatorOrderQuery(PageQuery):
 
 def _mine(number: str) -> Order:
     user = require_user()
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
         if order is None or (order.customer_id != user.id and not user.has_role("operator")):
             raise NotFound("No such order.")  # the same answer for "not yours"
@@ -80,7 +80,7 @@ def _mine(number: str) -> Order:
 )
 def list_orders(query: PageQuery) -> Page[OrderOut]:
     user = require_user()
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         stmt = select(Order).where(Order.customer_id == user.id)
         return paginate(session, stmt.order_by(Order.id.desc()), query, OrderOut)
 
@@ -110,7 +110,7 @@ def cancel_order(number: str) -> OrderOut:
     if order.status not in ("pending_payment", "cancelled"):
         raise Conflict("Only unpaid orders can be cancelled here; write to us for the rest.")
     actor = f"customer:{require_user().id}"
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         payments.expire_order(session, order.id, actor=actor, reason="cancelled by the customer")
     return OrderOut.model_validate(_mine(number))
 
@@ -127,7 +127,7 @@ def operator_orders(query: OperatorOrderQuery) -> Page[OrderOut]:
     filters = admin_queries.OrderFilters(
         status=query.status or "", provider=query.provider or "", q=query.q or ""
     )
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         stmt = admin_queries.filtered(filters)
         return paginate(session, stmt.order_by(Order.id.desc()), query, OrderOut)
 
@@ -144,13 +144,22 @@ def operator_orders(query: OperatorOrderQuery) -> Page[OrderOut]:
 def operator_order_action(number: str, body: OrderAction) -> OrderOut:
     order = _mine(number)
     actor = f"operator:{require_user().id}"
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    found = services()
     if body.action == "retry_fulfillment":
-        if not operations.retry_fulfillment(app, order.id, actor=actor):
+        if not operations.retry_fulfillment(found.db, order.id, actor=actor):
             raise Conflict("Nothing to retry: the order does not need attention.")
     else:
         try:
-            operations.cancel(app, order.id, actor=actor, key=body.key, reason=body.reason)
+            operations.cancel(
+                found.db,
+                found.gelato,
+                found.gateways,
+                order.id,
+                actor=actor,
+                key=body.key,
+                reason=body.reason,
+                order_link=order_url,
+            )
         except operations.OperationError as exc:
             raise Conflict(str(exc)) from exc
     return OrderOut.model_validate(_mine(number))

@@ -7,13 +7,12 @@ operator and admin tokens come only from ``storefront tokens create``.
 
 from __future__ import annotations
 
-from flask import current_app
 from flask_wtf.csrf import generate_csrf
 
 from storefront.accounts import tokens
 from storefront.accounts.models import Customer
 from storefront.accounts.token_models import ApiToken
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import NotFound
 from storefront.web.api.framework import require_user, v1
 from storefront.web.api.schemas import CsrfOut, TokenCreatedOut, TokenCreateIn, TokenOut
@@ -48,7 +47,7 @@ def get_csrf_token() -> CsrfOut:
 )
 def create_token(body: TokenCreateIn) -> TokenCreatedOut:
     user = require_user()
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         customer = session.get(Customer, user.id)
         if customer is None:
             raise NotFound("That account no longer exists.")
@@ -66,7 +65,7 @@ def create_token(body: TokenCreateIn) -> TokenCreatedOut:
 )
 def list_tokens() -> list[ApiToken]:
     user = require_user()
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         return tokens.list_tokens(session, customer_id=user.id)
 
 
@@ -81,7 +80,7 @@ def list_tokens() -> list[ApiToken]:
 def revoke_token(token_id: int) -> None:
     user = require_user()
     try:
-        with get_db(current_app).session_scope(write=True) as session:
+        with services().db.session_scope(write=True) as session:
             tokens.revoke_token(session, token_id, customer_id=user.id)
     except tokens.TokenNotFound:
         raise NotFound("You have no API token with that id.") from None

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, url_for
 
-from storefront.accounts import services
+from storefront.accounts import services as accounts
 from storefront.accounts.models import Customer
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import Conflict, NotFound
 from storefront.mail import worker as mail_worker
 from storefront.mail.messages import queue_email
@@ -33,12 +33,10 @@ from storefront.web.api.schemas import MeOut, RegisterIn, UserOut
 def create_user(body: RegisterIn) -> tuple[Customer, dict[str, str]]:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     try:
-        with get_db(app).session_scope(write=True) as session:
-            customer = services.register(session, body.email, body.password, body.name)
+        with services(app).db.session_scope(write=True) as session:
+            customer = accounts.register(session, body.email, body.password, body.name)
             token = make_token("verify-email", {"uid": customer.id, "email": customer.email})
-            link = app.extensions["settings"].base_url + url_for(
-                "accounts.verify_email", token=token
-            )
+            link = services(app).settings.base_url + url_for("accounts.verify_email", token=token)
             queue_email(
                 session,
                 "verify_email",
@@ -46,13 +44,13 @@ def create_user(body: RegisterIn) -> tuple[Customer, dict[str, str]]:
                 f"{customer.id}:{token[-12:]}",
                 {"link": link, "name": customer.name or ""},
             )
-    except services.EmailTaken:
+    except accounts.EmailTaken:
         raise Conflict(
             "That e-mail address already has an account.",
             code="email_taken",
             details=[{"field": "email", "message": "already has an account"}],
         ) from None
-    mail_worker.kick(app)
+    mail_worker.kick(services(app).postman)
     return customer, {"Location": url_for("api_v1.get_me")}
 
 
@@ -65,7 +63,7 @@ def create_user(body: RegisterIn) -> tuple[Customer, dict[str, str]]:
 )
 def get_me() -> MeOut:
     user = require_user()
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         customer = session.get(Customer, user.id)
     if customer is None:
         raise NotFound("That account no longer exists.")

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from storefront.accounts import services
+from storefront.accounts import services as accounts
 from storefront.accounts.models import Customer
 from storefront.accounts.schemas import Login, NewPassword, Register, ResetRequest
-from storefront.db import get_db
+from storefront.container import services
 from storefront.mail import worker as mail_worker
 from storefront.mail.messages import queue_email
 from storefront.orders.models import Order
+from storefront.orders.services import adopt_guest_orders
 from storefront.signing import InvalidToken, make_token, read_token
 from storefront.web.auth import CurrentUser, access, current_user, login_session, logout_session
 from storefront.web.forms import parse_form
 from storefront.web.security import limiter
+from storefront.web.shop.cart import merge_on_login
+from storefront.web.state import web_state
 
 bp = Blueprint("accounts", __name__)
 
@@ -33,7 +36,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _absolute(endpoint: str, **values: str) -> str:
-    base = current_app.extensions["settings"].base_url
+    base = services().settings.base_url
     return base + url_for(endpoint, **values)
 
 
@@ -45,10 +48,10 @@ def register() -> ResponseReturnValue:
     if request.method == "POST":
         form, errors = parse_form(Register, request.form)
         if form is not None:
-            db = get_db(current_app)
+            db = services().db
             try:
                 with db.session_scope(write=True) as session:
-                    customer = services.register(session, form.email, form.password, form.name)
+                    customer = accounts.register(session, form.email, form.password, form.name)
                     token = make_token(
                         "verify-email", {"uid": customer.id, "email": customer.email}
                     )
@@ -62,11 +65,11 @@ def register() -> ResponseReturnValue:
                             "name": customer.name or "",
                         },
                     )
-                    uid, version = customer.id, services.session_version(customer)
-            except services.EmailTaken:
+                    uid, version = customer.id, accounts.session_version(customer)
+            except accounts.EmailTaken:
                 errors = {"email": "already has an account — log in or reset the password"}
             else:
-                mail_worker.kick(current_app._get_current_object())  # type: ignore[attr-defined]
+                mail_worker.kick(services().postman)
                 login_session(uid, version)
                 flash("Welcome! Check your inbox to confirm your e-mail address.")
                 return redirect(url_for("accounts.account"))
@@ -83,16 +86,15 @@ def login() -> ResponseReturnValue:
     if request.method == "POST":
         form, errors = parse_form(Login, request.form)
         if form is not None:
-            with get_db(current_app).session_scope(write=True) as session:
-                customer = services.authenticate(session, form.email, form.password)
+            with services().db.session_scope(write=True) as session:
+                customer = accounts.authenticate(session, form.email, form.password)
                 if customer is not None:
-                    uid, version = customer.id, services.session_version(customer)
+                    uid, version = customer.id, accounts.session_version(customer)
             if customer is None:
                 errors = {"form": "That e-mail and password do not match an account."}
             else:
                 login_session(uid, version)
-                for hook in current_app.extensions.get("login_hooks", ()):
-                    hook(uid)
+                merge_on_login(uid)  # the guest cart joins the account's
                 return redirect(_safe_next(request.args.get("next")))
     return render_template("accounts/login.html", errors=errors, form=request.form), (
         401 if errors.get("form") else 422 if errors else 200
@@ -112,7 +114,7 @@ def logout() -> ResponseReturnValue:
 def account() -> ResponseReturnValue:
     user = current_user()
     assert user is not None
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         customer = session.get(Customer, user.id)
         orders = (
             session.execute(
@@ -132,12 +134,13 @@ def verify_email(token: str) -> ResponseReturnValue:
     except InvalidToken as exc:
         flash(f"That confirmation link is {exc.reason}. Log in to get a new one.")
         return redirect(url_for("accounts.login"))
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         customer = session.get(Customer, data.get("uid"))
         if customer is None or customer.email != data.get("email"):
             flash("That confirmation link no longer matches an account.")
             return redirect(url_for("catalog.home"))
-        linked = services.mark_email_verified(session, customer)
+        accounts.mark_email_verified(session, customer)
+        linked = adopt_guest_orders(session, customer.id, customer.email)
     flash(
         "Your e-mail address is confirmed."
         + (f" {linked} earlier order(s) are now in your account." if linked else "")
@@ -153,12 +156,12 @@ def password_reset_request() -> ResponseReturnValue:
     if request.method == "POST":
         form, errors = parse_form(ResetRequest, request.form)
         if form is not None:
-            with get_db(current_app).session_scope(write=True) as session:
-                customer = services.find_by_email(session, form.email)
+            with services().db.session_scope(write=True) as session:
+                customer = accounts.find_by_email(session, form.email)
                 if customer is not None and customer.password_hash and not customer.anonymised_at:
                     token = make_token(
                         "password-reset",
-                        {"uid": customer.id, "av": services.session_version(customer)},
+                        {"uid": customer.id, "av": accounts.session_version(customer)},
                     )
                     queue_email(
                         session,
@@ -167,7 +170,7 @@ def password_reset_request() -> ResponseReturnValue:
                         f"{customer.id}:{token[-12:]}",
                         {"link": _absolute("accounts.password_reset", token=token)},
                     )
-            mail_worker.kick(current_app._get_current_object())  # type: ignore[attr-defined]
+            mail_worker.kick(services().postman)
             # Same answer whether or not the address has an account.
             return render_template("accounts/reset_sent.html", email=form.email)
     return render_template("accounts/reset_request.html", errors=errors, form=request.form), (
@@ -188,13 +191,13 @@ def password_reset(token: str) -> ResponseReturnValue:
     if request.method == "POST":
         form, errors = parse_form(NewPassword, request.form)
         if form is not None:
-            with get_db(current_app).session_scope(write=True) as session:
+            with services().db.session_scope(write=True) as session:
                 customer = session.get(Customer, data.get("uid"))
-                if customer is None or services.session_version(customer) != data.get("av"):
+                if customer is None or accounts.session_version(customer) != data.get("av"):
                     flash("That reset link was already used. Ask for a new one.")
                     return redirect(url_for("accounts.password_reset_request"))
-                services.set_password(customer, form.password)
-                uid, version = customer.id, services.session_version(customer)
+                accounts.set_password(customer, form.password)
+                uid, version = customer.id, accounts.session_version(customer)
             login_session(uid, version)
             flash("Your password is changed.")
             return redirect(url_for("accounts.account"))
@@ -208,12 +211,12 @@ def session_user() -> CurrentUser | None:
     uid = cookie.get("uid")
     if uid is None:
         return None
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         customer = session.get(Customer, uid)
         if (
             customer is None
             or customer.anonymised_at is not None
-            or services.session_version(customer) != cookie.get("av")
+            or accounts.session_version(customer) != cookie.get("av")
         ):
             cookie.clear()
             return None
@@ -225,10 +228,10 @@ def init_app(app: object) -> None:
 
     assert isinstance(app, Flask)
     app.register_blueprint(bp)
-    from storefront.accounts import addresses
+    from storefront.web.shop import addresses
 
     app.register_blueprint(addresses.bp)
-    app.extensions["user_resolvers"].append(session_user)
+    web_state(app).user_resolvers.append(session_user)
 
 
 @bp.get("/account/data")
@@ -243,7 +246,7 @@ def download_data() -> ResponseReturnValue:
 
     user = current_user()
     assert user is not None
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         data = privacy.export(session, user.id)
     return Response(
         json.dumps(data, indent=2, ensure_ascii=False),
@@ -265,7 +268,7 @@ def delete_account() -> ResponseReturnValue:
     if request.form.get("confirm") != "delete":
         flash("Type “delete” to confirm.")
         return render_template("accounts/delete.html"), 422
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         privacy.forget(session, user.id, actor=f"customer:{user.id}")
     logout_session()
     flash(

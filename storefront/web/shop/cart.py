@@ -11,7 +11,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
     flash,
     g,
     redirect,
@@ -26,7 +25,7 @@ from sqlalchemy import func, select
 from storefront.cart import services as carts
 from storefront.cart.models import Cart, CartItem
 from storefront.catalog.offers import OfferSource
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import BadRequest, Conflict
 from storefront.signing import InvalidToken, make_token, read_token
 from storefront.web.auth import access, current_user
@@ -48,7 +47,7 @@ class SetQuantity(BaseModel):
 
 
 def offer_source() -> OfferSource:
-    return current_app.extensions["offer_source"]
+    return services().catalog
 
 
 def cart_token() -> str | None:
@@ -71,7 +70,7 @@ def cart_token() -> str | None:
     if user is None:
         g.cart_token = token
         return token
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         if token is not None and carts.load_cart(session, token) is None:
             token = None  # checked out or merged into an account's cart
         if token is None and user is not None:
@@ -82,7 +81,7 @@ def cart_token() -> str | None:
 
 
 def remember_cart(response: Response, token: str) -> Response:
-    settings = current_app.extensions["settings"]
+    settings = services().settings
     response.set_cookie(
         COOKIE,
         make_token("cart", token),
@@ -106,7 +105,7 @@ def _parse(model: type[BaseModel]) -> Any:
 @bp.get("/cart")
 @access("public")
 def view() -> ResponseReturnValue:
-    priced = carts.priced(get_db(current_app), cart_token(), offer_source())
+    priced = carts.priced(services().db, cart_token(), offer_source())
     return render_template("cart/cart.html", cart=priced)
 
 
@@ -123,7 +122,7 @@ def add() -> ResponseReturnValue:
         raise Conflict("That shirt is not for sale any more.", code="not_for_sale")
     user = current_user()
     token = cart_token()
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         cart = carts.load_cart(session, token)
         if cart is None:
             cart = carts.create_cart(session, offer.currency, customer_id=user.id if user else None)
@@ -138,7 +137,7 @@ def add() -> ResponseReturnValue:
 
 def _change(item_id: int, quantity: int) -> ResponseReturnValue:
     token = cart_token()
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         cart = carts.load_cart(session, token)
         if cart is None:
             raise Conflict("Your cart is empty.", code="cart_empty")
@@ -166,7 +165,7 @@ def cart_count() -> int:
     token = cart_token()
     if not token:
         return 0
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         total = session.scalar(
             select(func.coalesce(func.sum(CartItem.quantity), 0))
             .join(Cart, Cart.id == CartItem.cart_id)
@@ -184,7 +183,7 @@ def merge_on_login(customer_id: int) -> None:
         guest_token = read_token("cart", raw)
     except InvalidToken:
         return
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         guest = carts.load_cart(session, guest_token)
         if guest is None or guest.customer_id == customer_id:
             if guest is not None:
@@ -200,7 +199,6 @@ def merge_on_login(customer_id: int) -> None:
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.extensions.setdefault("login_hooks", []).append(merge_on_login)
 
     @app.context_processor
     def _mini_cart() -> dict[str, Any]:

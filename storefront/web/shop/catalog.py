@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request, url_for
+from flask import Blueprint, Flask, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from storefront.catalog import queries as q
-from storefront.catalog.service import PAGE_SIZE, Catalog, catalog
+from storefront.catalog.service import PAGE_SIZE, Catalog
+from storefront.container import services
 from storefront.errors import NotFound
 from storefront.money import CurrencyError, from_decimal
 from storefront.web.auth import access
@@ -19,7 +20,7 @@ bp = Blueprint("catalog", __name__)
 
 
 def _cat() -> Catalog:
-    return catalog(current_app._get_current_object())  # type: ignore[attr-defined]
+    return services().catalog
 
 
 def _price_param(name: str) -> int | None:
@@ -135,7 +136,7 @@ def page(slug: str) -> ResponseReturnValue:
 @shared_cacheable()
 def sitemap() -> ResponseReturnValue:
     data = _cat().content.query(q.SITEMAP, {}, types=("product", "category", "page")) or {}
-    base = current_app.extensions["settings"].base_url
+    base = services().settings.base_url
     urls: list[dict[str, Any]] = [{"loc": base + "/", "lastmod": None}]
     for kind, prefix in (
         ("categories", "/shop/"),
@@ -157,7 +158,7 @@ def sitemap() -> ResponseReturnValue:
 @access("public")
 @shared_cacheable()
 def robots() -> ResponseReturnValue:
-    base = current_app.extensions["settings"].base_url
+    base = services().settings.base_url
     lines = [
         "User-agent: *",
         "Disallow: /cart",
@@ -172,9 +173,5 @@ def robots() -> ResponseReturnValue:
 
 
 def init_app(app: Flask) -> None:
-    from storefront.content.service import content
 
-    app.extensions["catalog"] = cat = Catalog(app, content(app))
-    app.extensions["offer_source"] = cat
-    app.extensions.setdefault("document_path_resolvers", []).append(cat.document_path)
     app.register_blueprint(bp)

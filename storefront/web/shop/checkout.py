@@ -20,11 +20,10 @@ from storefront.checkout import services as checkout
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.checkout.shipping import ShippingOption, table_options
 from storefront.circuit import circuit_open
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import NotFound
 from storefront.gateways.port import PaymentError
-from storefront.gateways.registry import gateway
-from storefront.orders.links import order_path, token_matches
+from storefront.orders.links import order_path, order_url, token_matches
 from storefront.orders.models import Order
 from storefront.payments import confirmation as payments
 from storefront.payments.flow import apply_status, latest_ref, start_payment
@@ -57,8 +56,8 @@ COUNTRIES = [
 def shipping_options(
     country: str, currency: str, priced: carts.PricedCart | None = None
 ) -> list[ShippingOption]:
-    quoter = current_app.extensions.get("shipping_quoter")
-    if quoter is not None and priced is not None:
+    quoter = services().quotes
+    if priced is not None:
         try:
             options = quoter(country, currency, priced)
             if options:
@@ -72,7 +71,7 @@ def shipping_options(
 
 
 def _priced() -> carts.PricedCart | None:
-    priced = carts.priced(get_db(current_app), cart_token(), offer_source())
+    priced = carts.priced(services().db, cart_token(), offer_source())
     return priced if priced is not None and not priced.is_empty else None
 
 
@@ -108,7 +107,7 @@ def start() -> ResponseReturnValue:
         "email": user.email if user else "",
     }
     if user is not None:
-        from storefront.accounts.addresses import default_address_form
+        from storefront.web.shop.addresses import default_address_form
 
         form.update(default_address_form(user.id))
     return _render(priced, form, {})
@@ -136,7 +135,7 @@ def submit() -> ResponseReturnValue:
     user = current_user()
     try:
         placed = checkout.place_order(
-            get_db(current_app),
+            services().db,
             cart_token=cart_token(),
             details=details,
             offers=offer_source(),
@@ -147,11 +146,13 @@ def submit() -> ResponseReturnValue:
     except checkout.CheckoutError as exc:
         return _render(_priced() or priced, form, {"form": str(exc)}, 409)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return redirect(start_payment(app, placed.order_id, order=placed.order), 303)
+    found = services(app)
+    url = start_payment(found.db, found.gateways, placed.order_id, order=placed.order)
+    return redirect(url, 303)
 
 
 def _order_for_return(number: str) -> Order:
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
     if order is None or not token_matches(number, request.args.get("t")):
         raise NotFound("We could not find that order. Use the link from your e-mail.")
@@ -164,18 +165,24 @@ def returned(provider: str) -> ResponseReturnValue:
     """Back from the provider: ask it (never trust the redirect) and confirm if paid."""
     order = _order_for_return(request.args.get("order", ""))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    db = get_db(app)
+    db = services(app).db
     with db.session_scope() as session:
         ref = latest_ref(session, order.id, provider)
     if ref is not None and order.status == "pending_payment":
         try:
-            gw = gateway(app, provider)
+            gw = services(app).gateways.get(provider)
             status = gw.capture(ref) if provider == "paypal" else gw.get_status(ref)
         except PaymentError as exc:
             log.warning("return page could not ask %s about %s: %s", provider, ref, exc)
             status = None
         if status is not None:
-            apply_status(app, order.id, status, actor=f"return:{provider}")
+            apply_status(
+                services(app).db,
+                order.id,
+                status,
+                actor=f"return:{provider}",
+                order_link=order_url,
+            )
     return redirect(order_path(order.number), 303)
 
 
@@ -185,12 +192,12 @@ def cancelled() -> ResponseReturnValue:
     """The shopper backed out at the provider: cancel the attempt, give the stock back."""
     order = _order_for_return(request.args.get("order", ""))
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    db = get_db(app)
+    db = services(app).db
     with db.session_scope() as session:
         ref = latest_ref(session, order.id, "stripe")
     if ref is not None:
         try:  # so a payment finished in another tab cannot land on a cancelled order
-            gateway(app, "stripe").expire(ref)
+            services(app).gateways.get("stripe").expire(ref)
         except PaymentError as exc:
             log.info("could not expire Stripe session %s: %s", ref, exc)
     with db.session_scope(write=True) as session:

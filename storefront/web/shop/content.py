@@ -27,9 +27,8 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from storefront.container import services
 from storefront.content.invalidation import record
-from storefront.content.service import content
-from storefront.db import get_db
 from storefront.errors import BadRequest, NotFound
 from storefront.inbox.service import record_delivery
 from storefront.sanity import signatures
@@ -46,7 +45,7 @@ PREVIEW_COOKIE = "sf_preview"
 def sanity_webhook() -> ResponseReturnValue:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     raw = request.get_data(cache=False)
-    secret = app.extensions["settings"].sanity_webhook_secret.get_secret_value()
+    secret = services(app).settings.sanity_webhook_secret.get_secret_value()
     try:
         signatures.verify(
             raw,
@@ -72,13 +71,13 @@ def sanity_webhook() -> ResponseReturnValue:
     delivery = request.headers.get("idempotency-key") or (
         f"{request.headers.get('sanity-transaction-id')}:{doc_id}"
     )
-    with get_db(app).session_scope(write=True) as session:
+    with services(app).db.session_scope(write=True) as session:
         if not record_delivery(
             session, "sanity", delivery[:255], "publish", {"_id": doc_id, "_type": doc_type}
         ):
             return jsonify(received=True, outcome="duplicate")
         record(session, [(doc_id, doc_type)], source="webhook")
-    dropped = content(app).invalidate(doc_id, doc_type)
+    dropped = services(app).content.invalidate(doc_id, doc_type)
     return jsonify(received=True, outcome="invalidated", entries=dropped)
 
 
@@ -142,13 +141,9 @@ def in_preview() -> bool:
 
 
 def resolve_document_path(doc_id: str) -> str:
-    """Where a document shows on the site (the catalog registers the resolvers)."""
-    published = doc_id.removeprefix("drafts.")
-    for resolver in current_app.extensions.get("document_path_resolvers", ()):
-        path = resolver(published)
-        if path:
-            return path
-    return url_for("catalog.home")
+    """Where a document shows on the site (the catalog knows)."""
+    path = services().catalog.document_path(doc_id.removeprefix("drafts."))
+    return path or url_for("catalog.home")
 
 
 def init_app(app: Flask) -> None:

@@ -6,10 +6,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, EmailStr, ValidationError
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import ValidationFailed
 from storefront.mail import worker as mail_worker
-from storefront.newsletter import services
+from storefront.newsletter import services as subscriptions
 from storefront.signing import InvalidToken, make_token, read_token
 from storefront.urls import absolute_url
 from storefront.web.auth import access
@@ -27,20 +27,20 @@ class SignUp(BaseModel):
 def unsubscribe_url(email: str) -> str:
     return absolute_url(
         "newsletter.unsubscribe",
-        token=make_token("newsletter-unsubscribe", services.normalise(email)),
+        token=make_token("newsletter-unsubscribe", subscriptions.normalise(email)),
     )
 
 
-def request_signup(email: str, source: str) -> services.SignupResult:
+def request_signup(email: str, source: str) -> subscriptions.SignupResult:
     """Shared by the form and the API: record the wish, send the confirmation link."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     link = absolute_url(
-        "newsletter.confirm", token=make_token("newsletter-confirm", services.normalise(email))
+        "newsletter.confirm", token=make_token("newsletter-confirm", subscriptions.normalise(email))
     )
-    with get_db(app).session_scope(write=True) as session:
-        result = services.sign_up(session, email, source=source, confirm_link=link)
+    with services(app).db.session_scope(write=True) as session:
+        result = subscriptions.sign_up(session, email, source=source, confirm_link=link)
     if result.email_sent:
-        mail_worker.kick(app)
+        mail_worker.kick(services(app).postman)
     return result
 
 
@@ -66,8 +66,8 @@ def confirm(token: str) -> ResponseReturnValue:
     except InvalidToken as exc:
         flash(f"That confirmation link is {exc.reason}. Sign up again to get a new one.")
         return redirect(url_for("catalog.home"))
-    with get_db(current_app).session_scope(write=True) as session:
-        services.confirm(session, email)
+    with services().db.session_scope(write=True) as session:
+        subscriptions.confirm(session, email)
     return render_template("newsletter/confirmed.html", unsubscribe=unsubscribe_url(email))
 
 
@@ -81,7 +81,7 @@ def unsubscribe(token: str) -> ResponseReturnValue:
         flash("That unsubscribe link is damaged. Reply to any newsletter and we will remove you.")
         return redirect(url_for("catalog.home"))
     if request.method == "POST":
-        with get_db(current_app).session_scope(write=True) as session:
-            services.unsubscribe(session, email)
+        with services().db.session_scope(write=True) as session:
+            subscriptions.unsubscribe(session, email)
         return render_template("newsletter/unsubscribed.html", email=email)
     return render_template("newsletter/unsubscribe.html", email=email)

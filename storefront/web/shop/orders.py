@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import NotFound
+from storefront.fulfillment.tracking import delivery_of
 from storefront.orders.links import token_matches
 from storefront.orders.models import Order
 from storefront.payments.models import Refund
@@ -37,7 +38,7 @@ def may_see(order: Order, token: str | None) -> bool:
 def order_page(number: str) -> ResponseReturnValue:
     token = request.args.get("t")
     current_user()  # resolved before the session below: one session at a time
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         order = session.execute(
             select(Order).where(Order.number == number).options(selectinload(Order.items))
         ).scalar_one_or_none()
@@ -49,14 +50,12 @@ def order_page(number: str) -> ResponseReturnValue:
             .scalars()
             .all()
         )
-        extras = [
-            hook(session, order) for hook in current_app.extensions.get("order_page_extras", ())
-        ]
+        delivery = delivery_of(session, order.id)
     return render_template(
         "orders/order.html",
         order=order,
         steps=STEPS,
         refunds=refunds,
-        extras=extras,
+        delivery=delivery,
         token=token,
     )

@@ -7,11 +7,10 @@ import hmac
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import BadRequest, NotFound
 from storefront.mailchimp.provider import MemberStatus, NewsletterError, WebhookMalformed
-from storefront.newsletter import services
-from storefront.newsletter.sync import provider_for
+from storefront.newsletter import services as subscriptions
 from storefront.web.auth import access
 
 bp = Blueprint("mailchimp_webhooks", __name__)
@@ -21,13 +20,13 @@ LEFT = (MemberStatus.UNSUBSCRIBED, MemberStatus.CLEANED, MemberStatus.ARCHIVED)
 @bp.route("/webhooks/mailchimp/<secret>", methods=["GET", "POST"])
 @access("webhook")
 def mailchimp(secret: str) -> ResponseReturnValue:
-    expected = current_app.extensions["settings"].mailchimp_webhook_secret.get_secret_value()
+    expected = services().settings.mailchimp_webhook_secret.get_secret_value()
     if not hmac.compare_digest(secret, expected):
         raise NotFound()
     if request.method == "GET":  # Mailchimp checks the URL when it is saved
         return jsonify(ok=True)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    provider = provider_for(app)
+    provider = services(app).mailing_list
     try:
         notice = provider.parse_webhook(request.form)
     except WebhookMalformed as exc:
@@ -40,6 +39,6 @@ def mailchimp(secret: str) -> ResponseReturnValue:
         return jsonify(ok=False, outcome="retry later"), 503
     if member is None or member.status not in LEFT:
         return jsonify(ok=True, outcome="not confirmed by the provider")
-    with get_db(app).session_scope(write=True) as session:
-        services.mark_left_at_provider(session, notice.email, str(member.status))
+    with services(app).db.session_scope(write=True) as session:
+        subscriptions.mark_left_at_provider(session, notice.email, str(member.status))
     return jsonify(ok=True, outcome="unsubscribed")

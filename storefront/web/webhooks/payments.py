@@ -11,10 +11,9 @@ import logging
 from flask import Blueprint, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import BadRequest, ServiceUnavailable
 from storefront.gateways.port import ProviderUnavailable, SignatureError
-from storefront.gateways.registry import gateway
 from storefront.orders.links import order_url
 from storefront.payments.events import handle_event
 from storefront.web.auth import access
@@ -38,25 +37,25 @@ def _handle(provider: str, parse) -> ResponseReturnValue:  # type: ignore[no-unt
         raise ServiceUnavailable("Cannot verify the webhook right now; retry later.") from exc
     except ValueError as exc:
         raise BadRequest("The webhook body is not a valid event.", code="bad_event") from exc
-    outcome = handle_event(get_db(app), event, order_link=order_url)
-    for hook in app.extensions.get("webhook_observers", ()):
-        hook(provider, outcome)
+    outcome = handle_event(services(app).db, event, order_link=order_url)
     log.info("%s webhook %s %s: %s", provider, event.event_id, event.type, outcome)
     return jsonify(received=True, outcome=outcome)
+
+
+def _provider_event(provider: str) -> ResponseReturnValue:
+    """Each gateway checks its own signature headers over the raw body."""
+    gateway = services().gateways.get(provider)
+    headers = dict(request.headers.items())
+    return _handle(provider, lambda raw: gateway.parse_event(raw, headers))
 
 
 @bp.post("/stripe")
 @access("webhook")
 def stripe() -> ResponseReturnValue:
-    gw = gateway(current_app._get_current_object(), "stripe")  # type: ignore[attr-defined]
-    return _handle(
-        "stripe", lambda raw: gw.parse_event(raw, request.headers.get("Stripe-Signature"))
-    )
+    return _provider_event("stripe")
 
 
 @bp.post("/paypal")
 @access("webhook")
 def paypal() -> ResponseReturnValue:
-    gw = gateway(current_app._get_current_object(), "paypal")  # type: ignore[attr-defined]
-    headers = {k.upper(): v for k, v in request.headers.items()}
-    return _handle("paypal", lambda raw: gw.parse_event(raw, headers))
+    return _provider_event("paypal")

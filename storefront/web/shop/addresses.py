@@ -3,12 +3,12 @@ at checkout."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from storefront.accounts.models import Address
-from storefront.db import get_db
+from storefront.container import services
 from storefront.errors import NotFound
 from storefront.gelato.address import ShippingAddress, validate_address
 from storefront.web.auth import access, current_user
@@ -54,7 +54,7 @@ def addresses() -> ResponseReturnValue:
     assert user is not None
     errors: dict[str, str] = {}
     form = {k: request.form.get(k, "").strip() for k in FIELDS}
-    db = get_db(current_app)
+    db = services().db
     if request.method == "POST":
         for problem in validate_address(_shipping(form, user.email)):
             errors.setdefault(_OURS.get(problem.field, problem.field), problem.message)
@@ -98,7 +98,7 @@ def addresses() -> ResponseReturnValue:
 def delete(address_id: int) -> ResponseReturnValue:
     user = current_user()
     assert user is not None
-    with get_db(current_app).session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         address = session.get(Address, address_id)
         if address is None or address.customer_id != user.id:
             raise NotFound("No such address.")  # another customer's id reveals nothing
@@ -109,7 +109,7 @@ def delete(address_id: int) -> ResponseReturnValue:
 
 def default_address_form(customer_id: int) -> dict[str, str]:
     """The checkout form prefilled from the default saved address."""
-    with get_db(current_app).session_scope() as session:
+    with services().db.session_scope() as session:
         address = (
             session.execute(
                 select(Address)

@@ -1,0 +1,138 @@
+"""What follows a fact about an order: paid, payment failed, cancelled, refunded.
+
+Payment confirmation (webhook, return page, reconciliation), operators and jobs all end
+here, inside their own transaction with the order row locked (``lock_order``). Each
+workflow moves the order through :func:`~storefront.orders.states.transition` and makes
+each consequence a call into the package that owns it: the stock of limited editions, the
+cart, the outbox (the printer's work, :data:`FULFILMENT_TOPIC`), the e-mail queue. Nothing
+here talks to a provider; everything here happens exactly when the caller's transaction
+commits.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from storefront.cart import services as carts
+from storefront.mail.messages import queue_email
+from storefront.money import format_money
+from storefront.orders.models import Order
+from storefront.orders.states import ALLOWED, OrderStatus, record_event, transition
+from storefront.outbox import service as outbox
+from storefront.stock import services as stock
+
+S = OrderStatus
+
+#: Outbox topic: a paid order to be made. Fulfillment's worker takes it from here.
+FULFILMENT_TOPIC = "gelato.push"
+
+
+def order_paid(
+    session: Session,
+    order: Order,
+    *,
+    actor: str,
+    reason: str,
+    order_link: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """The money is in: sell the units, ask for the shirt to be made, thank the shopper,
+    close the cart — one transaction, so each happens exactly once."""
+    transition(session, order, S.PAID, actor=actor, reason=reason, data=data)
+    stock.consume(session, order.id)
+    outbox.enqueue(session, FULFILMENT_TOPIC, order.number, {"order_id": order.id})
+    queue_email(
+        session,
+        "order_confirmation",
+        order.email,
+        order.number,
+        {
+            "number": order.number,
+            "link": order_link,
+            "total": format_money(order.total_amount, order.currency),
+            "items": [
+                {
+                    "title": i.title,
+                    "size": i.size,
+                    "colour": i.colour,
+                    "quantity": i.quantity,
+                    "amount": format_money(i.line_amount, i.currency),
+                }
+                for i in order.items
+            ],
+        },
+    )
+    if order.cart_id is not None:
+        carts.mark_converted(session, order.cart_id)
+
+
+def payment_doubtful(session: Session, order: Order, *, actor: str, reason: str) -> None:
+    """Money arrived that does not fit the order (wrong amount, after a cancellation): the
+    units are sold, nothing is made, an operator decides."""
+    if order.status == S.PENDING_PAYMENT:
+        # pending_payment has no direct edge to needs_attention: it is paid, but doubtful.
+        transition(session, order, S.PAID, actor=actor, reason="payment received")
+        stock.consume(session, order.id)
+    if order.status in (S.PAYMENT_FAILED, S.CANCELLED):
+        record_event(session, order, "payment_after_close", actor=actor, reason=reason)
+        order.attention_reason = reason
+        return
+    transition(session, order, S.NEEDS_ATTENTION, actor=actor, reason=reason)
+
+
+def payment_failed(session: Session, order: Order, *, actor: str, reason: str) -> bool:
+    """The payment was refused: the held units go back and the shopper is told."""
+    if order.status != S.PENDING_PAYMENT:
+        return False
+    transition(session, order, S.PAYMENT_FAILED, actor=actor, reason=reason)
+    stock.release(session, order.id)
+    queue_email(
+        session,
+        "payment_failed",
+        order.email,
+        order.number,
+        {"number": order.number, "reason": reason},
+    )
+    return True
+
+
+def order_cancelled(session: Session, order: Order, *, actor: str, reason: str) -> None:
+    """Cancel: the held units go back; an unpaid order's cart opens again."""
+    was_unpaid = order.status in (S.PENDING_PAYMENT, S.PAYMENT_FAILED)
+    if order.status != S.CANCELLED:
+        transition(session, order, S.CANCELLED, actor=actor, reason=reason)
+    stock.release(session, order.id)
+    if was_unpaid and order.cart_id is not None:
+        carts.reopen(session, order.cart_id)
+
+
+def order_refunded(
+    session: Session,
+    order: Order,
+    amount: int,
+    *,
+    actor: str,
+    reason: str | None,
+    refund_key: str,
+    order_link: str,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Money went back to the shopper (part or all): recorded, and the shopper told."""
+    order.refunded_amount += amount
+    details = {"amount": amount, **(data or {})}
+    record_event(session, order, "refunded", actor=actor, reason=reason, data=details)
+    if order.refunded_amount >= order.total_amount and S.REFUNDED in ALLOWED[S(order.status)]:
+        transition(session, order, S.REFUNDED, actor=actor, reason="refunded in full")
+    queue_email(
+        session,
+        "order_refunded",
+        order.email,
+        f"{order.number}:{refund_key}",
+        {
+            "number": order.number,
+            "amount": format_money(amount, order.currency),
+            "link": order_link,
+        },
+    )
