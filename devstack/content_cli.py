@@ -24,6 +24,7 @@ from contentlake.exports import (
     push_export,
     read_export,
 )
+from contentlake.groq import GroqParseError, GroqQueryError
 from devstack.lake import create_lake_app_from_settings, open_lake
 from storefront import observability
 from storefront.clistate import CliState, pass_state
@@ -166,7 +167,6 @@ def export_command(state: CliState, target: Path, raw: bool) -> None:
 @pass_state
 def query_command(state: CliState, groq: str, params: tuple[str, ...], perspective: str) -> None:
     """Run a GROQ query against the local lake and print the result as JSON."""
-    from contentlake.groq import GroqParseError, GroqQueryError
 
     values = dict(parse_param(p) for p in params)
     store, _ = open_lake(state.get_settings())

@@ -12,6 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from cms_schema import DEMO_CATALOG
+from contentlake.exports import import_export
+from contentlake.webhooks import WebhookConfig
+from devstack.lake import create_lake_app_from_settings, open_lake
+from emulators.gelato import GelatoEmulator
+from emulators.mailchimp import MailchimpEmulator
+from emulators.paypal import PayPalEmulator
+from emulators.stripe import StripeEmulator
 from storefront.config import EMULATOR_PREFIXES, Settings
 
 
@@ -26,10 +33,6 @@ class Embedded:
 def build_embedded(settings: Settings, *, served_at: str | None = None) -> Embedded:
     """The emulators for a shop at ``settings.base_url``; ``served_at`` is where they are
     served when not next to the shop (their public pages, e.g. Stripe's checkout page)."""
-    from emulators.gelato import GelatoEmulator
-    from emulators.mailchimp import MailchimpEmulator
-    from emulators.paypal import PayPalEmulator
-    from emulators.stripe import StripeEmulator
 
     shop = settings.base_url
     gelato_secret = settings.gelato_webhook_secret.get_secret_value()
@@ -66,9 +69,6 @@ def build_embedded(settings: Settings, *, served_at: str | None = None) -> Embed
 def build_lake(settings: Settings) -> Any:
     """The local content lake, loaded with the demo catalog on first start, sending its
     publish webhook (signed like Sanity's) to the shop."""
-    from contentlake.exports import import_export
-    from contentlake.webhooks import WebhookConfig
-    from devstack.lake import create_lake_app_from_settings, open_lake
 
     store, files = open_lake(settings)
     if len(store) == 0 and DEMO_CATALOG.exists():

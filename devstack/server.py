@@ -25,6 +25,7 @@ from devstack.embedded import build_embedded
 from storefront import devstate, migrate, observability
 from storefront.app import create_app
 from storefront.config import Settings, load_settings
+from sync.scheduler import start_background
 
 log = logging.getLogger(__name__)
 
@@ -73,18 +74,11 @@ def run_dev(*, host: str, port: int) -> None:
         server = make_server(host, port, wsgi, threaded=True)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None
-    scheduler = None
-    try:
-        from sync.scheduler import start_background
-    except ImportError:
-        start_background = None  # type: ignore[assignment]
-    if start_background is not None:
-        scheduler = start_background(app)
+    scheduler = start_background(app)
 
     def _shutdown() -> None:
         # Running jobs finish first: they may still be talking to the emulators served here.
-        if scheduler is not None:
-            scheduler.shutdown(wait=True)
+        scheduler.shutdown(wait=True)
         server.shutdown()
 
     stopper = threading.Thread(target=_shutdown, name="dev-shutdown")

@@ -13,7 +13,7 @@ from storefront import errors, observability
 from storefront.config import Settings, load_settings
 from storefront.container import build_services
 from storefront.db import Database
-from storefront.web import api, auth, health, httpcache, metrics, security, templating
+from storefront.web import api, auth, devtools, health, httpcache, metrics, security, templating
 from storefront.web.admin import views as admin_views
 from storefront.web.shop import accounts as accounts_views
 from storefront.web.shop import cart as cart_views
@@ -90,8 +90,6 @@ def create_app(
     ):
         app.register_blueprint(blueprint)
     if not settings.is_production:
-        from storefront.web import devtools
-
         app.register_blueprint(devtools.bp)
     return app
 

@@ -20,10 +20,12 @@ from flask.cli import FlaskGroup
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from storefront import observability
+from storefront import migrate, observability
 from storefront.clistate import CliState, pass_state
 from storefront.config import ConfigError, load_settings
+from storefront.db import make_engine
 from storefront.devstate import load_settings_near_dev
+from storefront.web.shop.content import preview_url
 
 _log = structlog.get_logger("storefront.cli")
 
@@ -49,7 +51,6 @@ def db() -> None:
 @pass_state
 def db_upgrade(state: CliState, revision: str) -> None:
     """Create or migrate the database to REVISION."""
-    from storefront import migrate
 
     settings = state.get_settings()
     migrate.upgrade(settings.database_url, revision)
@@ -61,7 +62,6 @@ def db_upgrade(state: CliState, revision: str) -> None:
 @pass_state
 def db_downgrade(state: CliState, revision: str) -> None:
     """Step the schema back to REVISION (e.g. -1 or base)."""
-    from storefront import migrate
 
     migrate.downgrade(state.get_settings().database_url, revision)
     click.echo(f"database at {revision}")
@@ -71,8 +71,6 @@ def db_downgrade(state: CliState, revision: str) -> None:
 @pass_state
 def db_current(state: CliState) -> None:
     """Print the schema revision of the database."""
-    from storefront import migrate
-    from storefront.db import make_engine
 
     engine = make_engine(state.get_settings().database_url)
     try:
@@ -105,7 +103,6 @@ _register_commands()
 @pass_state
 def preview_url_command(state: CliState, document_id: str) -> None:
     """Print a signed link (valid one hour) that opens DOCUMENT_ID's page with drafts."""
-    from storefront.web.shop.content import preview_url
 
     click.echo(preview_url(state.get_app(), document_id))
 
@@ -145,8 +142,6 @@ def _fail(message: str, *, status: int = 1, traceback: bool = True) -> None:
 
 def _database_problem(exc: SQLAlchemyError) -> str:
     """What to do about a database error: above all, a schema that was never (fully) made."""
-    from storefront import migrate
-    from storefront.db import make_engine
 
     url = load_settings_near_dev().database_url
     where = _safe_url(url)

@@ -15,6 +15,7 @@ import click
 import httpx
 from flask import Flask
 
+from storefront.app import create_app
 from storefront.config import Settings
 from storefront.container import services
 from storefront.devstate import load_settings_near_dev
@@ -37,8 +38,6 @@ class CliState:
 
     def get_app(self) -> Flask:
         if self.app is None:
-            from storefront.app import create_app  # the whole shop: only for commands using it
-
             self.app = create_app(self.get_settings())
         return self.app
 

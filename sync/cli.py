@@ -22,6 +22,7 @@ from sync.health import HealthReport, JobHealth, compute_health, format_age
 from sync.lease import read_lease
 from sync.registry import JobRegistry, UnknownJob, load_jobs
 from sync.runner import JobRunResult, run_job
+from sync.scheduler import build_scheduler
 
 
 @dataclass
@@ -110,7 +111,6 @@ def status(state: SyncCliState) -> None:
 @pass_state
 def run(state: SyncCliState) -> None:
     """Run the scheduler in this process until SIGTERM/SIGINT (one per deployment)."""
-    from sync.scheduler import build_scheduler
 
     app = state.get_app()
     read_lease(services(app).db)  # an unmigrated database stops here (storefront.cli.main)

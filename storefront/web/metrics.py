@@ -30,7 +30,11 @@ from sqlalchemy import func, select
 
 from storefront.container import services
 from storefront.db import Database
+from storefront.inbox.models import WebhookEvent
 from storefront.jobs import outcomes
+from storefront.jobs.models import JobRun
+from storefront.orders.models import Order
+from storefront.outbox.models import OutboxEntry
 from storefront.web.auth import access
 from storefront.web.state import web_state
 
@@ -155,10 +159,6 @@ class DatabaseCollector(Collector):
         job_runs: GaugeMetricFamily,
         last_success: GaugeMetricFamily,
     ) -> None:
-        from storefront.inbox.models import WebhookEvent
-        from storefront.jobs.models import JobRun
-        from storefront.orders.models import Order
-        from storefront.outbox.models import OutboxEntry
 
         with self.db.session_scope() as session:
 

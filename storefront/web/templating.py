@@ -10,6 +10,7 @@ from flask import Flask
 from markupsafe import Markup
 
 from storefront.container import services
+from storefront.content.ptext import portable_text_to_plain, render_portable_text
 from storefront.money import format_money
 from storefront.web import fragments
 
@@ -73,7 +74,6 @@ def _srcset(source: Any, *, aspect: float | None = None) -> str:
 
 
 def _portable_text(blocks: Any) -> Markup:
-    from storefront.content.ptext import render_portable_text
 
     return render_portable_text(
         blocks or [], image_url=lambda img: _image_url(img, w=960), link_resolver=_link_for
@@ -81,7 +81,6 @@ def _portable_text(blocks: Any) -> Markup:
 
 
 def _plain(blocks: Any) -> str:
-    from storefront.content.ptext import portable_text_to_plain
 
     return portable_text_to_plain(blocks or [])
 

@@ -19,6 +19,8 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import func, or_, select
 
+from storefront.accounts import tokens
+from storefront.accounts.models import Customer
 from storefront.container import services
 from storefront.errors import NotFound
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
@@ -27,6 +29,7 @@ from storefront.jobs.schedule import PLANS
 from storefront.money import CurrencyError, from_decimal
 from storefront.newsletter.models import Subscriber
 from storefront.operations import orders as operations
+from storefront.operations import privacy
 from storefront.orders.links import order_url
 from storefront.orders.models import Order
 from storefront.orders.states import ALLOWED, OrderStatus
@@ -287,8 +290,6 @@ def subscribers_csv() -> ResponseReturnValue:
 @access("operator")
 def api_tokens() -> ResponseReturnValue:
     """Your API tokens: create one (shown once), see and revoke the others."""
-    from storefront.accounts import tokens
-    from storefront.accounts.models import Customer
 
     user = current_user()
     assert user is not None
@@ -326,7 +327,6 @@ def api_tokens() -> ResponseReturnValue:
 @bp.get("/customers")
 @access("operator")
 def customers() -> ResponseReturnValue:
-    from storefront.accounts.models import Customer
 
     q = request.args.get("q", "").strip().lower()[:100]
     rows = []
@@ -351,8 +351,6 @@ def customer_export(customer_id: int) -> ResponseReturnValue:
     """A person's data on their request (the same export they can download themselves)."""
     import json
 
-    from storefront.operations import privacy
-
     with services().db.session_scope() as session:
         try:
             data = privacy.export(session, customer_id)
@@ -369,7 +367,6 @@ def customer_export(customer_id: int) -> ResponseReturnValue:
 @access("operator")
 def customer_forget(customer_id: int) -> ResponseReturnValue:
     """Erase a person on their request: anonymise here, delete at the e-mail provider."""
-    from storefront.operations import privacy
 
     if request.form.get("confirm") != "forget":
         flash("Type “forget” to confirm.")

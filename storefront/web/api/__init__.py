@@ -11,6 +11,8 @@ import importlib
 
 from flask import Flask
 
+from storefront.web.api import bearer
+from storefront.web.api.framework import v1
 from storefront.web.state import web_state
 
 #: Every module that declares /api/v1 operations, in the order of the reference docs.
@@ -29,8 +31,6 @@ ENDPOINT_MODULES = (
 
 def init_app(app: Flask) -> None:
     """Mount /api/v1 and put the bearer-token resolver before the session one."""
-    from storefront.web.api import bearer
-    from storefront.web.api.framework import v1
 
     if v1.name in app.blueprints:
         return  # already mounted: safe to call twice

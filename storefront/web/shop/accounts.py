@@ -14,12 +14,14 @@ from storefront.accounts.schemas import Login, NewPassword, Register, ResetReque
 from storefront.container import services
 from storefront.mail import worker as mail_worker
 from storefront.mail.messages import queue_email
+from storefront.operations import privacy
 from storefront.orders.models import Order
 from storefront.orders.services import adopt_guest_orders
 from storefront.signing import InvalidToken, make_token, read_token
 from storefront.web.auth import CurrentUser, access, current_user, login_session, logout_session
 from storefront.web.forms import parse_form
 from storefront.web.security import limiter
+from storefront.web.shop import addresses
 from storefront.web.shop.cart import merge_on_login
 from storefront.web.state import web_state
 
@@ -228,7 +230,6 @@ def init_app(app: object) -> None:
 
     assert isinstance(app, Flask)
     app.register_blueprint(bp)
-    from storefront.web.shop import addresses
 
     app.register_blueprint(addresses.bp)
     web_state(app).user_resolvers.append(session_user)
@@ -241,8 +242,6 @@ def download_data() -> ResponseReturnValue:
     import json
 
     from flask import Response
-
-    from storefront.operations import privacy
 
     user = current_user()
     assert user is not None
@@ -259,7 +258,6 @@ def download_data() -> ResponseReturnValue:
 @access("customer")
 def delete_account() -> ResponseReturnValue:
     """Forget the person everywhere; orders stay for the books, without personal data."""
-    from storefront.operations import privacy
 
     user = current_user()
     assert user is not None

@@ -30,6 +30,7 @@ from storefront.payments.flow import apply_status, latest_ref, start_payment
 from storefront.web.auth import access, current_user
 from storefront.web.forms import field_errors
 from storefront.web.security import limiter
+from storefront.web.shop.addresses import default_address_form
 from storefront.web.shop.cart import cart_token, offer_source
 
 log = logging.getLogger(__name__)
@@ -107,8 +108,6 @@ def start() -> ResponseReturnValue:
         "email": user.email if user else "",
     }
     if user is not None:
-        from storefront.web.shop.addresses import default_address_form
-
         form.update(default_address_form(user.id))
     return _render(priced, form, {})
 
