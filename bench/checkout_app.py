@@ -13,7 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from storefront.app import create_app
 from storefront.container import services
-from storefront.inbox.service import record_delivery
+from storefront.inbox.services import record_delivery
 from storefront.web.auth import access
 
 app = create_app()

@@ -32,7 +32,7 @@ def main() -> None:
     from storefront.fulfillment.push import push_due
     from storefront.gelato.client import GelatoClient
     from storefront.orders.models import Order, OrderItem
-    from storefront.outbox import service as outbox
+    from storefront.outbox import services as outbox
 
     app = temp_app(gelato_order_type="order")
     emulator = GelatoEmulator(api_key="k", webhook_url=None)

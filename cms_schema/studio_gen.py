@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from cms_schema.costs import BACK_PRINT_COST, BASE_COST, DEFAULT_MIN_MARGIN_PERCENT, SIZE_COST
-from cms_schema.model import DocumentType, Field
+from cms_schema.declarations import DocumentType, Field
 from cms_schema.types import DOCUMENT_TYPES
 
 STUDIO = Path(__file__).with_name("studio")

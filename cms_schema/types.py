@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cms_schema.model import DocumentType, Field
+from cms_schema.declarations import DocumentType, Field
 
 ISO_COUNTRY = r"^[A-Z]{2}$"
 ISO_CURRENCY = r"^[A-Z]{3}$"

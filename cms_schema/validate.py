@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cms_schema.costs import DEFAULT_MIN_MARGIN_PERCENT, production_cost
-from cms_schema.model import DocumentType, Field
+from cms_schema.declarations import DocumentType, Field
 from cms_schema.pricing import variant_price
 from cms_schema.types import BY_NAME
 

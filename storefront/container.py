@@ -16,11 +16,11 @@ from typing import Any
 
 from flask import Flask, current_app
 
-from storefront.catalog.service import Catalog
+from storefront.catalog.services import Catalog
 from storefront.checkout.quotes import QuoteCache
 from storefront.circuit import Breakers, breakers_from_settings
 from storefront.config import Settings
-from storefront.content.service import ContentService, build_content
+from storefront.content.services import ContentService, build_content
 from storefront.db import Database
 from storefront.gateways.registry import Gateways
 from storefront.gelato.client import GelatoClient

@@ -30,7 +30,7 @@ from storefront.config import Settings
 from storefront.container import services
 from storefront.db import Database
 from storefront.jobs import requests
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 from sync.lease import Lease
 from sync.registry import JobRegistry, JobSpec, load_jobs
 from sync.runner import run_job

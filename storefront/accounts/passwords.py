@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 _hasher = PasswordHasher()
-# Verifying against this when the account does not exist keeps the timing the same.
-_DUMMY_HASH = _hasher.hash("not-a-real-password-just-for-timing")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verifying against this when the account does not exist keeps the timing the same
+    (made once, on first use: hashing costs ~0.1 s, which every command would pay at import)."""
+    return _hasher.hash("not-a-real-password-just-for-timing")
 
 
 def hash_password(password: str) -> str:
@@ -18,7 +24,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

@@ -3,8 +3,8 @@
 A catalog page is mostly a pure function of its URL and of what it read: the same GROQ
 results (each cache entry has a ``version``), the same stock counters and the same position
 of the invalidation log give the same HTML. Reads note these *dependencies* as they go
-(:func:`note_dependency`, :func:`note_generation`; :mod:`storefront.content.service` and
-:mod:`storefront.catalog.service` do), with each result's ``_updatedAt`` (for
+(:func:`note_dependency`, :func:`note_generation`; :mod:`storefront.content.services` and
+:mod:`storefront.catalog.services` do), with each result's ``_updatedAt`` (for
 ``Last-Modified``) and freshness (for memos of reads: :func:`capture_notes`). The web layer
 keys rendered fragments and ETags on them (:mod:`storefront.web.fragments`,
 :mod:`storefront.web.httpcache`). Outside a request nothing is noted.

@@ -29,8 +29,8 @@ from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
 from storefront.orders.states import OrderStatus, record_event, transition
 from storefront.orders.workflows import FULFILMENT_TOPIC
-from storefront.outbox import service as outbox
-from storefront.outbox.service import Claimed
+from storefront.outbox import services as outbox
+from storefront.outbox.services import Claimed
 
 log = logging.getLogger(__name__)
 TOPIC = FULFILMENT_TOPIC

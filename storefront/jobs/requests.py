@@ -14,7 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.jobs.schedule import PLANS
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 from storefront.outbox.models import OutboxEntry
 
 TOPIC = "jobs.run"

@@ -13,7 +13,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 
 TOPIC = "email"
 

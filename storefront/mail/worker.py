@@ -12,7 +12,7 @@ from typing import Literal
 from storefront.db import Database
 from storefront.mail.mailer import Mailer, MailError
 from storefront.mail.messages import TOPIC, Composer
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 
 log = logging.getLogger(__name__)
 WORKER_ID = f"mail-{os.getpid()}-{uuid.uuid4().hex[:6]}"

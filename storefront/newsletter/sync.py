@@ -26,7 +26,7 @@ from storefront.mailchimp.provider import (
 from storefront.newsletter import services
 from storefront.newsletter.models import Subscriber
 from storefront.newsletter.services import NEWSLETTER_DELETE
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 
 log = logging.getLogger(__name__)
 OVERLAP = timedelta(minutes=15)

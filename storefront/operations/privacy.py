@@ -20,7 +20,7 @@ from storefront.newsletter.models import Subscriber
 from storefront.newsletter.services import NEWSLETTER_DELETE
 from storefront.orders.models import Order
 from storefront.orders.states import record_event
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 
 
 def export(session: Session, customer_id: int) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from storefront.mail.messages import queue_email
 from storefront.money import format_money
 from storefront.orders.models import Order
 from storefront.orders.states import ALLOWED, OrderStatus, record_event, transition
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 from storefront.stock import services as stock
 
 S = OrderStatus

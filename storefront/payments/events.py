@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 
 from storefront.db import Database
 from storefront.gateways.port import ProviderEvent
-from storefront.inbox.service import mark_processed, record_delivery
+from storefront.inbox.services import mark_processed, record_delivery
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
 from storefront.orders.states import ALLOWED, OrderStatus, record_event, transition
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 from storefront.payments import confirmation as payments
 from storefront.payments.models import Payment, Refund
 

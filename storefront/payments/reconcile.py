@@ -21,7 +21,7 @@ from storefront.db import Database, utcnow
 from storefront.gateways.port import PaymentError, PaymentGateway
 from storefront.gateways.registry import Gateways
 from storefront.orders.models import Order
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 from storefront.payments import confirmation as payments
 from storefront.payments.events import PAYPAL_CAPTURE, handle_event
 from storefront.payments.flow import apply_status, latest_ref

@@ -2,7 +2,7 @@
 
 from flask import Flask
 
-from cms_schema import models as m
+from cms_schema import projections as m
 from storefront.catalog import queries as q
 from storefront.container import services
 

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from storefront.container import services
 from storefront.fulfillment.push import retry_parked
 from storefront.orders.models import Order
-from storefront.outbox import service as outbox
+from storefront.outbox import services as outbox
 from tests.fulfillment_flow.conftest import Printshop, gelato_client, paid_order
 from tests.support.services import push, use_gelato
 from tests.support.timing import CLIENT_TIMEOUT, HELD_FOR

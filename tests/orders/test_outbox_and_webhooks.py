@@ -5,8 +5,8 @@ from sqlalchemy import func, select
 
 from storefront.db import Database, utcnow
 from storefront.inbox.models import WebhookEvent
-from storefront.inbox.service import record_delivery
-from storefront.outbox import service as outbox
+from storefront.inbox.services import record_delivery
+from storefront.outbox import services as outbox
 from storefront.outbox.models import OutboxEntry
 
 

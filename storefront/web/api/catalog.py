@@ -8,7 +8,7 @@ from typing import Literal
 from flask import url_for
 from pydantic import BaseModel, Field
 
-from storefront.catalog.service import ProductView
+from storefront.catalog.services import ProductView
 from storefront.container import services
 from storefront.errors import NotFound
 from storefront.web.api.framework import Page, PageQuery, page_of, v1

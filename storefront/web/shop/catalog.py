@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from storefront.catalog import queries as q
-from storefront.catalog.service import PAGE_SIZE, Catalog
+from storefront.catalog.services import PAGE_SIZE, Catalog
 from storefront.container import services
 from storefront.errors import NotFound
 from storefront.money import CurrencyError, from_decimal

@@ -30,7 +30,7 @@ from flask.typing import ResponseReturnValue
 from storefront.container import services
 from storefront.content.invalidation import record
 from storefront.errors import BadRequest, NotFound
-from storefront.inbox.service import record_delivery
+from storefront.inbox.services import record_delivery
 from storefront.sanity import signatures
 from storefront.signing import InvalidToken, make_token, read_token
 from storefront.urls import absolute_url

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from storefront.container import services
 from storefront.errors import BadRequest, NotFound
 from storefront.fulfillment.tracking import sync_order
-from storefront.inbox.service import record_delivery
+from storefront.inbox.services import record_delivery
 from storefront.orders.links import order_url
 from storefront.web.auth import access
 

@@ -22,7 +22,7 @@ from storefront.content.notes import (
     note_dependency,
     replay_notes,
 )
-from storefront.content.service import ContentService
+from storefront.content.services import ContentService
 from storefront.db import Database
 
 PAGE_SIZE = 12

@@ -1,7 +1,9 @@
 """Typed models of what the shop's GROQ projections return (``storefront/catalog/queries.py``).
 
-The catalog and the JSON API parse query results into these, so a change in the content
-model that breaks a projection fails loudly in tests instead of rendering nonsense.
+A contract between the queries and the content model: the tests parse every demo product
+each query returns into these models, so a change of the model that breaks a projection
+fails there instead of rendering nonsense. The shop itself reads the results as plain data
+(built once per content version and shared), which keeps the hot path free of validation.
 """
 
 from __future__ import annotations
