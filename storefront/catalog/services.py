@@ -338,15 +338,16 @@ def _build_views(
     for raw in raws:
         view = ProductView(raw["_id"], raw["title"], raw["slug"], raw.get("currency") or "EUR", raw)
         for v in raw.get("variants") or []:
+            price = variant_price(raw, v)
+            if price is None:
+                continue  # no valid price (see cms_schema.pricing): not offered at all
             uid = v.get("productUid") or ""
             left = None
             if v.get("limitedQuantity") is not None:
                 left = limited.get((raw["_id"], v["_key"]), int(v["limitedQuantity"]))
             available = bool(uid) and inventory.get(uid, True) and (left is None or left > 0)
             view.variants.append(
-                VariantView(
-                    v["_key"], v["size"], v["colour"], uid, variant_price(raw, v), available, left
-                )
+                VariantView(v["_key"], v["size"], v["colour"], uid, price, available, left)
             )
         views.append(view)
     return views
