@@ -60,10 +60,13 @@ def ensure_npm_packages() -> None:
         return
     print(f"tests.prepare: npm install {' '.join(wanted)} into {NPM_CACHE}…", flush=True)
     NPM_CACHE.mkdir(parents=True, exist_ok=True)
-    subprocess.run(
+    installed = subprocess.run(
         ["npm", "install", "--prefix", str(NPM_CACHE), "--no-audit", "--no-fund", *wanted],
-        check=True,
+        check=False,
     )
+    if installed.returncode != 0:
+        # Locally the tests that need them skip with the reason; under CI they fail anyway.
+        print(f"tests.prepare: npm install {' '.join(wanted)} failed", file=sys.stderr)
 
 
 if __name__ == "__main__":
