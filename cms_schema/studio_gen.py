@@ -97,7 +97,7 @@ READINESS = """
         const price = variantPrice(doc, v)
         if (price === null) { problems.push(`${label} has no valid price: a whole number of cents, at least 1.`); continue }
         const cost = (baseCost[doc.gelatoFamily] ?? %(max_cost)s) + (sizeCost[v.size] ?? 0) + (back ? %(back_cost)s : 0)
-        const floor = Math.round(cost * (1 + margin / 100))
+        const floor = Math.ceil(cost * (100 + margin) / 100)
         if (price < floor) problems.push(`${label} sells at ${price} cents, under the minimum ${floor}.`)
       }
       return problems.length ? problems.join(' ') : true

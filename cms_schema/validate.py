@@ -3,6 +3,7 @@ nothing), and the print-readiness rule Studio enforces before a product is publi
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,13 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.doc_id}: {self.path}: {self.message}"
+
+
+def margin_floor(cost: int, margin_percent: float) -> int:
+    """The lowest price (cents) that keeps ``margin_percent`` over ``cost``: rounded up, and
+    computed as ``cost * (100 + margin) / 100`` in that order, exactly as the Studio's
+    generated JavaScript does, so both give the same floor for every input."""
+    return math.ceil(cost * (100 + margin_percent) / 100)
 
 
 def _has_image(value: Any) -> bool:
@@ -134,7 +142,7 @@ def print_readiness(
             )
             continue
         cost = production_cost(family, str(variant.get("size")), back_print=back)
-        floor = round(cost * (1 + margin / 100))
+        floor = margin_floor(cost, margin)
         if price < floor:
             problems.append(
                 Problem(
