@@ -94,14 +94,46 @@ READINESS = """
         if (!v.productUid) { problems.push(`${label} has no Gelato productUid.`); continue }
         const back = v.productUid.endsWith('_gpr_4-4')
         if (back && !design.printFileBack?.asset) problems.push(`${label} prints a back, but the design has no back print file.`)
-        const surcharge = (doc.sizeSurcharges ?? []).find((s) => s.size === v.size)?.amount ?? 0
-        const price = v.price ?? (doc.basePrice ?? 0) + surcharge
+        const price = variantPrice(doc, v)
+        if (price === null) { problems.push(`${label} has no valid price: a whole number of cents, at least 1.`); continue }
         const cost = (baseCost[doc.gelatoFamily] ?? %(max_cost)s) + (sizeCost[v.size] ?? 0) + (back ? %(back_cost)s : 0)
         const floor = Math.round(cost * (1 + margin / 100))
         if (price < floor) problems.push(`${label} sells at ${price} cents, under the minimum ${floor}.`)
       }
       return problems.length ? problems.join(' ') : true
     }),"""
+
+
+#: The price rule of ``cms_schema/pricing.py`` in TypeScript, for Studio's checks. Both are
+#: tested against ``cms_schema/pricing_cases.json``; change them together.
+PRICING_TS = """
+/** A variant's price in cents: see cms_schema/pricing.py, the rule this mirrors. */
+export type Priced = {readonly [field: string]: unknown}
+
+/** ``value`` when it is a whole number of at least ``least``, else null. */
+function whole(value: unknown, least: number): number | null {
+  return typeof value === 'number' && Number.isInteger(value) && value >= least ? value : null
+}
+
+function surchargeFor(product: Priced, size: unknown): Priced | undefined {
+  const surcharges: unknown[] = Array.isArray(product.sizeSurcharges) ? product.sizeSurcharges : []
+  return surcharges.find(
+    (s): s is Priced =>
+      typeof s === 'object' && s !== null && typeof (s as Priced).size === 'string' && (s as Priced).size === size,
+  )
+}
+
+/** The override when one is set (0 included: then there is no valid price), else the base
+ * price plus the first surcharge for the variant's size; null when no valid price. */
+export function variantPrice(product: Priced, variant: Priced): number | null {
+  if (variant.price !== undefined && variant.price !== null) return whole(variant.price, 1)
+  const base = whole(product.basePrice, 1)
+  if (base === null) return null
+  const amount = surchargeFor(product, variant.size)?.amount
+  const extra = amount === undefined || amount === null ? 0 : whole(amount, 0)
+  return extra === null ? null : base + extra
+}
+"""
 
 
 def _document(t: DocumentType) -> str:
@@ -121,8 +153,10 @@ def _document(t: DocumentType) -> str:
             "back_cost": BACK_PRINT_COST,
         }
     read_only = "\n  readOnly: true," if t.read_only else ""
+    pricing = "import {variantPrice} from '../pricing'\n" if t.print_readiness else ""
     return (
-        f"{HEADER}import {{defineArrayMember, defineField, defineType}} from 'sanity'\n\n"
+        f"{HEADER}import {{defineArrayMember, defineField, defineType}} from 'sanity'\n"
+        f"{pricing}\n"
         f"export const {t.name} = defineType({{\n"
         f"  name: {_js(t.name)},\n  title: {_js(t.title)},\n  type: 'document',{read_only}\n"
         f"  fields: [\n{fields},\n  ],\n"
@@ -166,6 +200,7 @@ def render_studio() -> dict[str, str]:
         "      `${previewBase}/preview/request?doc=${encodeURIComponent(document._id)}`,\n"
         "  },\n})\n"
     )
+    files["pricing.ts"] = HEADER + PRICING_TS.lstrip("\n")
     files["sanity.cli.ts"] = (
         HEADER + "import {defineCliConfig} from 'sanity/cli'\n\nexport default defineCliConfig({\n"
         "  api: {\n    projectId: process.env.SANITY_STUDIO_PROJECT_ID || 'your-project-id',\n"

@@ -123,6 +123,16 @@ def print_readiness(
                 )
             )
         price = variant_price(product, variant)
+        if price is None:
+            problems.append(
+                Problem(
+                    pid,
+                    path,
+                    f"{variant.get('size')} {variant.get('colour')} has no valid price "
+                    "(a whole number of cents, at least 1)",
+                )
+            )
+            continue
         cost = production_cost(family, str(variant.get("size")), back_print=back)
         floor = round(cost * (1 + margin / 100))
         if price < floor:

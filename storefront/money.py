@@ -1,7 +1,9 @@
 """Money: integer minor units plus an ISO 4217 currency. The only place that knows exponents.
 
-Provider formats are produced at the edges from here: Stripe takes minor units as they are,
-PayPal takes a decimal string in major units (``to_decimal_string``).
+Provider formats are produced at the edges from here, inside each adapter and from
+:func:`exponent`: Stripe takes minor units (with its own documented exceptions, converted in
+the Stripe adapter), PayPal takes a decimal string in major units (``to_decimal_string``,
+with whole units only where PayPal refuses decimals, in the PayPal adapter).
 """
 
 from __future__ import annotations
@@ -9,10 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-#: Currencies whose minor unit is the major unit (Stripe's list); everything else we sell in
-#: has two decimals. Three-decimal currencies are refused rather than guessed.
-ZERO_DECIMAL = frozenset("BIF CLP DJF GNF JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split())
-THREE_DECIMAL = frozenset("BHD JOD KWD OMR TND".split())
+#: ISO 4217 (list one, "minor unit" column) wherever it is not 2. The facts, not a provider's
+#: view of them: ISK has no minor unit in ISO 4217 although Stripe still counts it in
+#: hundredths, and HUF and TWD have two decimals although PayPal takes whole units only.
+ISO_EXPONENTS: dict[str, int] = {
+    **dict.fromkeys(
+        "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0
+    ),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    **dict.fromkeys("CLF UYW".split(), 4),
+}
 SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥", "AUD": "A$", "CAD": "C$"}
 
 
@@ -21,10 +29,16 @@ class CurrencyError(ValueError):
 
 
 def exponent(currency: str) -> int:
+    """Decimal places of ``currency``'s minor unit (ISO 4217); the shop sells in 0 or 2.
+
+    Currencies with three or four decimals are refused rather than half supported: no
+    price, provider format or display of the shop has been checked with them.
+    """
     code = normalise_currency(currency)
-    if code in THREE_DECIMAL:
-        raise CurrencyError(f"{code} has three decimals; the shop does not sell in it")
-    return 0 if code in ZERO_DECIMAL else 2
+    places = ISO_EXPONENTS.get(code, 2)
+    if places > 2:
+        raise CurrencyError(f"{code} has {places} decimals; the shop does not sell in it")
+    return places
 
 
 def normalise_currency(currency: str) -> str:

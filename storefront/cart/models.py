@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, TimestampMixin
+
+
+class CartStatus(StrEnum):
+    """``Cart.status`` (stored as these strings): only an open cart is the shopper's cart."""
+
+    OPEN = "open"
+    MERGED = "merged"  # into the account's cart on login
+    CONVERTED = "converted"  # became an order (reopened if that order goes unpaid)
+    ABANDONED = "abandoned"  # its owner's account was deleted
 
 
 class Cart(TimestampMixin, Base):
@@ -17,7 +28,7 @@ class Cart(TimestampMixin, Base):
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
     currency: Mapped[str] = mapped_column(String(3))
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=CartStatus.OPEN)
 
     items: Mapped[list[CartItem]] = relationship(
         back_populates="cart", cascade="all, delete-orphan", order_by="CartItem.id"

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from storefront.cart.models import Cart, CartItem
+from storefront.cart.models import Cart, CartItem, CartStatus
 from storefront.catalog.offers import Offer, OfferKey, OfferSource
 from storefront.db import Database
 from storefront.money import format_money
@@ -79,7 +79,7 @@ def load_cart(session: Session, token: str | None) -> Cart | None:
     return (
         session.execute(
             select(Cart)
-            .where(Cart.token == token, Cart.status == "open")
+            .where(Cart.token == token, Cart.status == CartStatus.OPEN)
             .options(joinedload(Cart.items))
         )
         .unique()
@@ -94,7 +94,7 @@ def basket(session: Session, token: str | None) -> list[tuple[str, str, int]]:
     rows = session.execute(
         select(CartItem.product_id, CartItem.variant_key, CartItem.quantity)
         .join(Cart, Cart.id == CartItem.cart_id)
-        .where(Cart.token == token, Cart.status == "open")
+        .where(Cart.token == token, Cart.status == CartStatus.OPEN)
     ).all()
     return sorted((str(p), str(v), int(q)) for p, v, q in rows)
 
@@ -103,7 +103,7 @@ def cart_for_customer(session: Session, customer_id: int) -> Cart | None:
     return (
         session.execute(
             select(Cart)
-            .where(Cart.customer_id == customer_id, Cart.status == "open")
+            .where(Cart.customer_id == customer_id, Cart.status == CartStatus.OPEN)
             .order_by(Cart.id.desc())
         )
         .scalars()
@@ -112,7 +112,9 @@ def cart_for_customer(session: Session, customer_id: int) -> Cart | None:
 
 
 def create_cart(session: Session, currency: str, customer_id: int | None = None) -> Cart:
-    cart = Cart(token=new_token(), currency=currency, customer_id=customer_id, status="open")
+    cart = Cart(
+        token=new_token(), currency=currency, customer_id=customer_id, status=CartStatus.OPEN
+    )
     session.add(cart)
     session.flush()
     return cart
@@ -289,18 +291,18 @@ def merge_carts(session: Session, guest: Cart, target: Cart) -> None:
         elif target.currency == guest.currency or not target.items:
             item.cart = target
             target.currency = guest.currency
-    guest.status = "merged"
+    guest.status = CartStatus.MERGED
 
 
 def mark_converted(session: Session, cart_id: int) -> None:
     """The cart's order is paid: it is done (a new visit starts a new cart)."""
     cart = session.get(Cart, cart_id)
-    if cart is not None and cart.status == "open":
-        cart.status = "converted"
+    if cart is not None and cart.status == CartStatus.OPEN:
+        cart.status = CartStatus.CONVERTED
 
 
 def reopen(session: Session, cart_id: int) -> None:
     """The cart's order was cancelled before it was paid: the shopper gets the cart back."""
     cart = session.get(Cart, cart_id)
-    if cart is not None and cart.status == "converted":
-        cart.status = "open"
+    if cart is not None and cart.status == CartStatus.CONVERTED:
+        cart.status = CartStatus.OPEN

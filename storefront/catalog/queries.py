@@ -46,31 +46,40 @@ CATEGORY_BY_SLUG = (
     '{_id, title, "slug": slug.current, description}'
 )
 
-#: Listing filter: every condition is a param, `null` meaning "any".
+#: Listing filter: every condition is a param, `null` meaning "any". There is no price
+#: condition: the price a shopper pays comes from the variants and their availability (see
+#: ``Catalog.listing``), which GROQ cannot see.
 LISTING_FILTER = (
     f"{PUBLISHED_PRODUCT}"
     " && ($category == null || references($category))"
     " && ($colour == null || $colour in colours[].name)"
     " && ($size == null || $size in sizes)"
-    " && ($minPrice == null || basePrice >= $minPrice)"
-    " && ($maxPrice == null || basePrice <= $maxPrice)"
 )
+#: Sort names → GROQ order. The price sorts are finished in Python by the "from" price;
+#: GROQ orders them by title, which then breaks ties.
 SORTS = {
     "featured": "featured desc, title asc",
-    "price-asc": "basePrice asc, title asc",
-    "price-desc": "basePrice desc, title asc",
+    "price-asc": "title asc",
+    "price-desc": "title asc",
     "newest": "_createdAt desc, title asc",
     "title": "title asc",
 }
 
 
 def listing_query(sort: str) -> str:
-    """The listing for one of :data:`SORTS` (a fixed set: order() takes no params)."""
+    """One page of the listing for one of :data:`SORTS` (a fixed set: order() takes no
+    params), and the count of all."""
     order = SORTS.get(sort, SORTS["featured"])
     return (
         f'{{"total": count(*[{LISTING_FILTER}]),'
         f' "items": *[{LISTING_FILTER}] | order({order}) [$start...$end]{CARD}}}'
     )
+
+
+def listing_all_query(sort: str) -> str:
+    """Every product of the listing, for filtering or sorting by price in Python."""
+    order = SORTS.get(sort, SORTS["featured"])
+    return f"*[{LISTING_FILTER}] | order({order}){CARD}"
 
 
 SEARCH = (

@@ -27,6 +27,8 @@ from storefront.content.services import ContentService
 from storefront.db import Database
 
 PAGE_SIZE = 12
+#: The sorts by "from" price, and whether highest first.
+PRICE_SORTS = {"price-asc": False, "price-desc": True}
 SIZE_ORDER = ["XS", "S", "M", "L", "XL", "2XL", "3XL"]
 R = TypeVar("R")
 P = ParamSpec("P")
@@ -195,22 +197,35 @@ class Catalog:
         preview: bool = False,
         page_size: int = PAGE_SIZE,
     ) -> tuple[list[ProductView], int]:
+        """One page of a listing and the number of products in it.
+
+        Price filters and sorts use :attr:`ProductView.price_from` — what the card shows and
+        the shopper pays, from the variants' prices (``cms_schema.pricing``) and availability
+        — so they are applied here to every product the other filters let through; without
+        them GROQ returns just the page.
+        """
         start = (max(page, 1) - 1) * page_size
-        params = {
-            "category": category_id,
-            "colour": colour,
-            "size": size,
-            "minPrice": min_price,
-            "maxPrice": max_price,
-            "start": start,
-            "end": start + page_size,
-        }
-        result, version = self.content.query_versioned(
-            q.listing_query(sort), params, types=("product",), preview=preview
+        params: dict[str, Any] = {"category": category_id, "colour": colour, "size": size}
+        if min_price is None and max_price is None and sort not in PRICE_SORTS:
+            params |= {"start": start, "end": start + page_size}
+            result, version = self.content.query_versioned(
+                q.listing_query(sort), params, types=("product",), preview=preview
+            )
+            result = result or {"items": [], "total": 0}
+            views = self._views(result["items"], preview=preview, version=version)
+            return views, int(result["total"])
+        raws, version = self.content.query_versioned(
+            q.listing_all_query(sort), params, types=("product",), preview=preview
         )
-        result = result or {"items": [], "total": 0}
-        views = self._views(result["items"], preview=preview, version=version)
-        return views, int(result["total"])
+        views = [
+            v
+            for v in self._views(raws or [], preview=preview, version=version)
+            if (min_price is None or v.price_from >= min_price)
+            and (max_price is None or v.price_from <= max_price)
+        ]
+        if sort in PRICE_SORTS:  # stable: equal prices keep GROQ's title order
+            views.sort(key=lambda v: v.price_from, reverse=PRICE_SORTS[sort])
+        return views[start : start + page_size], len(views)
 
     def document_path(self, doc_id: str) -> str | None:
         doc = self._q(q.DOCUMENT_ROUTE, {"id": doc_id}, types=(), preview=True)
@@ -345,15 +360,16 @@ def _build_views(
     for raw in raws:
         view = ProductView(raw["_id"], raw["title"], raw["slug"], raw.get("currency") or "EUR", raw)
         for v in raw.get("variants") or []:
+            price = variant_price(raw, v)
+            if price is None:
+                continue  # no valid price (see cms_schema.pricing): not offered at all
             uid = v.get("productUid") or ""
             left = None
             if v.get("limitedQuantity") is not None:
                 left = limited.get((raw["_id"], v["_key"]), int(v["limitedQuantity"]))
             available = bool(uid) and inventory.get(uid, True) and (left is None or left > 0)
             view.variants.append(
-                VariantView(
-                    v["_key"], v["size"], v["colour"], uid, variant_price(raw, v), available, left
-                )
+                VariantView(v["_key"], v["size"], v["colour"], uid, price, available, left)
             )
         views.append(view)
     return views

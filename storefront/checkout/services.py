@@ -20,7 +20,7 @@ from storefront.db import Database, utcnow
 from storefront.gelato.address import normalized
 from storefront.orders.models import Order, OrderItem
 from storefront.orders.numbers import new_order_number
-from storefront.orders.states import record_event
+from storefront.orders.states import OrderStatus, record_event
 from storefront.stock import services as stock
 
 #: How long a shopper has to pay; limited stock is held that long (Stripe's minimum is 30 min).
@@ -101,7 +101,7 @@ def place_order(
             number=new_order_number(),
             customer_id=customer_id,
             email=str(details.email).lower(),
-            status="pending_payment",
+            status=OrderStatus.PENDING_PAYMENT,
             currency=priced.currency or option.currency,
             subtotal_amount=priced.subtotal,
             shipping_amount=option.amount,

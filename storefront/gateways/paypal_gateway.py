@@ -31,13 +31,11 @@ from storefront.gateways.port import (
     SignatureError,
 )
 from storefront.gateways.signatures import PAYPAL_CERT_HOSTS, PAYPAL_TOLERANCE, PayPalVerifier
+from storefront.money import CurrencyError, from_decimal, normalise_currency, to_decimal
 
-#: ISO 4217 currencies without minor units (our amounts are already whole units).
-ZERO_EXPONENT = frozenset(
-    "BIF CLP DJF GNF ISK JPY KMF KRW MGA PYG RWF UGX VND VUV XAF XOF XPF".split()
-)
-#: Currencies with cents in ISO 4217 that PayPal nevertheless accepts only as whole units.
-PAYPAL_WHOLE_UNITS = frozenset({"HUF", "TWD"})
+#: Currencies PayPal takes in whole units only ("does not support decimals" in PayPal's
+#: currency codes reference), whatever their ISO 4217 exponent.
+PAYPAL_WHOLE_UNITS = frozenset({"HUF", "JPY", "TWD"})
 
 EVENT_KINDS: dict[str, EventKind] = {
     "CHECKOUT.ORDER.APPROVED": "payment.approved",
@@ -58,24 +56,22 @@ _REFUND_STATES: dict[str, RefundState] = {
 
 
 def to_paypal_value(amount: int, currency: str) -> str:
-    """Minor units → PayPal's ``value`` string (``2750, "EUR"`` → ``"27.50"``)."""
-    currency = currency.upper()
-    if currency in ZERO_EXPONENT:
-        return str(amount)
-    if currency in PAYPAL_WHOLE_UNITS:
-        if amount % 100:
-            raise ValueError(f"PayPal takes whole {currency} only; {amount} minor units is not")
-        return str(amount // 100)
-    return f"{Decimal(amount).scaleb(-2):.2f}"
+    """Minor units → PayPal's ``value`` string (``2750, "EUR"`` → ``"27.50"``).
+
+    The decimals are ISO 4217's (:func:`storefront.money.exponent`); where PayPal takes whole
+    units only, an amount with a fraction is refused rather than rounded.
+    """
+    value = to_decimal(amount, currency)
+    if normalise_currency(currency) in PAYPAL_WHOLE_UNITS:
+        if value != value.to_integral_value():
+            raise CurrencyError(f"PayPal takes whole {currency} only; {value} is not")
+        return str(value.quantize(Decimal(1)))
+    return str(value)
 
 
 def from_paypal_value(value: str, currency: str) -> int:
-    """PayPal's ``value`` string → minor units (exact, via Decimal)."""
-    currency = currency.upper()
-    amount = Decimal(value) if currency in ZERO_EXPONENT else Decimal(value).scaleb(2)
-    if amount != amount.to_integral_value():
-        raise ValueError(f"{value} {currency} is not a whole number of minor units")
-    return int(amount)
+    """PayPal's ``value`` string → minor units (exact; a fraction of a minor unit is refused)."""
+    return from_decimal(value, currency)
 
 
 def _money(amount: int, currency: str) -> dict[str, str]:

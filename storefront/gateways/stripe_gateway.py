@@ -34,6 +34,7 @@ from storefront.gateways.port import (
 )
 from storefront.gateways.signatures import STRIPE_TOLERANCE, verify_stripe_signature
 from storefront.http_retry import struggling
+from storefront.money import CurrencyError, exponent, normalise_currency
 
 if TYPE_CHECKING:
     from stripe.params import EventListParams, RefundCreateParams
@@ -53,6 +54,49 @@ EVENT_KINDS: dict[str, EventKind] = {
     "refund.failed": "refund.updated",
     "charge.dispute.created": "payment.reversed",
 }
+
+#: Where Stripe's API counts a currency in other units than ISO 4217's minor unit (Stripe's
+#: "special cases"): ISK stays two-decimal at Stripe (``100`` is one króna, and only whole
+#: krónur are accepted); MGA is zero-decimal at Stripe.
+STRIPE_EXPONENTS = {"ISK": 2, "MGA": 0}
+
+
+def to_stripe_amount(amount: int, currency: str) -> int:
+    """Our minor units (ISO 4217) → Stripe's ``amount`` integer."""
+    return _rescale(amount, _stripe_shift(currency), currency)
+
+
+def from_stripe_amount(amount: int, currency: str) -> int:
+    """Stripe's ``amount`` integer → our minor units (exact; a fraction is refused)."""
+    return _rescale(amount, -_stripe_shift(currency), currency)
+
+
+def _stripe_shift(currency: str) -> int:
+    code = normalise_currency(currency)
+    return STRIPE_EXPONENTS.get(code, exponent(code)) - exponent(code)
+
+
+def _our_amount(amount: object, currency: object) -> int | None:
+    """An amount Stripe reported, in our units; ``None`` when it cannot be read (which never
+    matches an order's total, so nothing is confirmed on it)."""
+    if not isinstance(amount, int) or not isinstance(currency, str):
+        return None
+    try:
+        return from_stripe_amount(amount, currency)
+    except CurrencyError:
+        return None
+
+
+def _rescale(amount: int, shift: int, currency: str) -> int:
+    factor: int = 10 ** abs(shift)  # int ** int is typed Any (a negative power is a float)
+    if shift >= 0:
+        return amount * factor
+    whole, rest = divmod(amount, factor)
+    if rest:
+        raise CurrencyError(
+            f"{amount} {currency.upper()} cannot move between our and Stripe's units exactly"
+        )
+    return whole
 
 
 def _fail(exc: stripe.StripeError) -> NoReturn:
@@ -179,7 +223,7 @@ class StripeGateway:
                     "quantity": line.quantity,
                     "price_data": {
                         "currency": currency,
-                        "unit_amount": line.unit_amount,
+                        "unit_amount": to_stripe_amount(line.unit_amount, currency),
                         "product_data": (
                             {"name": line.name, "metadata": {"sku": line.sku}}
                             if line.sku
@@ -202,7 +246,10 @@ class StripeGateway:
                     "shipping_rate_data": {
                         "type": "fixed_amount",
                         "display_name": "Shipping",
-                        "fixed_amount": {"amount": request.shipping_amount, "currency": currency},
+                        "fixed_amount": {
+                            "amount": to_stripe_amount(request.shipping_amount, currency),
+                            "currency": currency,
+                        },
                     }
                 }
             ]
@@ -250,7 +297,7 @@ class StripeGateway:
             "reason": "requested_by_customer",
         }
         if amount is not None:
-            params["amount"] = amount
+            params["amount"] = to_stripe_amount(amount, currency)
         try:
             refund = self._client.v1.refunds.create(
                 params=params,
@@ -323,7 +370,7 @@ def _session_status(session: dict[str, Any]) -> PaymentStatus:
         provider="stripe",
         provider_ref=session["id"],
         state=state,
-        amount=session.get("amount_total"),
+        amount=_our_amount(session.get("amount_total"), session.get("currency")),
         currency=(session.get("currency") or "").upper() or None,
         payment_id=intent_id,
         order_ref=session.get("client_reference_id")
@@ -345,7 +392,7 @@ def _refund_result(refund: dict[str, Any]) -> RefundResult:
         provider="stripe",
         refund_id=refund["id"],
         state=_refund_state(refund.get("status")),
-        amount=refund["amount"],
+        amount=from_stripe_amount(refund["amount"], str(refund["currency"])),
         currency=str(refund["currency"]).upper(),
         payment_id=refund.get("payment_intent"),
     )
@@ -377,7 +424,7 @@ def _to_event(data: dict[str, Any]) -> ProviderEvent:
         order_ref=order_ref,
         provider_ref=provider_ref,
         payment_id=payment_id if isinstance(payment_id, str) else None,
-        amount=amount if isinstance(amount, int) else None,
+        amount=_our_amount(amount, currency),
         currency=currency.upper() if isinstance(currency, str) else None,
         refund_id=refund.get("id") if refund else None,
         refund_state=_refund_state(refund.get("status")) if refund else None,

@@ -12,15 +12,13 @@ from enum import StrEnum
 from typing import Any, Literal
 
 from storefront.gelato.address import ShippingAddress, to_gelato
-
-#: Currencies without minor units (ISO 4217 exponent 0) that Gelato can charge in.
-_ZERO_DECIMAL = frozenset({"JPY", "KRW", "CLP", "VND", "ISK", "HUF"})
+from storefront.money import exponent
 
 
 def to_minor_units(amount: Any, currency: str) -> int:
-    """Gelato sends prices as decimal numbers; we keep integer minor units."""
-    exponent = 0 if currency.upper() in _ZERO_DECIMAL else 2
-    value = Decimal(str(amount)) * (10**exponent)
+    """Gelato sends prices as decimal numbers (sometimes finer than a cent); we keep integer
+    minor units of ISO 4217's exponent, rounded half up."""
+    value = Decimal(str(amount)).scaleb(exponent(currency))
     return int(value.quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 

@@ -28,6 +28,7 @@ from storefront.jobs import outcomes
 from storefront.jobs.models import JobRun
 from storefront.jobs.schedule import Plan
 from storefront.orders.models import Order
+from storefront.orders.states import OrderStatus
 
 Severity = Literal["warning", "critical"]
 
@@ -279,7 +280,7 @@ def paid_orders_not_submitted(
     numbers = (
         session.execute(
             select(Order.number)
-            .where(Order.status == "paid", Order.paid_at < now - PAID_NOT_SUBMITTED_AFTER)
+            .where(Order.status == OrderStatus.PAID, Order.paid_at < now - PAID_NOT_SUBMITTED_AFTER)
             .order_by(Order.paid_at)
         )
         .scalars()
@@ -301,7 +302,9 @@ def orders_needing_attention(
 ) -> Iterable[Alert]:
     numbers = (
         session.execute(
-            select(Order.number).where(Order.status == "needs_attention").order_by(Order.id)
+            select(Order.number)
+            .where(Order.status == OrderStatus.NEEDS_ATTENTION)
+            .order_by(Order.id)
         )
         .scalars()
         .all()

@@ -14,7 +14,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from storefront.accounts.models import Address, Customer
-from storefront.cart.models import Cart
+from storefront.cart.models import Cart, CartStatus
 from storefront.db import utcnow
 from storefront.newsletter.models import Subscriber
 from storefront.newsletter.services import NEWSLETTER_DELETE
@@ -130,7 +130,7 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
     session.execute(
         update(Cart)
         .where(Cart.customer_id == customer.id)
-        .values(customer_id=None, status="abandoned")
+        .values(customer_id=None, status=CartStatus.ABANDONED)
     )
     for address in list(customer.addresses):
         session.delete(address)

@@ -19,11 +19,12 @@ from storefront.orders import workflows
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
 from storefront.orders.states import OrderStatus, record_event
-from storefront.payments.models import Payment
+from storefront.payments.models import AttemptStatus, Payment
 
 log = logging.getLogger(__name__)
 
 S = OrderStatus
+P = AttemptStatus
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def note_attempt(session: Session, order: Order, provider: str, provider_ref: st
             "order_id": order.id,
             "provider": provider,
             "provider_ref": provider_ref,
-            "status": "open",
+            "status": P.OPEN,
             "amount": order.total_amount,
             "currency": order.currency,
             "created_at": now,
@@ -65,7 +66,7 @@ def record_attempt(session: Session, order: Order, provider: str, provider_ref: 
             order_id=order.id,
             provider=provider,
             provider_ref=provider_ref,
-            status="open",
+            status=P.OPEN,
             amount=order.total_amount,
             currency=order.currency,
         )
@@ -93,14 +94,14 @@ def confirm_paid(
     if order is None:
         raise LookupError(f"order {order_id} not found")
     payment = _payment(session, order, facts)
-    if payment.status == "paid" or order.status not in (
+    if payment.status == P.PAID or order.status not in (
         S.PENDING_PAYMENT,
         S.PAYMENT_FAILED,
         S.CANCELLED,
     ):
-        payment.status = "paid"
+        payment.status = P.PAID
         return "already"
-    payment.status = "paid"
+    payment.status = P.PAID
     if facts.amount != order.total_amount or (facts.currency or "").upper() != order.currency:
         workflows.payment_doubtful(
             session,
@@ -135,8 +136,8 @@ def mark_pending(session: Session, order_id: int, facts: PaymentFacts, *, actor:
     if order is None:
         return
     payment = _payment(session, order, facts)
-    if payment.status in ("open", "approved"):
-        payment.status = "pending"
+    if payment.status in (P.OPEN, P.APPROVED):
+        payment.status = P.PENDING
     record_event(session, order, "payment_pending", actor=actor, reason=facts.provider_ref)
 
 
@@ -148,9 +149,9 @@ def mark_failed(
     if order is None:
         return False
     payment = _payment(session, order, facts)
-    if payment.status == "paid":
+    if payment.status == P.PAID:
         return False
-    payment.status, payment.failure_reason = "failed", reason
+    payment.status, payment.failure_reason = P.FAILED, reason
     return workflows.payment_failed(session, order, actor=actor, reason=reason)
 
 
@@ -160,10 +161,10 @@ def expire_order(session: Session, order_id: int, *, actor: str, reason: str) ->
     if order is None or order.status not in (S.PENDING_PAYMENT, S.PAYMENT_FAILED):
         return False
     attempts = session.execute(select(Payment).where(Payment.order_id == order.id)).scalars().all()
-    if any(p.status == "paid" for p in attempts):
+    if any(p.status == P.PAID for p in attempts):
         return False
     for payment in attempts:
-        if payment.status in ("open", "approved", "pending"):
-            payment.status = "expired"
+        if payment.status in (P.OPEN, P.APPROVED, P.PENDING):
+            payment.status = P.EXPIRED
     workflows.order_cancelled(session, order, actor=actor, reason=reason)
     return True

@@ -15,6 +15,7 @@ from storefront.gateways.port import CheckoutRequest, Line, PaymentError, Paymen
 from storefront.gateways.registry import Gateways
 from storefront.orders.links import order_path, order_token
 from storefront.orders.models import Order
+from storefront.orders.states import OrderStatus
 from storefront.payments import confirmation as payments
 from storefront.payments.models import Payment
 from storefront.urls import absolute_url
@@ -55,7 +56,7 @@ def start_payment(
 
 def _checkout_request(order: Order) -> CheckoutRequest | None:
     """What the provider is asked for; ``None`` once the order is past paying."""
-    if order.status != "pending_payment":
+    if order.status != OrderStatus.PENDING_PAYMENT:
         return None
     provider = order.payment_provider or "stripe"
     token = order_token(order.number)

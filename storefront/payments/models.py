@@ -2,10 +2,23 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db import Base, TimestampMixin
+
+
+class AttemptStatus(StrEnum):
+    """``Payment.status``: where one provider attempt stands (stored as these strings)."""
+
+    OPEN = "open"
+    APPROVED = "approved"
+    PENDING = "pending"
+    PAID = "paid"
+    FAILED = "failed"
+    EXPIRED = "expired"
 
 
 class Payment(TimestampMixin, Base):

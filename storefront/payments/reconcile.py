@@ -21,6 +21,7 @@ from storefront.db import Database, utcnow
 from storefront.gateways.port import PaymentError, PaymentGateway
 from storefront.gateways.registry import Gateways
 from storefront.orders.models import Order
+from storefront.orders.states import OrderStatus
 from storefront.outbox import services as outbox
 from storefront.payments import confirmation as payments
 from storefront.payments.events import PAYPAL_CAPTURE, handle_event
@@ -62,7 +63,7 @@ def reconcile_pending(
         rows = session.execute(
             select(Order.id, Order.number, Order.payment_provider, Order.payment_expires_at)
             .where(
-                Order.status == "pending_payment",
+                Order.status == OrderStatus.PENDING_PAYMENT,
                 Order.created_at < now - grace,
                 *([Order.payment_expires_at < now] if lapsed_only else []),
             )

@@ -22,7 +22,7 @@ from storefront.orders import workflows
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
 from storefront.orders.states import record_event
-from storefront.payments.models import Payment, Refund
+from storefront.payments.models import AttemptStatus, Payment, Refund
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,9 @@ def refund(
             raise RefundError("No such order.")
         payment = (
             session.execute(
-                select(Payment).where(Payment.order_id == order.id, Payment.status == "paid")
+                select(Payment).where(
+                    Payment.order_id == order.id, Payment.status == AttemptStatus.PAID
+                )
             )
             .scalars()
             .first()

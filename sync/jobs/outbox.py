@@ -8,6 +8,7 @@ from storefront.fulfillment.push import TOPIC, push_due
 from storefront.mail.messages import TOPIC as MAIL_TOPIC
 from storefront.mail.worker import deliver_due
 from storefront.outbox.models import OutboxEntry
+from storefront.outbox.services import PENDING, SUBMITTING
 from sync.context import JobContext
 from sync.registry import scheduled
 
@@ -18,9 +19,7 @@ def _due(ctx: JobContext, topic: str) -> int:
             session.scalar(
                 select(func.count())
                 .select_from(OutboxEntry)
-                .where(
-                    OutboxEntry.topic == topic, OutboxEntry.status.in_(("pending", "submitting"))
-                )
+                .where(OutboxEntry.topic == topic, OutboxEntry.status.in_((PENDING, SUBMITTING)))
             )
             or 0
         )

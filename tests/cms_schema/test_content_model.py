@@ -77,6 +77,16 @@ def test_price_under_the_margin_is_reported(demo: list[dict]) -> None:
     assert problems[0].doc_id == "product-extinct-is-forever"
 
 
+def test_an_override_of_zero_is_reported_not_replaced_by_the_base_price(demo: list[dict]) -> None:
+    product = by_id(demo, "product-extinct-is-forever")
+    product["variants"][1]["price"] = 0
+    problems = print_readiness(product, by_id(demo, "design-extinct-is-forever"))
+    assert [(p.path, p.message.split(" has ")[-1]) for p in problems] == [
+        ("variants[1]", "no valid price (a whole number of cents, at least 1)")
+    ]
+    assert "variants[1].price" in {p.path for p in validate_document(product)}
+
+
 def test_bad_fields_are_named(demo: list[dict]) -> None:
     product = by_id(demo, "product-extinct-is-forever")
     product["currency"] = "euro"

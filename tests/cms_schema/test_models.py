@@ -24,13 +24,14 @@ def test_every_product_the_shop_reads_parses(app: Flask) -> None:
         category=None,
         colour=None,
         size=None,
-        minPrice=None,
-        maxPrice=None,
         start=0,
         end=100,
     )
     cards = [m.ProductCard.model_validate(p) for p in listing["items"]]
     assert len(cards) == listing["total"] == len(slugs)
+    every = run(app, q.listing_all_query("price-asc"), category=None, colour=None, size=None)
+    titles = [m.ProductCard.model_validate(p).title for p in every]
+    assert titles == sorted(c.title for c in cards)  # all of them, A-Z before the price sort
     assert [m.ProductCard.model_validate(p) for p in run(app, q.FEATURED)]
 
 

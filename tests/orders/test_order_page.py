@@ -1,9 +1,14 @@
+import re
+
 from flask import Flask
+from sqlalchemy import select
 
 from storefront.accounts import services as accounts
 from storefront.container import services
 from storefront.orders.links import order_path
 from storefront.orders.models import Order
+from storefront.orders.states import FULFILLMENT_RANK, OrderStatus
+from storefront.web.shop.orders import STEP_LABELS
 
 
 def make_order(app: Flask, number: str, customer_id: int | None = None) -> None:
@@ -71,3 +76,23 @@ def test_owner_sees_it_and_another_customer_does_not(app: Flask) -> None:
 
     assert client_for("ada@example.com").get("/orders/SF-CCCC4444").status_code == 200
     assert client_for("bob@example.com").get("/orders/SF-CCCC4444").status_code == 404
+
+
+def test_progress_follows_the_one_fulfillment_ranking(app: Flask, client) -> None:  # type: ignore[no-untyped-def]
+    """The page's steps are the stages of ``FULFILLMENT_RANK``, done up to the order's own."""
+    assert set(STEP_LABELS) == set(FULFILLMENT_RANK)
+    make_order(app, "SF-CCCC4444")
+    with services(app).db.session_scope(write=True) as session:
+        order = session.execute(select(Order).where(Order.number == "SF-CCCC4444")).scalar_one()
+        order.status = OrderStatus.IN_PRODUCTION
+    with app.test_request_context():
+        path = order_path("SF-CCCC4444")
+    body = client.get(path).get_data(as_text=True)
+    steps = re.findall(r'<li class="(done)?"( aria-current="step")?>([^<]+)</li>', body)
+    assert [(done, current != "", label) for done, current, label in steps] == [
+        ("done", False, "Paid"),
+        ("done", False, "Sent to the printer"),
+        ("done", True, "Printing"),
+        ("", False, "Shipped"),
+        ("", False, "Delivered"),
+    ]

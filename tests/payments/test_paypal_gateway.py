@@ -17,6 +17,7 @@ from storefront.gateways.paypal_gateway import (
     to_paypal_value,
 )
 from storefront.gateways.port import (
+    Line,
     PaymentDeclined,
     ProviderRejected,
     ProviderUnavailable,
@@ -225,6 +226,30 @@ def test_zero_decimal_currency_end_to_end(
     assert amount["value"] == "6945"
     status = paypal_gateway.capture(order_id)
     assert (status.state, status.amount, status.currency) == ("paid", 6945, "JPY")
+
+
+def test_krona_and_forint_end_to_end(
+    paypal_gateway: PayPalGateway, paypal_http: httpx.Client, paypal_emu: PayPalEmulator
+) -> None:
+    """ISK has no minor unit (ISO 4217); HUF has two, but PayPal takes whole forints only."""
+    order_id = approved_order(paypal_gateway, paypal_http, currency="ISK")
+    assert paypal_emu.orders[order_id]["purchase_units"][0]["amount"]["value"] == "6945"
+    status = paypal_gateway.capture(order_id)
+    assert (status.state, status.amount, status.currency) == ("paid", 6945, "ISK")
+
+    lines = (Line("Existential Dread Tee", 250000, 2, "TEE-DREAD-M-BLK"),)
+    order_id = approved_order(
+        paypal_gateway,
+        paypal_http,
+        order_id="1043",
+        order_number="SF-1043",
+        currency="HUF",
+        lines=lines,
+        shipping_amount=49500,
+    )
+    assert paypal_emu.orders[order_id]["purchase_units"][0]["amount"]["value"] == "5495"
+    status = paypal_gateway.capture(order_id)
+    assert (status.state, status.amount, status.currency) == ("paid", 549500, "HUF")
 
 
 @pytest.mark.parametrize(

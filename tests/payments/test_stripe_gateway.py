@@ -195,6 +195,32 @@ def test_refunds_partial_then_rest_then_refused(
     assert stripe_inbox.types().count("refund.created") == 2
 
 
+def test_krona_amounts_reach_stripe_in_its_hundredths_and_come_back_whole(
+    stripe_gateway: StripeGateway,
+    stripe_emu: StripeEmulator,
+    stripe_inbox: Inbox,
+    browser: httpx.Client,
+) -> None:
+    """ISK has no minor unit (ISO 4217), but Stripe's API still counts it in hundredths."""
+    request = checkout_request(currency="ISK")  # 2 × 2500 + 1450 + 495 = 6945 krónur
+    started = stripe_gateway.start_checkout(request)
+    session = stripe_emu.sessions[started.provider_ref]
+    assert session["amount_total"] == 694500 and session["currency"] == "isk"
+    page = browser.get(started.redirect_url)
+    assert "Pay 6945.00 ISK" in page.text  # the emulator's own reading of Stripe's units
+    submit_form(started.redirect_url, page, browser, "pay")
+
+    event = stripe_gateway.parse_event(*_last_signed(stripe_inbox, "checkout.session.completed"))
+    assert (event.amount, event.currency) == (6945, "ISK") == (request.total, request.currency)
+    status = stripe_gateway.get_status(started.provider_ref)
+    assert (status.state, status.amount, status.currency) == ("paid", 6945, "ISK")
+    assert status.payment_id
+
+    refund = stripe_gateway.refund(status.payment_id, 1000, "ISK", "refund-isk")
+    assert (refund.amount, refund.currency) == (1000, "ISK")
+    assert stripe_emu.payment_intents[status.payment_id]["amount"] == 694500
+
+
 def test_checkout_is_idempotent_per_order_attempt(
     stripe_gateway: StripeGateway, stripe_emu: StripeEmulator
 ) -> None:

@@ -9,9 +9,17 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from storefront.orders.models import Order, OrderItem
+from storefront.orders.states import OrderStatus
 
 PAGE_SIZE = 25
-REVENUE_STATUSES = ("paid", "submitted", "in_production", "shipped", "delivered")
+#: The orders whose money counts as revenue.
+REVENUE_STATUSES = (
+    OrderStatus.PAID,
+    OrderStatus.SUBMITTED,
+    OrderStatus.IN_PRODUCTION,
+    OrderStatus.SHIPPED,
+    OrderStatus.DELIVERED,
+)
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,12 @@ class ProductQuery(PageQuery):
     category: str | None = Field(None, description="Collection slug.")
     colour: str | None = None
     size: str | None = None
-    min_price: int | None = Field(None, ge=0, description="Minor units.")
-    max_price: int | None = Field(None, ge=0, description="Minor units.")
+    min_price: int | None = Field(
+        None, ge=0, description="Minor units, compared with `price_from` (as are the price sorts)."
+    )
+    max_price: int | None = Field(
+        None, ge=0, description="Minor units, compared with `price_from` (as are the price sorts)."
+    )
     sort: Sort = "featured"
 
 
@@ -39,7 +43,10 @@ class ProductOut(BaseModel):
     slug: str
     title: str
     currency: str
-    price_from: int = Field(description="Minor units.")
+    price_from: int = Field(
+        description="Minor units: the cheapest available variant's price (any variant's when "
+        "all are sold out)."
+    )
     sold_out: bool
     colours: list[str]
     sizes: list[str]

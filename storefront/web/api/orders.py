@@ -14,6 +14,7 @@ from storefront.errors import Conflict, NotFound
 from storefront.operations import orders as operations
 from storefront.orders.links import order_url
 from storefront.orders.models import Order
+from storefront.orders.states import OrderStatus
 from storefront.payments import confirmation as payments
 from storefront.web.admin import queries as admin_queries
 from storefront.web.api.framework import Page, PageQuery, paginate, require_user, v1
@@ -107,7 +108,7 @@ def get_order(number: str) -> OrderOut:
 )
 def cancel_order(number: str) -> OrderOut:
     order = _mine(number)
-    if order.status not in ("pending_payment", "cancelled"):
+    if order.status not in (OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELLED):
         raise Conflict("Only unpaid orders can be cancelled here; write to us for the rest.")
     actor = f"customer:{require_user().id}"
     with services().db.session_scope(write=True) as session:

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from werkzeug.wrappers import Response
 
 from storefront.cart import services as carts
-from storefront.cart.models import Cart, CartItem
+from storefront.cart.models import Cart, CartItem, CartStatus
 from storefront.catalog.offers import OfferSource
 from storefront.container import services
 from storefront.errors import BadRequest, Conflict
@@ -170,7 +170,7 @@ def cart_count() -> int:
         total = session.scalar(
             select(func.coalesce(func.sum(CartItem.quantity), 0))
             .join(Cart, Cart.id == CartItem.cart_id)
-            .where(Cart.token == token, Cart.status == "open")
+            .where(Cart.token == token, Cart.status == CartStatus.OPEN)
         )
     return int(total or 0)
 

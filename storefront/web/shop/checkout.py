@@ -25,6 +25,7 @@ from storefront.errors import NotFound
 from storefront.gateways.port import PaymentError
 from storefront.orders.links import order_path, order_url, token_matches
 from storefront.orders.models import Order
+from storefront.orders.states import OrderStatus
 from storefront.payments import confirmation as payments
 from storefront.payments.flow import apply_status, latest_ref, start_payment
 from storefront.web.auth import access, current_user
@@ -165,7 +166,7 @@ def returned(provider: str) -> ResponseReturnValue:
     db = services().db
     with db.session_scope() as session:
         ref = latest_ref(session, order.id, provider)
-    if ref is not None and order.status == "pending_payment":
+    if ref is not None and order.status == OrderStatus.PENDING_PAYMENT:
         try:
             gw = services().gateways.get(provider)
             status = gw.capture(ref) if provider == "paypal" else gw.get_status(ref)

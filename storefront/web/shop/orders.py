@@ -12,18 +12,22 @@ from storefront.errors import NotFound
 from storefront.fulfillment.tracking import delivery_of
 from storefront.orders.links import token_matches
 from storefront.orders.models import Order
+from storefront.orders.states import FULFILLMENT_RANK, OrderStatus
 from storefront.payments.models import Refund
 from storefront.web.auth import access, current_user
 
 bp = Blueprint("orders", __name__)
 
-STEPS = [
-    ("paid", "Paid"),
-    ("submitted", "Sent to the printer"),
-    ("in_production", "Printing"),
-    ("shipped", "Shipped"),
-    ("delivered", "Delivered"),
-]
+#: The shopper's progress bar: a label for each stage of fulfillment, in the order of
+#: :data:`~storefront.orders.states.FULFILLMENT_RANK` (which also decides what is done).
+STEP_LABELS = {
+    OrderStatus.PAID: "Paid",
+    OrderStatus.SUBMITTED: "Sent to the printer",
+    OrderStatus.IN_PRODUCTION: "Printing",
+    OrderStatus.SHIPPED: "Shipped",
+    OrderStatus.DELIVERED: "Delivered",
+}
+STEPS = sorted(STEP_LABELS.items(), key=lambda step: FULFILLMENT_RANK[step[0]])
 
 
 def may_see(order: Order, token: str | None) -> bool:
@@ -55,6 +59,7 @@ def order_page(number: str) -> ResponseReturnValue:
         "orders/order.html",
         order=order,
         steps=STEPS,
+        ranks=FULFILLMENT_RANK,
         refunds=refunds,
         delivery=delivery,
         token=token,
