@@ -52,7 +52,7 @@ def draw(lines: list[str], *, seed: int, small: bool = False) -> bytes:
     canvas = ImageDraw.Draw(image)
     if not small:
         _motif(canvas, seed % 3, background, accent)
-    top = 320 if not small else 150
+    top: float = 320 if not small else 150
     for text in lines:
         size = 64 if len(text) <= 9 else (48 if len(text) <= 12 else 38)
         if small:

@@ -75,8 +75,9 @@ def default_perspective(version: str) -> str:
 
 
 def _flag(name: str, body: dict[str, Any] | None = None) -> bool:
-    if body is not None and isinstance(body.get(name), bool):
-        return body[name]
+    flag = None if body is None else body.get(name)
+    if isinstance(flag, bool):
+        return flag
     value = request.args.get(name)
     return value is not None and value.lower() in _TRUE
 
@@ -183,7 +184,7 @@ def create_lake_app(
         mutations = body.get("mutations") if isinstance(body, dict) else None
         try:
             outcome = state.store.mutate(
-                mutations,  # type: ignore[arg-type]
+                mutations,
                 transaction_id=request.args.get("transactionId") or body.get("transactionId"),
                 dry_run=_flag("dryRun", body),
                 auto_generate_array_keys=_flag("autoGenerateArrayKeys", body),

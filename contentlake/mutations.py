@@ -82,7 +82,7 @@ class _Overlay:
         return self.committed.get(doc_id)
 
     def documents(self) -> list[dict[str, Any]]:
-        merged = dict(self.committed)
+        merged: dict[str, dict[str, Any] | None] = dict(self.committed)
         merged.update(self.pending)
         return [doc for doc in merged.values() if doc is not None]
 

@@ -10,6 +10,7 @@ from typing import Any
 from contentlake.paths import (
     Index,
     PathError,
+    Segment,
     exists,
     parse_path,
     read,
@@ -50,7 +51,7 @@ def _paths(spec: Any, operation: str) -> dict[str, Any]:
     return spec
 
 
-def _segments(path: str) -> list:
+def _segments(path: str) -> list[Segment]:
     try:
         segments = parse_path(path)
     except PathError as exc:

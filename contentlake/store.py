@@ -114,7 +114,9 @@ class _ReadWriteLock:
                 self._cond.notify_all()
 
 
-def _view(documents: Iterable[dict[str, Any]], perspective: str, authenticated: bool) -> list:
+def _view(
+    documents: Iterable[dict[str, Any]], perspective: str, authenticated: bool
+) -> list[dict[str, Any]]:
     docs = list(documents)
     if not authenticated:
         # Sanity: unauthenticated readers only ever see root-path ids (no "." in the id).
@@ -230,14 +232,15 @@ class LakeStore:
 
     def mutate(
         self,
-        mutations: list[dict[str, Any]],
+        mutations: object,
         *,
         transaction_id: str | None = None,
         dry_run: bool = False,
         auto_generate_array_keys: bool = False,
         now: datetime | None = None,
     ) -> MutationOutcome:
-        """Apply a transaction atomically; raises :class:`MutationFailure` and changes nothing."""
+        """Apply a transaction atomically; raises :class:`MutationFailure` and changes nothing
+        (also when ``mutations``, as a client sent it, is not a list of mutations)."""
         if transaction_id is not None and not valid_id(transaction_id):
             raise MutationFailure(400, "invalidTransactionId", "transactionId is invalid")
         with self._write_lock:

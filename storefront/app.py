@@ -55,7 +55,7 @@ def create_app(
         from werkzeug.middleware.proxy_fix import ProxyFix
 
         n = settings.proxy_hops
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]  # how Flask documents wrapping its WSGI app
     app.jinja_env.globals["shop_settings"] = settings
 
     observability.configure_logging(settings.log_level)
@@ -98,7 +98,8 @@ def _csrf_token() -> str:
     """The session's CSRF token; none on a page that caches may share (see httpcache)."""
     if httpcache.renders_shared_page():
         return ""
-    return generate_csrf()
+    token: str = generate_csrf()
+    return token
 
 
 def _csrf_field() -> Markup:

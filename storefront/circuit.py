@@ -125,6 +125,19 @@ class MemoryCircuitStore:
             self._probe_until.pop(name, None)
 
 
+def _count(reply: object) -> int:
+    """A Redis reply that holds a number (a counter, a TTL) as an int; an absent key is 0.
+
+    redis-py types every command's reply as ``Awaitable[Any] | Any``, because its blocking
+    and asyncio clients share one signature; the blocking client returns the value itself.
+    """
+    if not reply:
+        return 0
+    if isinstance(reply, int | str | bytes):
+        return int(reply)
+    raise TypeError(f"not a number from Redis: {reply!r}")
+
+
 class RedisCircuitStore:
     """Shared by every process that uses the same Redis (keys ``storefront:circuit:*``)."""
 
@@ -136,24 +149,24 @@ class RedisCircuitStore:
         return f"{self._prefix}:{name}:{part}"
 
     def failures(self, name: str) -> int:
-        return int(self._r.get(self._key(name, "failures")) or 0)
+        return _count(self._r.get(self._key(name, "failures")))
 
     def add_failure(self, name: str) -> int:
-        return int(self._r.incr(self._key(name, "failures")))
+        return _count(self._r.incr(self._key(name, "failures")))
 
     def reset(self, name: str) -> int:
         pipe = self._r.pipeline()
         pipe.getdel(self._key(name, "failures"))
         pipe.delete(self._key(name, "open"), self._key(name, "probe"))
         before, _ = pipe.execute()
-        return int(before or 0)
+        return _count(before)
 
     def open_for(self, name: str, seconds: float) -> None:
         self._r.set(self._key(name, "open"), "1", px=max(1, int(seconds * 1000)))
 
     def open_remaining(self, name: str) -> float:
-        ms = self._r.pttl(self._key(name, "open"))
-        return ms / 1000 if ms and ms > 0 else 0.0
+        ms = _count(self._r.pttl(self._key(name, "open")))
+        return ms / 1000 if ms > 0 else 0.0
 
     def claim_probe(self, name: str, seconds: float) -> bool:
         key = self._key(name, "probe")

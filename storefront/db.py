@@ -20,7 +20,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, create_engine, event
+from sqlalchemy import (
+    BigInteger,
+    CursorResult,
+    DateTime,
+    Delete,
+    Engine,
+    Integer,
+    MetaData,
+    Update,
+    create_engine,
+    event,
+    inspect,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -160,11 +173,22 @@ def insert_or_ignore(session: Session, model: type[Base], values: dict[str, Any]
     The unique constraints decide: this is how "exactly once" is enforced under concurrency
     (two deliveries of one webhook, two enqueues of one outbox entry) on both databases.
     """
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+    pk = inspect(model).primary_key[0]
+    stmt: postgresql.Insert | sqlite.Insert
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = postgresql.insert(model).values(**values).on_conflict_do_nothing()
     else:
-        from sqlalchemy.dialects.sqlite import insert
-    pk = model.__table__.primary_key.columns.values()[0]
-    stmt = insert(model).values(**values).on_conflict_do_nothing().returning(pk)
-    return session.execute(stmt).first() is not None
+        stmt = sqlite.insert(model).values(**values).on_conflict_do_nothing()
+    return session.execute(stmt.returning(pk)).first() is not None
+
+
+def rows_matched(session: Session, statement: Update | Delete) -> int:
+    """Run an UPDATE or DELETE and return how many rows it matched.
+
+    SQLAlchemy types ``Session.execute`` as returning a plain ``Result`` whatever the
+    statement, but for DML it is always a ``CursorResult``, the kind that has a row count.
+    """
+    result = session.execute(statement)
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"expected a CursorResult from {statement!r}, got {result!r}")
+    return result.rowcount

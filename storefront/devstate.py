@@ -82,7 +82,7 @@ def find(data_dir: Path) -> DevServer | None:
     return found
 
 
-def load_settings_near_dev(**overrides: object) -> Settings:
+def load_settings_near_dev(**overrides: Any) -> Settings:
     """Settings for a command: the environment first, then a running dev server's choices."""
     settings = load_settings(**overrides)
     server = find(settings.data_dir)
@@ -93,10 +93,10 @@ def load_settings_near_dev(**overrides: object) -> Settings:
     return load_settings(**overrides, **fill) if fill else settings
 
 
-def _plain(name: str, value: Any) -> str:
-    if hasattr(value, "get_secret_value"):
-        value = value.get_secret_value()
-    value = str(value)
+def _plain(name: str, setting: Any) -> str:
+    if hasattr(setting, "get_secret_value"):
+        setting = setting.get_secret_value()
+    value = str(setting)
     if name == "database_url":
         url = make_url(value)
         if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":

@@ -21,7 +21,7 @@ from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
 from flask import Request as FlaskRequest
-from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, UnsupportedMediaType
 
 log = logging.getLogger(__name__)
 
@@ -128,8 +128,8 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         code, message = _HTTP_MESSAGES.get(status, ("http_error", exc.description or exc.name))
         resp = error_response(status, code, message)
-        if status == 405 and getattr(exc, "valid_methods", None):
-            resp.headers["Allow"] = ", ".join(exc.valid_methods)  # type: ignore[attr-defined]
+        if status == 405 and isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+            resp.headers["Allow"] = ", ".join(exc.valid_methods)
         return resp
 
     @app.errorhandler(Exception)

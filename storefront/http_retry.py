@@ -34,7 +34,7 @@ class RetryPolicy:
 
     def delay(self, retry_number: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry ``retry_number`` (0-based); honours Retry-After."""
-        ceiling = min(self.max_delay, self.base_delay * (2**retry_number))
+        ceiling: float = min(self.max_delay, self.base_delay * (2**retry_number))
         if self.jitter == "added":
             wait = ceiling + self.rng.uniform(0, self.base_delay)
         else:

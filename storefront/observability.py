@@ -9,7 +9,9 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from io import TextIOWrapper
 from pathlib import Path
+from typing import TextIO
 
 import structlog
 from flask import Flask, Request, Response, g, request
@@ -25,13 +27,17 @@ _access = structlog.get_logger("storefront.access")
 _log_file: Path | None = None
 
 
+class _StderrHandler(logging.StreamHandler[TextIO]):
+    """Ours (like :class:`_FileHandler`): configuring again replaces it, not the others."""
+
+
 class _FileHandler(logging.FileHandler):
     """Opens (and creates the folder of) its file only when the first line is written."""
 
     def __init__(self, path: Path) -> None:
         super().__init__(path, encoding="utf-8", delay=True)
 
-    def _open(self):  # type: ignore[no-untyped-def]
+    def _open(self) -> TextIOWrapper:
         Path(self.baseFilename).parent.mkdir(parents=True, exist_ok=True)
         return super()._open()
 
@@ -39,7 +45,7 @@ class _FileHandler(logging.FileHandler):
 def configure_logging(level: str = "INFO") -> None:
     """Every log line, ours and the libraries', is one JSON object on stderr (or the file
     set by :func:`log_to_file`)."""
-    shared = [
+    shared: list[structlog.typing.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
@@ -60,15 +66,14 @@ def configure_logging(level: str = "INFO") -> None:
         ],
     )
     handler: logging.Handler = (
-        logging.StreamHandler(sys.stderr) if _log_file is None else _FileHandler(_log_file)
+        _StderrHandler(sys.stderr) if _log_file is None else _FileHandler(_log_file)
     )
     handler.setFormatter(formatter)
     root = logging.getLogger()
-    for old in [h for h in root.handlers if getattr(h, "_storefront", False)]:
+    for old in [h for h in root.handlers if isinstance(h, _StderrHandler | _FileHandler)]:
         root.removeHandler(old)
         if isinstance(old, _FileHandler):
             old.close()
-    handler._storefront = True  # type: ignore[attr-defined]
     root.addHandler(handler)
     root.setLevel(level)
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -109,7 +114,8 @@ def current_log_file() -> Path | None:
 
 
 def current_request_id() -> str | None:
-    return g.get("request_id")
+    found: str | None = g.get("request_id")
+    return found
 
 
 def init_app(app: Flask, observers: Sequence[RequestObserver] = ()) -> None:

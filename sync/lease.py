@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, or_, select, update
 
-from storefront.db import Database, insert_or_ignore, utcnow
+from storefront.db import Database, insert_or_ignore, rows_matched, utcnow
 from storefront.jobs.models import Lease as LeaseRow
 
 Clock = Callable[[], datetime]
@@ -62,15 +62,16 @@ class Lease:
         now = self._clock()
         expires = now + self.ttl
         with self.db.session_scope(write=True) as session:
-            taken = session.execute(
+            taken = rows_matched(
+                session,
                 update(LeaseRow)
                 .where(
                     LeaseRow.name == self.name,
                     or_(LeaseRow.holder == self.holder, LeaseRow.expires_at <= now),
                 )
                 .values(holder=self.holder, expires_at=expires)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+                .execution_options(synchronize_session=False),
+            )
             if not taken:
                 # No row, or a live one held by someone else: only an absent row can be won.
                 taken = insert_or_ignore(
@@ -85,23 +86,25 @@ class Lease:
         """Extend our lease; False when another process has taken it over (we lost it)."""
         expires = self._clock() + self.ttl
         with self.db.session_scope(write=True) as session:
-            renewed = session.execute(
+            renewed = rows_matched(
+                session,
                 update(LeaseRow)
                 .where(LeaseRow.name == self.name, LeaseRow.holder == self.holder)
                 .values(expires_at=expires)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+                .execution_options(synchronize_session=False),
+            )
         self.expires_at = expires if renewed else None
         return bool(renewed)
 
     def release(self) -> bool:
         """Give the lease up (clean shutdown) so a standby process takes over at once."""
         with self.db.session_scope(write=True) as session:
-            released = session.execute(
+            released = rows_matched(
+                session,
                 delete(LeaseRow)
                 .where(LeaseRow.name == self.name, LeaseRow.holder == self.holder)
-                .execution_options(synchronize_session=False)
-            ).rowcount
+                .execution_options(synchronize_session=False),
+            )
         self.expires_at = None
         return bool(released)
 

@@ -186,7 +186,7 @@ def build_scheduler(
         misfire_grace_time=misfire_grace(settings.sync_requests_interval),
     )
     scheduler.add_listener(service.on_shutdown, EVENT_SCHEDULER_SHUTDOWN)
-    scheduler.sync_service = service  # type: ignore[attr-defined] - for status and tests
+    scheduler.sync_service = service  # the tests reach the service through it
     return scheduler
 
 

@@ -307,7 +307,7 @@ class Compiler:
             return lambda s: equal(a(s), b(s))
         if op == "!=":
             return lambda s: not equal(a(s), b(s))
-        test = {
+        test: Callable[[int], bool] = {
             "<": lambda c: c < 0,
             "<=": lambda c: c <= 0,
             ">": lambda c: c > 0,
@@ -430,7 +430,7 @@ class Compiler:
             kind, build = self.step(op)
             if i == 0 and kind == "filter" and base_node[0] == "everything":
                 planned = plan_filter(self, op[1])
-                build = lambda base, planned=planned: planned  # noqa: E731
+                build = _replacing(planned)
             steps.append(("array" if kind == "filter" else kind, build))
         array_source = base_node[0] in ("everything", "array", "pipe")
         return tv.fold(steps, array_source)(self.compile(base_node))
@@ -461,6 +461,11 @@ class Compiler:
         if isinstance(value, str):
             return ("plain", tv.attribute(value))
         return ("filter", tv.filtered(self.compile(op[1])))
+
+
+def _replacing(fn: Fn) -> tv.Builder:
+    """A step that runs ``fn`` whatever it is given (a planned filter reads the dataset)."""
+    return lambda _base: fn
 
 
 def _needs_params(base: Fn) -> Fn:

@@ -101,7 +101,8 @@ def matches(found: Any, expected: Any) -> bool:
         return found is expected
     if isinstance(expected, int | float) and isinstance(found, int | float):
         return found == expected or abs(found - expected) <= 1e-9 * max(1.0, abs(expected))
-    return found == expected
+    same: bool = found == expected
+    return same
 
 
 def load(path: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:

@@ -54,7 +54,7 @@ def in_constant(needle_fn: Fn, hay_fn: Fn, key: int) -> Fn:
         entry = memo.get(key)
         if entry is None:
             hay = hay_fn(s)
-            keys = None
+            keys: set[Any] | None = None
             if isinstance(hay, list):
                 keys = set()
                 for x in hay:

@@ -144,7 +144,7 @@ class Parser:
                 self.take()
                 left = (op, left)
                 continue
-            bp = _INFIX.get(op)  # type: ignore[arg-type]
+            bp = _INFIX.get(op) if isinstance(op, str) else None
             if bp is None or bp < min_bp:
                 return left
             self.take()
@@ -197,7 +197,8 @@ class Parser:
 
     def no_chain(self) -> None:
         tok = self.tok
-        if tok.kind in ("op", "ident") and _INFIX.get(tok.value) == 4:  # type: ignore[arg-type]
+        op = tok.value if tok.kind in ("op", "ident") else None
+        if isinstance(op, str) and _INFIX.get(op) == 4:
             self.fail("comparison operators cannot be chained")
 
     def prefix(self) -> Node:

@@ -45,16 +45,20 @@ def _compile_order(compiler: Compiler, args: tuple[Any, ...], start: int, end: i
 
     def order(s: Scope, value: list[Any]) -> Any:
         child = s.child
-        rows = []
+        rows: list[tuple[list[Any], Any]] = []
         for x in value:
             inner = child(x)
             rows.append(([sort_key(fn(inner)) for fn, _ in keys], x))
         # one stable sort per key, last key first: ties keep their input order, as groq-js
         for i in range(len(keys) - 1, -1, -1):
-            rows.sort(key=lambda row, i=i: row[0][i], reverse=keys[i][1])
+            rows.sort(key=_nth_key(i), reverse=keys[i][1])
         return [x for _, x in rows]
 
     return order
+
+
+def _nth_key(i: int) -> Callable[[tuple[list[Any], Any]], Any]:
+    return lambda row: row[0][i]
 
 
 def _score(scorers: list[Scorer]) -> Pipe:
@@ -64,8 +68,8 @@ def _score(scorers: list[Scorer]) -> Pipe:
             if not isinstance(x, dict):
                 continue
             child = s.child(x)
-            total = x.get("_score")
-            total = total if is_number(total) else 0
+            given = x.get("_score")
+            total: float = given if is_number(given) else 0
             for fn in scorers:
                 total += fn(child)
             scored.append({**x, "_score": total})

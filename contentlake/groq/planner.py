@@ -10,6 +10,7 @@ from .values import is_number
 
 if TYPE_CHECKING:
     from .compiler import Compiler, Fn, Scope
+    from .dataset import Dataset
 
 
 def _path(node: Any) -> tuple[str, ...] | None:
@@ -60,8 +61,7 @@ def plan_filter(compiler: Compiler, predicate: Any) -> Fn:
             and term[2] == "references"
             and all(_constant(a) for a in term[3])
         ):
-            args = [compiler.compile(a) for a in term[3]]
-            probes.append(("refs", None, lambda s, args=args: [a(s) for a in args]))
+            probes.append(("refs", None, _all_of([compiler.compile(a) for a in term[3]])))
 
     def run(s: Scope) -> Any:
         dataset = s.ctx.dataset
@@ -86,8 +86,12 @@ def plan_filter(compiler: Compiler, predicate: Any) -> Fn:
     return run
 
 
+def _all_of(fns: list[Fn]) -> Fn:
+    return lambda s: [fn(s) for fn in fns]
+
+
 def _candidates(
-    dataset: Any, kind: str, path: tuple[str, ...] | None, value: Any
+    dataset: Dataset, kind: str, path: tuple[str, ...] | None, value: Any
 ) -> set[int] | None:
     if kind == "eq":
         assert path is not None

@@ -111,7 +111,7 @@ def _step(compiler: Compiler, base: SelectorFn, step: Node) -> SelectorFn:
     if kind == "coerce":
 
         def coerce(s: Scope, value: Any) -> list[KeyPath]:
-            out = []
+            out: list[KeyPath] = []
             for path in base(s, value):
                 inner = value_at(value, path)
                 if isinstance(inner, list):
@@ -136,7 +136,7 @@ def _step(compiler: Compiler, base: SelectorFn, step: Node) -> SelectorFn:
     inner_fn = compile_selector(compiler, step[1])
 
     def nested(s: Scope, value: Any) -> list[KeyPath]:
-        out = []
+        out: list[KeyPath] = []
         for path in base(s, value):
             inner = value_at(value, path)
             out.extend((*path, *sub) for sub in inner_fn(s, inner))

@@ -374,7 +374,9 @@ class GelatoStore:
             self._events.append(events.order_status_updated(order))
 
     @staticmethod
-    def _ship(order: dict[str, Any], items: list[dict[str, Any]]) -> list[tuple[dict, dict]]:
+    def _ship(
+        order: dict[str, Any], items: list[dict[str, Any]]
+    ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
         shipment = order["shipment"]
         packed = {i for p in shipment["packages"] for i in p["orderItemIds"]}
         fresh = [i for i in items if i["id"] not in packed]

@@ -125,7 +125,9 @@ class MailchimpEmulator:
 
     # --- WSGI: the connection limit wraps the Flask app ----------------------------------
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable:
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path.startswith("/_emulator"):
             return self.app(environ, start_response)
@@ -243,7 +245,8 @@ class MailchimpEmulator:
                     m
                     for m in members
                     if m["status"] == "unsubscribed"
-                    and _parse(m["last_changed"]) > unsubscribed_since
+                    and (changed := _parse(m["last_changed"])) is not None
+                    and changed > unsubscribed_since
                 ]
             return jsonify(
                 {

@@ -223,7 +223,7 @@ class Audience:
             raise MemberError(400, "Invalid Resource", f"status {status!r} is not valid")
         now = self.stamp()
         previous = self.members.get(member_id) or {}
-        member = {
+        member: dict[str, Any] = {
             "id": member_id,
             "email_address": email,
             "unique_email_id": previous.get("unique_email_id") or uuid.uuid4().hex[:10],

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, g, redirect, render_template_string, request
+from flask.typing import ResponseReturnValue
 
 from emulators.common import control_blueprint
 from emulators.paypal.orders import PayPalApiError, new_debug_id
@@ -168,7 +169,7 @@ def build_app(emu: PayPalEmulator) -> Flask:
         return Response(html, mimetype="text/html")
 
     @app.post("/checkoutnow")
-    def approval_submit() -> Response:
+    def approval_submit() -> ResponseReturnValue:
         token = request.form.get("token", "")
         action = request.form.get("action")
         if action == "approve":
@@ -180,9 +181,11 @@ def build_app(emu: PayPalEmulator) -> Flask:
     # --- control -------------------------------------------------------------------------------
     def set_outcome(data: dict[str, Any]) -> str:
         outcome = str(data.get("outcome", "COMPLETED")).upper()
-        if outcome not in ("COMPLETED", "PENDING", "DECLINED"):
-            raise ValueError("outcome must be COMPLETED, PENDING or DECLINED")
-        emu.capture_outcome = outcome  # type: ignore[assignment]
+        match outcome:
+            case "COMPLETED" | "PENDING" | "DECLINED":
+                emu.capture_outcome = outcome
+            case _:
+                raise ValueError("outcome must be COMPLETED, PENDING or DECLINED")
         return outcome
 
     commands: dict[str, Callable[[dict[str, Any]], Any]] = {

@@ -159,7 +159,7 @@ class StripeEmulator:
                     (params.get("payment_intent_data") or {}).get("metadata") or {}
                 ),
             }
-        return json.loads(json.dumps(session))
+        return objects.snapshot(session)
 
     def session(self, session_id: str, *, expand: Iterable[str] = ()) -> dict[str, Any]:
         with self._lock:
@@ -171,7 +171,7 @@ class StripeEmulator:
                     param="session",
                     code="resource_missing",
                 )
-            result = json.loads(json.dumps(session))
+            result = objects.snapshot(session)
             if "payment_intent" in expand and result["payment_intent"]:
                 result["payment_intent"] = json.loads(
                     json.dumps(self.payment_intents[result["payment_intent"]])
@@ -314,7 +314,7 @@ class StripeEmulator:
                 raise StripeApiError(
                     404, f"No such payment_intent: '{intent_id}'", code="resource_missing"
                 )
-            return json.loads(json.dumps(self.payment_intents[intent_id]))
+            return objects.snapshot(self.payment_intents[intent_id])
 
     def create_refund(
         self, params: dict[str, Any], *, request_id: str | None = None, idem: str | None = None
@@ -405,7 +405,7 @@ class StripeEmulator:
         with self._lock:
             if refund_id not in self.refunds:
                 raise StripeApiError(404, f"No such refund: '{refund_id}'", code="resource_missing")
-            return json.loads(json.dumps(self.refunds[refund_id]))
+            return objects.snapshot(self.refunds[refund_id])
 
     # --- events and webhooks -------------------------------------------------------------------
     @property

@@ -73,7 +73,7 @@ class EventLog:
         with self._lock:
             for evt in self.events:
                 if evt["id"] == event_id:
-                    return json.loads(json.dumps(evt))
+                    return objects.snapshot(evt)
         raise StripeApiError(404, f"No such event: '{event_id}'", code="resource_missing")
 
     def list(self, query: Mapping[str, Any]) -> dict[str, Any]:
@@ -117,5 +117,6 @@ class EventLog:
             }
             return all(checks.values())
         if created is not None:
-            return evt["created"] == as_int(created, "created")
+            matched: bool = evt["created"] == as_int(created, "created")
+            return matched
         return True

@@ -7,8 +7,9 @@ Stripe's published fixtures).
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 _ADDRESS = {
@@ -20,6 +21,12 @@ _ADDRESS = {
     "state": None,
 }
 _KEY_PART = re.compile(r"\[([^\]]*)\]")
+
+
+def snapshot(obj: Mapping[str, Any]) -> dict[str, Any]:
+    """A detached copy of a stored object, as it goes over the wire (JSON types only)."""
+    copied: dict[str, Any] = json.loads(json.dumps(obj))
+    return copied
 
 
 def decode_form(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:

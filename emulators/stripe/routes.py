@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from flask import Flask, Response, g, redirect, render_template_string, request
+from flask.typing import ResponseReturnValue
 
 from emulators.common import control_blueprint, new_id
 from emulators.stripe.errors import StripeApiError
@@ -151,7 +152,7 @@ def build_app(emu: StripeEmulator) -> Flask:
             return Response(exc.message, status=exc.status, mimetype="text/plain")
 
     @app.post("/pay/<session_id>")
-    def submit_page(session_id: str) -> Response:
+    def submit_page(session_id: str) -> ResponseReturnValue:
         action = request.form.get("action", "")
         outcomes = {"pay": "succeeded", "decline": "declined", "pay_later": "processing"}
         if action not in outcomes:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from storefront.accounts.models import Customer
 from storefront.accounts.roles import ROLE_RANK, ROLES
 from storefront.accounts.token_models import ApiToken
-from storefront.db import utcnow
+from storefront.db import rows_matched, utcnow
 
 TOKEN_PREFIX = "sf_"  # noqa: S105 - a public marker that secret scanners can match
 TOKEN_BYTES = 32
@@ -126,15 +126,16 @@ def verify_token(session: Session, plaintext: str) -> VerifiedToken | None:
 def touch(session: Session, token_id: int, now: datetime | None = None) -> bool:
     """Record use, at most once per :data:`TOUCH_EVERY`; True when a row was written."""
     now = now or utcnow()
-    result = session.execute(
+    matched = rows_matched(
+        session,
         update(ApiToken)
         .where(
             ApiToken.id == token_id,
             or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - TOUCH_EVERY),
         )
-        .values(last_used_at=now)
+        .values(last_used_at=now),
     )
-    return bool(result.rowcount)
+    return bool(matched)
 
 
 def list_tokens(session: Session, *, customer_id: int | None = None) -> list[ApiToken]:

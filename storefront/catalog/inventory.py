@@ -82,7 +82,7 @@ def reconcile_inventory(
     region: str,
     dry_run: bool = False,
     now: datetime | None = None,
-    progress: Callable[[Iterable[list[str]]], Iterable[list[str]]] | None = None,
+    progress: Callable[[Sequence[list[str]]], Iterable[list[str]]] | None = None,
 ) -> InventoryReport:
     report = InventoryReport()
     stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from cms_schema.pricing import variant_price
 from storefront.catalog import queries as q
@@ -18,6 +18,7 @@ from storefront.catalog.offers import Offer, OfferKey
 from storefront.catalog.stockview import StockSnapshot, read_counters
 from storefront.content.notes import (
     BoundedMemo,
+    Notes,
     capture_notes,
     note_dependency,
     replay_notes,
@@ -30,9 +31,12 @@ PAGE_SIZE = 12
 PRICE_SORTS = {"price-asc": False, "price-desc": True}
 SIZE_ORDER = ["XS", "S", "M", "L", "XL", "2XL", "3XL"]
 R = TypeVar("R")
+P = ParamSpec("P")
 
 
-def _memoized(read: Callable[..., R]) -> Callable[..., R]:
+def _memoized(
+    read: Callable[Concatenate[Catalog, P], R],
+) -> Callable[Concatenate[Catalog, P], R]:
     """A published read of the catalog, computed once while nothing it could depend on
     changed — this process's content cache, the invalidation log, the stock snapshot (see
     :meth:`ContentService.read_state`) — and while the results it read are fresh (after
@@ -41,16 +45,17 @@ def _memoized(read: Callable[..., R]) -> Callable[..., R]:
     Previews, and caches other processes change, are read every time."""
 
     @functools.wraps(read)
-    def wrapper(self: Catalog, *args: Any, preview: bool = False, **kwargs: Any) -> R:
-        state = None if preview else self.content.read_state()
+    def wrapper(self: Catalog, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        state = None if kwargs.get("preview") else self.content.read_state()
         if state is None:
-            return read(self, *args, preview=preview, **kwargs)
+            return read(self, *args, **kwargs)
         self.stock.counts()  # read the table again if the snapshot is due
-        key = (read.__name__, args, tuple(sorted(kwargs.items())), state, self.stock.reads)
-        memo = self._memo.peek(key)
+        named = tuple(sorted((k, v) for k, v in kwargs.items() if k != "preview"))
+        key = (read.__name__, args, named, state, self.stock.reads)
+        memo: tuple[R, Notes] | None = self._memo.peek(key)
         if memo is not None and self.content.now() < memo[1].fresh_until:
             replay_notes(memo[1])
-            return memo[0]  # type: ignore[no-any-return]
+            return memo[0]
         result, notes = capture_notes(lambda: read(self, *args, **kwargs))
         self._memo.put(key, (result, notes))
         return result
@@ -143,15 +148,17 @@ class Catalog:
 
     @_memoized
     def category(self, slug: str, *, preview: bool = False) -> dict[str, Any] | None:
-        return self._q(
+        found: dict[str, Any] | None = self._q(
             q.CATEGORY_BY_SLUG, {"slug": slug}, types=("category",), preview=preview, lookup=True
         )
+        return found
 
     @_memoized
     def page(self, slug: str, *, preview: bool = False) -> dict[str, Any] | None:
-        return self._q(
+        found: dict[str, Any] | None = self._q(
             q.PAGE_BY_SLUG, {"slug": slug}, types=("page",), preview=preview, lookup=True
         )
+        return found
 
     @_memoized
     def product(self, slug: str, *, preview: bool = False) -> ProductView | None:

@@ -96,7 +96,7 @@ def place_order(
                 "Your cart changed in another tab while you were checking out; "
                 "please review it and pay again."
             )
-        now = utcnow()
+        expires_at = utcnow() + PAYMENT_WINDOW
         order = Order(
             number=new_order_number(),
             customer_id=customer_id,
@@ -111,7 +111,7 @@ def place_order(
             payment_provider=details.provider,
             cart_id=priced.cart_id,
             checkout_key=details.checkout_key,
-            payment_expires_at=now + PAYMENT_WINDOW,
+            payment_expires_at=expires_at,
             items=[],
         )
         session.add(order)
@@ -145,7 +145,7 @@ def place_order(
                         offer.limited_quantity,
                         line.quantity,
                         offer.label,
-                        order.payment_expires_at,
+                        expires_at,
                     )
                 except stock.OutOfStock as exc:
                     raise CheckoutError(

@@ -17,7 +17,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from flask import g, has_request_context
 
@@ -36,7 +36,8 @@ class BoundedMemo:
         with self._lock:
             if key in self._values:
                 self._values.move_to_end(key)
-                return self._values[key]
+                # One memo holds values of many kinds; a key always names the same kind.
+                return cast(T, self._values[key])
         value = make()  # outside the lock: two threads may both make it, both equal
         with self._lock:
             self._values[key] = value
@@ -118,7 +119,7 @@ class Notes:
 
 
 def _deps() -> _Dependencies:
-    deps = g.get("fragment_deps")
+    deps: _Dependencies | None = g.get("fragment_deps")
     if deps is None:
         deps = g.fragment_deps = _Dependencies()
     return deps

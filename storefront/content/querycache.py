@@ -26,7 +26,9 @@ from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
+
+from redis import Redis
 
 from storefront.circuit import circuit_open
 
@@ -89,8 +91,11 @@ def result_updated(value: Any) -> str:
                     when = datetime.fromisoformat(raw)
                 except ValueError:
                     when = None
-                aware = when is not None and when.tzinfo is not None
-                if aware and (newest is None or when > newest):  # type: ignore[operator]
+                if (
+                    when is not None
+                    and when.tzinfo is not None
+                    and (newest is None or when > newest)
+                ):
                     newest = when
             stack.extend(v for v in cur.values() if isinstance(v, dict | list))
         elif isinstance(cur, list):
@@ -148,6 +153,18 @@ class Stats:
             "invalidations": self.invalidations,
             "size": size,
         }
+
+
+class CacheStore(Protocol):
+    """Where entries live: this process's memory or Redis."""
+
+    def get(self, key: str) -> Entry | None: ...
+    def set(self, key: str, entry: Entry) -> None: ...
+    def invalidate(self, tags: Iterable[str]) -> int: ...
+    def clear(self) -> None: ...
+    def size(self) -> int: ...
+    def acquire(self, key: str, ttl_ms: int) -> bool: ...
+    def release(self, key: str) -> None: ...
 
 
 class MemoryStore:
@@ -212,19 +229,20 @@ class MemoryStore:
 class RedisStore:
     """Entries as JSON strings, tags as Redis sets; a short NX lock for single-flight."""
 
-    def __init__(self, client: Any, *, prefix: str = "sf:cc:") -> None:
+    def __init__(self, client: Redis, *, prefix: str = "sf:cc:") -> None:
         self.redis, self.prefix = client, prefix
 
     @classmethod
     def from_url(cls, url: str) -> RedisStore:
-        import redis
-
-        return cls(redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
+        return cls(Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2))
 
     def get(self, key: str) -> Entry | None:
         raw = self.redis.get(self.prefix + key)
         if raw is None:
             return None
+        # redis-py types replies as "awaitable or anything" (its asyncio client shares the
+        # signatures); the blocking client, without decode_responses, gives bytes.
+        assert isinstance(raw, bytes)
         data = json.loads(raw)
         return Entry(
             data["v"], data["f"], data["s"], frozenset(data["t"]), data.get("h", ""), data.get("u")
@@ -252,7 +270,9 @@ class RedisStore:
     def invalidate(self, tags: Iterable[str]) -> int:
         keys: set[bytes] = set()
         for tag in tags:
-            keys |= set(self.redis.smembers(self.prefix + "tag:" + tag))
+            members = self.redis.smembers(self.prefix + "tag:" + tag)
+            assert isinstance(members, set)  # a blocking client's reply (see get)
+            keys |= members
         if keys:
             self.redis.delete(*[self.prefix + k.decode() for k in keys])
         return len(keys)
@@ -274,7 +294,7 @@ class RedisStore:
 @dataclass
 class _Flight:
     event: threading.Event = field(default_factory=threading.Event)
-    value: Any = None
+    value: Entry | None = None
     error: BaseException | None = None
 
 
@@ -284,13 +304,13 @@ class ContentCache:
         *,
         ttl: float = 60.0,
         stale: float = 300.0,
-        store: Any = None,
+        store: CacheStore | None = None,
         clock: Clock = time.time,
         executor: Executor | None = None,
         on_event: Callable[[str], None] | None = None,
     ) -> None:
         self.ttl, self.stale = ttl, stale
-        self.store = store or MemoryStore()
+        self.store: CacheStore = store or MemoryStore()
         self.clock = clock
         self.executor = executor or ThreadPoolExecutor(
             max_workers=4, thread_name_prefix="content-refresh"
@@ -377,10 +397,12 @@ class ContentCache:
             flight.event.wait()
             if flight.error is not None:
                 raise flight.error
+            assert flight.value is not None  # the leader sets a value or an error
             return flight.value
         try:
-            flight.value = self._load(key, loader, tags, ttl, tags_if_empty)
-            return flight.value
+            entry = self._load(key, loader, tags, ttl, tags_if_empty)
+            flight.value = entry
+            return entry
         except BaseException as exc:
             flight.error = exc
             raise

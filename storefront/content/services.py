@@ -44,6 +44,14 @@ class Cache(Protocol):
 
     def invalidate_all(self) -> None: ...
 
+    #: what ``fresh_until`` is measured on
+    clock: Callable[[], float]
+    #: moves on whenever this process stores or drops an entry
+    changes: int
+
+    @property
+    def changes_are_local(self) -> bool: ...
+
 
 class ContentService:
     def __init__(
@@ -113,20 +121,20 @@ class ContentService:
 
     def now(self) -> float:
         """The cache's clock (what ``fresh_until`` is measured on)."""
-        return self.cache.clock()  # type: ignore[attr-defined, no-any-return]
+        return self.cache.clock()
 
     def read_state(self) -> tuple[int, int] | None:
         """Something that changes whenever a published read could give a different result:
         (this process's cache changes, the invalidation log's position). None when results
         can change without this process seeing it (a cache shared with other processes)."""
-        if not getattr(self.cache, "changes_are_local", False):
+        if not self.cache.changes_are_local:
             return None
         position = 0
         if self.follower is not None:
             self.follower.poll()
             position = self.follower.position
             note_generation(position)
-        return (self.cache.changes, position)  # type: ignore[attr-defined]
+        return (self.cache.changes, position)
 
     def invalidate(self, doc_id: str, doc_type: str | None = None) -> int:
         dropped = self.cache.invalidate_document(doc_id, doc_type)

@@ -147,7 +147,7 @@ def sync_order(
         return result
 
 
-def _add_parcel(session, order: Order, gelato_id: str, code: str, url: str | None) -> bool:  # type: ignore[no-untyped-def]
+def _add_parcel(session: Session, order: Order, gelato_id: str, code: str, url: str | None) -> bool:
     existing = session.execute(
         select(Parcel).where(Parcel.order_id == order.id, Parcel.tracking_code == code)
     ).scalar_one_or_none()

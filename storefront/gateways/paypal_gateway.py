@@ -23,9 +23,11 @@ from storefront.gateways.port import (
     EventKind,
     PaymentState,
     PaymentStatus,
+    Provider,
     ProviderEvent,
     ProviderRejected,
     RefundResult,
+    RefundState,
     SignatureError,
 )
 from storefront.gateways.signatures import PAYPAL_CERT_HOSTS, PAYPAL_TOLERANCE, PayPalVerifier
@@ -45,7 +47,7 @@ EVENT_KINDS: dict[str, EventKind] = {
     "PAYMENT.CAPTURE.REFUNDED": "refund.updated",
     "CHECKOUT.PAYMENT-APPROVAL.REVERSED": "payment.failed",
 }
-_REFUND_STATES = {
+_REFUND_STATES: dict[str, RefundState] = {
     "COMPLETED": "succeeded",
     "PENDING": "pending",
     "FAILED": "failed",
@@ -77,7 +79,7 @@ def _money(amount: int, currency: str) -> dict[str, str]:
 
 
 class PayPalGateway:
-    provider = "paypal"
+    provider: Provider = "paypal"
 
     def __init__(
         self,
@@ -260,7 +262,7 @@ def _refund_result(refund: Mapping[str, Any], capture_id: str | None) -> RefundR
     return RefundResult(
         provider="paypal",
         refund_id=refund["id"],
-        state=_REFUND_STATES.get(refund.get("status", ""), "pending"),  # type: ignore[arg-type]
+        state=_REFUND_STATES.get(refund.get("status", ""), "pending"),
         amount=from_paypal_value(money["value"], money["currency_code"]),
         currency=money["currency_code"],
         payment_id=capture_id or _link_id(refund, "up"),
@@ -279,7 +281,8 @@ def _to_event(data: dict[str, Any]) -> ProviderEvent:
     resource = data.get("resource") or {}
     resource_type = data.get("resource_type")
     order_ref = resource.get("custom_id")
-    provider_ref = payment_id = refund_id = refund_state = None
+    provider_ref = payment_id = refund_id = None
+    refund_state: RefundState | None = None
     if resource_type == "checkout-order":
         provider_ref = resource.get("id")
         order_ref = order_ref or ((resource.get("purchase_units") or [{}])[0].get("custom_id"))
@@ -312,6 +315,6 @@ def _to_event(data: dict[str, Any]) -> ProviderEvent:
         amount=from_paypal_value(money["value"], currency) if currency else None,
         currency=currency,
         refund_id=refund_id,
-        refund_state=refund_state,  # type: ignore[arg-type]
+        refund_state=refund_state,
         payload=resource,
     )

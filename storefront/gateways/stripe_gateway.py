@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import stripe
 
@@ -24,6 +24,7 @@ from storefront.gateways.port import (
     PaymentDeclined,
     PaymentState,
     PaymentStatus,
+    Provider,
     ProviderEvent,
     ProviderRejected,
     ProviderUnavailable,
@@ -34,6 +35,10 @@ from storefront.gateways.port import (
 from storefront.gateways.signatures import STRIPE_TOLERANCE, verify_stripe_signature
 from storefront.http_retry import struggling
 from storefront.money import CurrencyError, exponent, normalise_currency
+
+if TYPE_CHECKING:
+    from stripe.params import EventListParams, RefundCreateParams
+    from stripe.params.checkout import SessionCreateParams
 
 DEFAULT_API_BASE = "https://api.stripe.com"
 MIN_EXPIRY, MAX_EXPIRY = timedelta(minutes=31), timedelta(hours=23, minutes=59)
@@ -83,9 +88,10 @@ def _our_amount(amount: object, currency: object) -> int | None:
 
 
 def _rescale(amount: int, shift: int, currency: str) -> int:
+    factor: int = 10 ** abs(shift)  # int ** int is typed Any (a negative power is a float)
     if shift >= 0:
-        return amount * 10**shift
-    whole, rest = divmod(amount, 10**-shift)
+        return amount * factor
+    whole, rest = divmod(amount, factor)
     if rest:
         raise CurrencyError(
             f"{amount} {currency.upper()} cannot move between our and Stripe's units exactly"
@@ -123,13 +129,13 @@ class _GuardedRequests(stripe.RequestsClient):
         super().__init__(timeout=timeout)
         self._breaker = breaker
 
-    def request_with_retries(  # type: ignore[override]
+    def request_with_retries(
         self, method: str, url: str, headers: Any, post_data: Any = None, *args: Any, **kw: Any
     ) -> tuple[str, int, Any]:
         try:
             ticket = self._breaker.admit()
         except CircuitOpen as exc:
-            raise stripe.APIConnectionError(str(exc)) from exc
+            raise stripe.APIConnectionError(str(exc)) from exc  # type: ignore[no-untyped-call]  # the SDK's error constructors are unannotated
         try:
             body, status, response_headers = super().request_with_retries(
                 method, url, headers, post_data, *args, **kw
@@ -145,7 +151,7 @@ class _GuardedRequests(stripe.RequestsClient):
 
 
 class StripeGateway:
-    provider = "stripe"
+    provider: Provider = "stripe"
 
     def __init__(
         self,
@@ -197,7 +203,7 @@ class StripeGateway:
     # --- checkout --------------------------------------------------------------------------
     def session_params(
         self, request: CheckoutRequest, *, now: datetime | None = None
-    ) -> dict[str, Any]:
+    ) -> SessionCreateParams:
         """The Checkout Session we ask for (public for inspection in tests).
 
         The parameters must be the same on every retry of one order attempt (Stripe refuses
@@ -207,7 +213,7 @@ class StripeGateway:
         """
         currency = request.currency.lower()
         metadata = {"order_id": request.order_id, "order_number": request.order_number}
-        params: dict[str, Any] = {
+        params: SessionCreateParams = {
             "mode": "payment",
             "client_reference_id": request.order_id,
             "metadata": metadata,
@@ -218,10 +224,11 @@ class StripeGateway:
                     "price_data": {
                         "currency": currency,
                         "unit_amount": to_stripe_amount(line.unit_amount, currency),
-                        "product_data": {
-                            "name": line.name,
-                            **({"metadata": {"sku": line.sku}} if line.sku else {}),
-                        },
+                        "product_data": (
+                            {"name": line.name, "metadata": {"sku": line.sku}}
+                            if line.sku
+                            else {"name": line.name}
+                        ),
                     },
                 }
                 for line in request.lines
@@ -253,7 +260,7 @@ class StripeGateway:
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted:
         try:
             session = self._client.v1.checkout.sessions.create(
-                params=self.session_params(request),  # type: ignore[arg-type]
+                params=self.session_params(request),
                 options={"idempotency_key": request.idempotency_key},
             )
         except stripe.StripeError as exc:
@@ -285,12 +292,15 @@ class StripeGateway:
         self, payment_id: str, amount: int | None, currency: str, idempotency_key: str
     ) -> RefundResult:
         """Refund a PaymentIntent; ``amount=None`` refunds what is left."""
-        params: dict[str, Any] = {"payment_intent": payment_id, "reason": "requested_by_customer"}
+        params: RefundCreateParams = {
+            "payment_intent": payment_id,
+            "reason": "requested_by_customer",
+        }
         if amount is not None:
             params["amount"] = to_stripe_amount(amount, currency)
         try:
             refund = self._client.v1.refunds.create(
-                params=params,  # type: ignore[arg-type]
+                params=params,
                 options={"idempotency_key": idempotency_key},
             ).to_dict()
         except stripe.StripeError as exc:
@@ -310,14 +320,14 @@ class StripeGateway:
 
     def undelivered_events(self, since: datetime) -> Iterator[ProviderEvent]:
         """Events Stripe could not deliver to us since ``since`` (for the reconciliation job)."""
-        params: dict[str, Any] = {
+        params: EventListParams = {
             "delivery_success": False,
             "created": {"gte": int(since.timestamp())},
             "types": sorted(EVENT_KINDS),
             "limit": 100,
         }
         try:
-            for evt in self._client.v1.events.list(params=params).auto_paging_iter():  # type: ignore[arg-type]
+            for evt in self._client.v1.events.list(params=params).auto_paging_iter():
                 yield _to_event(evt.to_dict())
         except stripe.StripeError as exc:
             _fail(exc)
@@ -370,9 +380,11 @@ def _session_status(session: dict[str, Any]) -> PaymentStatus:
 
 
 def _refund_state(status: str | None) -> RefundState:
-    if status in ("succeeded", "failed", "canceled"):
-        return status  # type: ignore[return-value]
-    return "pending"  # pending, requires_action
+    match status:
+        case "succeeded" | "failed" | "canceled":
+            return status
+        case _:
+            return "pending"  # pending, requires_action
 
 
 def _refund_result(refund: dict[str, Any]) -> RefundResult:

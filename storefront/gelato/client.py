@@ -262,7 +262,8 @@ class GelatoClient:
             "POST",
             f"{self._order_base}/v4/orders:quote",
             json=body,
-            **({"timeout": INTERACTIVE_TIMEOUT, "retry": INTERACTIVE_RETRY} if interactive else {}),
+            timeout=INTERACTIVE_TIMEOUT if interactive else None,
+            retry=INTERACTIVE_RETRY if interactive else None,
         )
         return [Quote.from_json(q) for q in data.get("quotes") or []]
 

@@ -81,7 +81,8 @@ class SmtpMailer:
                 smtp.send_message(message)
         except (OSError, smtplib.SMTPException) as exc:
             raise MailError(f"SMTP delivery to {self.host}:{self.port} failed: {exc}") from exc
-        return message["Message-ID"]
+        message_id: str = message["Message-ID"]
+        return message_id
 
 
 def mailer_from_settings(settings: Settings) -> Mailer:

@@ -1,6 +1,7 @@
 """Alembic environment: the URL comes from the caller (``storefront db …``), never a file."""
 
 from alembic import context
+from sqlalchemy import Connection
 
 from storefront.models import metadata
 
@@ -12,7 +13,10 @@ def run_migrations_online() -> None:
     if connectable is None:
         from storefront.db import make_engine
 
-        engine = make_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("alembic was given neither a connection nor sqlalchemy.url")
+        engine = make_engine(url)
         with engine.connect() as connection:
             _run(connection)
         engine.dispose()
@@ -20,7 +24,7 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,

@@ -5,15 +5,16 @@ from __future__ import annotations
 from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 
+from storefront.db import rows_matched
 from storefront.orders.models import Order
 
 
 def adopt_guest_orders(session: Session, customer_id: int, verified_email: str) -> int:
     """Link the guest orders placed with ``verified_email`` to the customer; returns how
     many. Only ever call it with an address the customer has proved they own."""
-    result = session.execute(
+    return rows_matched(
+        session,
         update(Order)
         .where(Order.customer_id.is_(None), func.lower(Order.email) == verified_email.lower())
-        .values(customer_id=customer_id)
+        .values(customer_id=customer_id),
     )
-    return result.rowcount or 0

@@ -73,9 +73,9 @@ def _apply(
     )
     actor = f"webhook:{event.provider}"
     if event.kind == "payment.paid":
-        order = session.get_one(Order, order_id)
+        number = session.get_one(Order, order_id).number
         return payments.confirm_paid(
-            session, order_id, facts, actor=actor, order_link=order_link(order.number)
+            session, order_id, facts, actor=actor, order_link=order_link(number)
         )
     if event.kind == "payment.pending":
         payments.mark_pending(session, order_id, facts, actor=actor)

@@ -303,7 +303,7 @@ class SanityClient:
             json={"mutations": list(mutations)},
             timeout=self.timeout,
         )
-        body = self._json(self._send(request, retry=False))
+        body: dict[str, Any] = self._json(self._send(request, retry=False))
         # Like @sanity/client, the ids are derived here; the API sends only results.
         body["documentIds"] = [r.get("id") for r in body.get("results") or []]
         return body
@@ -318,7 +318,8 @@ class SanityClient:
             content=data,
             timeout=self.timeout,
         )
-        return self._json(self._send(request, retry=False))["document"]
+        document: dict[str, Any] = self._json(self._send(request, retry=False))["document"]
+        return document
 
     def upload_image(
         self, data: bytes, filename: str, content_type: str = "application/octet-stream"

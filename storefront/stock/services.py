@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from storefront.db import insert_or_ignore, utcnow
+from storefront.db import insert_or_ignore, rows_matched, utcnow
 from storefront.stock.models import Reservation, StockCounter
 
 
@@ -57,15 +57,16 @@ def reserve(
     expires_at: datetime,
 ) -> Reservation:
     counter = _counter(session, product_id, variant_key, limit)
-    result = session.execute(
+    matched = rows_matched(
+        session,
         update(StockCounter)
         .where(
             StockCounter.id == counter.id, StockCounter.reserved + quantity <= StockCounter.limit
         )
         .values(reserved=StockCounter.reserved + quantity, updated_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session=False),
     )
-    if result.rowcount != 1:
+    if matched != 1:
         session.refresh(counter)
         raise OutOfStock(label, max(counter.limit - counter.reserved, 0))
     reservation = Reservation(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from flask import Flask, g, has_request_context, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
@@ -30,7 +30,7 @@ class CurrentUser:
     id: int
     email: str
     role: str
-    via: str  # "session" or "token"
+    via: Literal["session", "token"]
 
     def has_role(self, role: str) -> bool:
         return at_least(self.role, role)
@@ -41,7 +41,7 @@ def access(level: str) -> Callable[[F], F]:
         raise ValueError(f"unknown access level {level!r}")
 
     def mark(view: F) -> F:
-        view._access = level  # type: ignore[attr-defined]
+        view._access = level  # type: ignore[attr-defined]  # a mark on the view function, kept by functools.wraps
         return view
 
     return mark
@@ -57,7 +57,8 @@ def current_user() -> CurrentUser | None:
         return None
     if "current_user" not in g:
         g.current_user = _load_user()
-    return g.current_user
+    user: CurrentUser | None = g.current_user
+    return user
 
 
 def _load_user() -> CurrentUser | None:

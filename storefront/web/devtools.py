@@ -21,7 +21,7 @@ def _outbox() -> LocalOutboxMailer:
 
 
 def _parse(raw: bytes) -> EmailMessage:
-    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(raw, policy=policy.default)
 
 
 @bp.get("/mail")

@@ -21,10 +21,9 @@ flash messages). Those stay outside the tags, rendered on every request.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable
-from typing import Any
 
 from flask import Flask, has_request_context, request
-from jinja2 import nodes
+from jinja2 import Environment, nodes
 from jinja2.ext import Extension
 from jinja2.parser import Parser
 from markupsafe import Markup
@@ -49,9 +48,10 @@ class FragmentExtension(Extension):
 
     tags = {"fragment"}
 
-    def __init__(self, environment: Any) -> None:
+    def __init__(self, environment: Environment) -> None:
         super().__init__(environment)
-        environment.extend(fragment_cache=BoundedMemo())
+        #: rendered fragments (Jinja's overlays get copies of this extension sharing it)
+        self.cache = BoundedMemo()
 
     def parse(self, parser: Parser) -> nodes.Node:
         lineno = next(parser.stream).lineno
@@ -65,10 +65,11 @@ class FragmentExtension(Extension):
         key = fragment_key(position) if has_request_context() else None
         if key is None:
             return Markup(caller())  # noqa: S704 - the template's own (escaped) output
-        cache: BoundedMemo = self.environment.fragment_cache  # type: ignore[attr-defined]
-        return cache.get_or_make(key, lambda: Markup(caller()))  # noqa: S704 - as above
+        return self.cache.get_or_make(key, lambda: Markup(caller()))  # noqa: S704 - as above
 
 
 def init_app(app: Flask) -> BoundedMemo:
     app.jinja_env.add_extension(FragmentExtension)
-    return app.jinja_env.fragment_cache  # type: ignore[attr-defined]
+    extension = app.jinja_env.extensions[FragmentExtension.identifier]
+    assert isinstance(extension, FragmentExtension)
+    return extension.cache

@@ -73,7 +73,7 @@ def shared_cacheable(*, last_modified: bool = False) -> Callable[[F], F]:
     """
 
     def mark(view: F) -> F:
-        view._shared_cache = "last-modified" if last_modified else "etag"  # type: ignore[attr-defined]
+        view._shared_cache = "last-modified" if last_modified else "etag"  # type: ignore[attr-defined]  # a mark on the view function, kept by functools.wraps
         return view
 
     return mark
@@ -109,11 +109,12 @@ def renders_shared_page() -> bool:
     a GET or HEAD of a :func:`shared_cacheable` route by an anonymous visitor."""
     if not has_request_context():
         return False  # an e-mail rendered by a job
-    decided = g.get("shared_page")
+    decided: bool | None = g.get("shared_page")
     if decided is None:
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
         decided = g.shared_page = bool(
-            request.method in SAFE and _policy(app) and is_anonymous(web_state(app).visitor_cookies)
+            request.method in SAFE
+            and _policy(current_app)
+            and is_anonymous(web_state().visitor_cookies)
         )
     return decided
 
@@ -148,7 +149,7 @@ def build_digest(app: Flask) -> str:
     settings that appear in pages (addresses of the shop and of the image CDN)."""
     settings = services(app).settings
     shown = (settings.base_url, settings.sanity_public_url, settings.sanity_dataset)
-    return _source_digest(app.template_folder or "") + repr(shown)
+    return _source_digest(str(app.template_folder or "")) + repr(shown)
 
 
 @functools.cache
@@ -208,4 +209,5 @@ def init_app(app: Flask, *, visitor_cookies: Iterable[str]) -> None:
             response.add_etag()
         if response.status_code == 304 or CONDITIONAL.isdisjoint(request.headers.keys()):
             return response  # answered already, or nothing to compare: the plain 200
-        return response.make_conditional(request)
+        response.make_conditional(request)  # changes the response itself
+        return response

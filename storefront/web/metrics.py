@@ -209,7 +209,7 @@ def content_cache_event(hit: bool, app: Flask | None = None) -> None:
     if app is None:
         if not has_app_context():
             return
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        app = current_app
     metrics = get_metrics(app)
     if metrics is not None:
         metrics.content_cache_event(hit)

@@ -50,7 +50,7 @@ def same_origin_post(base_url: str) -> bool:
     if origin and origin != "null":
         return origin in ours
     referer = request.headers.get("Referer")
-    return bool(referer) and _origin(referer) in ours
+    return bool(referer and _origin(referer) in ours)
 
 
 def content_security_policy(settings: Settings) -> str:

@@ -30,7 +30,8 @@ class WebState:
     #: Cookies that make a visitor not anonymous (their pages are never shared by caches).
     visitor_cookies: tuple[str, ...] = ()
     build_digest: str = ""
-    openapi: dict[str, Any] = field(default_factory=dict)
+    #: the OpenAPI document of each API, by the API's name
+    openapi: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 def web_state(app: Flask | None = None) -> WebState:

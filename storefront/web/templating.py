@@ -12,6 +12,7 @@ from markupsafe import Markup
 from storefront.container import services
 from storefront.content.ptext import portable_text_to_plain, render_portable_text
 from storefront.money import format_money
+from storefront.sanity.client import SanityClient
 from storefront.web import fragments
 
 COUNTRY_NAMES = {
@@ -53,7 +54,7 @@ def _image_url(source: Any, **params: Any) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _cached_image_url(client: Any, key: str) -> str:
+def _cached_image_url(client: SanityClient, key: str) -> str:
     """Image URLs are pure functions of the asset, crop, hotspot and params: compute once."""
     source, params = json.loads(key)
     return client.image_url(source, auto="format", **dict(params))

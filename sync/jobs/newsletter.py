@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 
 from storefront.jobs.models import JobRun
@@ -11,7 +13,7 @@ from sync.context import JobContext
 from sync.registry import scheduled
 
 
-def last_success(ctx: JobContext):  # type: ignore[no-untyped-def]
+def last_success(ctx: JobContext) -> datetime | None:
     """Start of the last real run that pulled the provider's changes. A partial run did: a
     failing pull raises (a ``failed`` run), only pushes and deletions fail item by item."""
     with ctx.db.session_scope() as session:

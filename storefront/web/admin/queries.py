@@ -32,7 +32,7 @@ class OrderFilters:
     page: int = 1
 
 
-def filtered(filters: OrderFilters) -> Select[tuple[Order]]:
+def filtered(filters: OrderFilters) -> Select[Order]:
     stmt = select(Order)
     if filters.status:
         stmt = stmt.where(Order.status == filters.status)
@@ -88,6 +88,7 @@ def sales_by_day(
     ).all()
     buckets = {start + timedelta(days=i): [0, 0] for i in range(days)}
     for paid_at, amount in rows:
+        assert paid_at is not None  # the query reads paid orders only
         day = paid_at.astimezone(UTC).date()
         if day in buckets:
             buckets[day][0] += 1

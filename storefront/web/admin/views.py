@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+from collections.abc import Sequence
 from datetime import date
 
 from flask import (
@@ -17,7 +18,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 
 from storefront.accounts import tokens
 from storefront.accounts.models import Customer
@@ -229,11 +230,10 @@ def retry(number: str) -> ResponseReturnValue:
 @bp.get("/jobs")
 @access("operator")
 def jobs() -> ResponseReturnValue:
+    return render_template("admin/jobs.html", health=_health())
 
-    return render_template("admin/jobs.html", health=_health())  # type: ignore[attr-defined]
 
-
-def _subscribers(q: str):  # type: ignore[no-untyped-def]
+def _subscribers(q: str) -> Select[Subscriber]:
     stmt = select(Subscriber).order_by(Subscriber.id.desc())
     if q:
         like = f"%{q.lower()}%"
@@ -327,9 +327,8 @@ def api_tokens() -> ResponseReturnValue:
 @bp.get("/customers")
 @access("operator")
 def customers() -> ResponseReturnValue:
-
     q = request.args.get("q", "").strip().lower()[:100]
-    rows = []
+    rows: Sequence[Customer] = []
     if q:
         with services().db.session_scope() as session:
             rows = (

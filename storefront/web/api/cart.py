@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import current_app, g
+from flask import g
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
@@ -207,7 +207,6 @@ def start_checkout(body: CheckoutIn) -> CheckoutOut:
         )
     except checkout.CheckoutError as exc:
         raise Conflict(str(exc), code="checkout_refused") from exc
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    found = services(app)
+    found = services()
     url = start_payment(found.db, found.gateways, placed.order_id, order=placed.order)
     return CheckoutOut(order_number=placed.number, redirect_url=url, created=placed.created)

@@ -118,7 +118,7 @@ def list_products(query: ProductQuery) -> Page[ProductOut]:
     tags=["catalog"],
 )
 def get_product(slug: str) -> ProductDetailOut:
-    view = services().catalog.product(slug)  # type: ignore[attr-defined]
+    view = services().catalog.product(slug)
     if view is None:
         raise NotFound(f"No product {slug!r}.")
     base = _out(view)

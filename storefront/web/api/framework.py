@@ -281,7 +281,7 @@ def page_of(items: list[T], total: int, query: PageQuery, item: type[T]) -> Page
         args = request.args.to_dict(flat=False)
         args.update(page=[str(query.page + 1)], page_size=[str(query.page_size)])
         next_url = f"{request.path}?{urlencode(args, doseq=True)}"
-    return Page[item](  # type: ignore[valid-type]
+    return Page[item](  # type: ignore[valid-type]  # pydantic parametrises by a runtime class
         items=items, total=total, page=query.page, page_size=query.page_size, next=next_url
     )
 

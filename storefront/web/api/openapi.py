@@ -9,7 +9,7 @@ models get one consistent name under ``#/components/schemas``.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from flask import Flask, current_app
 from pydantic import BaseModel, TypeAdapter
@@ -74,7 +74,7 @@ def document_for(app: Flask, api: Api = v1) -> dict[str, Any]:
 
 
 def current_document() -> dict[str, Any]:
-    return document_for(current_app._get_current_object())  # type: ignore[attr-defined]
+    return document_for(current_app)
 
 
 def build_document(api: Api, *, server_url: str, cookie_name: str) -> dict[str, Any]:
@@ -132,8 +132,8 @@ def _model_of(tp: Any) -> type[BaseModel] | None:
 
 
 def _list_item(tp: Any) -> type[BaseModel] | None:
-    args = getattr(tp, "__args__", ())
-    if getattr(tp, "__origin__", None) is list and len(args) == 1:
+    args = get_args(tp)
+    if get_origin(tp) is list and len(args) == 1:
         return _model_of(args[0])
     return None
 
@@ -154,7 +154,7 @@ class _Builder:
                 wanted.append((model, "serialization"))
         wanted = list(dict.fromkeys(wanted))
         refs, defs = models_json_schema(wanted, ref_template=REF)
-        self.refs: dict[tuple[type[BaseModel], JsonSchemaMode], dict[str, Any]] = dict(refs)
+        self.refs = dict(refs)
         self.components: dict[str, Any] = dict(defs.get("$defs", {}))
 
     def _adapter_schema(self, tp: Any, mode: JsonSchemaMode) -> dict[str, Any]:

@@ -37,9 +37,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("accounts.account")
 
 
-def _absolute(endpoint: str, **values: str) -> str:
+def _absolute(endpoint: str, *, token: str) -> str:
     base = services().settings.base_url
-    return base + url_for(endpoint, **values)
+    return base + url_for(endpoint, token=token)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -90,11 +90,13 @@ def login() -> ResponseReturnValue:
         if form is not None:
             with services().db.session_scope(write=True) as session:
                 customer = accounts.authenticate(session, form.email, form.password)
-                if customer is not None:
-                    uid, version = customer.id, accounts.session_version(customer)
-            if customer is None:
+                signed_in = (
+                    None if customer is None else (customer.id, accounts.session_version(customer))
+                )
+            if signed_in is None:
                 errors = {"form": "That e-mail and password do not match an account."}
             else:
+                uid, version = signed_in
                 login_session(uid, version)
                 merge_on_login(uid)  # the guest cart joins the account's
                 return redirect(_safe_next(request.args.get("next")))

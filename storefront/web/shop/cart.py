@@ -10,7 +10,6 @@ from typing import Any
 from flask import (
     Blueprint,
     Flask,
-    Response,
     flash,
     g,
     redirect,
@@ -21,6 +20,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, select
+from werkzeug.wrappers import Response
 
 from storefront.cart import services as carts
 from storefront.cart.models import Cart, CartItem, CartStatus
@@ -58,7 +58,8 @@ def cart_token() -> str | None:
     logged-in customer needs the database here, to fall back to their own open cart.
     """
     if "cart_token" in g:
-        return g.cart_token
+        remembered: str | None = g.cart_token
+        return remembered
     token = None
     raw = request.cookies.get(COOKIE)
     if raw:

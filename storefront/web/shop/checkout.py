@@ -10,7 +10,7 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -145,8 +145,7 @@ def submit() -> ResponseReturnValue:
         )
     except checkout.CheckoutError as exc:
         return _render(_priced() or priced, form, {"form": str(exc)}, 409)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    found = services(app)
+    found = services()
     url = start_payment(found.db, found.gateways, placed.order_id, order=placed.order)
     return redirect(url, 303)
 
@@ -164,20 +163,19 @@ def _order_for_return(number: str) -> Order:
 def returned(provider: str) -> ResponseReturnValue:
     """Back from the provider: ask it (never trust the redirect) and confirm if paid."""
     order = _order_for_return(request.args.get("order", ""))
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    db = services(app).db
+    db = services().db
     with db.session_scope() as session:
         ref = latest_ref(session, order.id, provider)
     if ref is not None and order.status == OrderStatus.PENDING_PAYMENT:
         try:
-            gw = services(app).gateways.get(provider)
+            gw = services().gateways.get(provider)
             status = gw.capture(ref) if provider == "paypal" else gw.get_status(ref)
         except PaymentError as exc:
             log.warning("return page could not ask %s about %s: %s", provider, ref, exc)
             status = None
         if status is not None:
             apply_status(
-                services(app).db,
+                services().db,
                 order.id,
                 status,
                 actor=f"return:{provider}",
@@ -191,13 +189,12 @@ def returned(provider: str) -> ResponseReturnValue:
 def cancelled() -> ResponseReturnValue:
     """The shopper backed out at the provider: cancel the attempt, give the stock back."""
     order = _order_for_return(request.args.get("order", ""))
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    db = services(app).db
+    db = services().db
     with db.session_scope() as session:
         ref = latest_ref(session, order.id, "stripe")
     if ref is not None:
         try:  # so a payment finished in another tab cannot land on a cancelled order
-            services(app).gateways.get("stripe").expire(ref)
+            services().gateways.get("stripe").expire(ref)
         except PaymentError as exc:
             log.info("could not expire Stripe session %s: %s", ref, exc)
     with db.session_scope(write=True) as session:

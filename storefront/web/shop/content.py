@@ -43,9 +43,8 @@ PREVIEW_COOKIE = "sf_preview"
 @bp.post("/webhooks/sanity")
 @access("webhook")
 def sanity_webhook() -> ResponseReturnValue:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     raw = request.get_data(cache=False)
-    secret = services(app).settings.sanity_webhook_secret.get_secret_value()
+    secret = services().settings.sanity_webhook_secret.get_secret_value()
     try:
         signatures.verify(
             raw,
@@ -71,13 +70,13 @@ def sanity_webhook() -> ResponseReturnValue:
     delivery = request.headers.get("idempotency-key") or (
         f"{request.headers.get('sanity-transaction-id')}:{doc_id}"
     )
-    with services(app).db.session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         if not record_delivery(
             session, "sanity", delivery[:255], "publish", {"_id": doc_id, "_type": doc_type}
         ):
             return jsonify(received=True, outcome="duplicate")
         record(session, [(doc_id, doc_type)], source="webhook")
-    dropped = services(app).content.invalidate(doc_id, doc_type)
+    dropped = services().content.invalidate(doc_id, doc_type)
     return jsonify(received=True, outcome="invalidated", entries=dropped)
 
 
@@ -96,7 +95,7 @@ def preview_request() -> ResponseReturnValue:
     doc_id = request.args.get("doc", "")
     if not doc_id:
         raise BadRequest("Say which document to preview: ?doc=<document id>.")
-    return redirect(preview_url(current_app._get_current_object(), doc_id), 303)  # type: ignore[attr-defined]
+    return redirect(preview_url(current_app, doc_id), 303)
 
 
 @bp.get("/preview/start/<token>")
@@ -134,10 +133,11 @@ def in_preview() -> bool:
     if "in_preview" not in g:
         raw = request.cookies.get(PREVIEW_COOKIE)
         try:
-            g.in_preview = bool(raw) and bool(read_token("preview", raw).get("on"))
+            g.in_preview = bool(raw and read_token("preview", raw).get("on"))
         except InvalidToken:
             g.in_preview = False
-    return g.in_preview
+    on: bool = g.in_preview
+    return on
 
 
 def resolve_document_path(doc_id: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import BaseModel, ConfigDict, EmailStr, ValidationError
 
@@ -33,14 +33,13 @@ def unsubscribe_url(email: str) -> str:
 
 def request_signup(email: str, source: str) -> subscriptions.SignupResult:
     """Shared by the form and the API: record the wish, send the confirmation link."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     link = absolute_url(
         "newsletter.confirm", token=make_token("newsletter-confirm", subscriptions.normalise(email))
     )
-    with services(app).db.session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         result = subscriptions.sign_up(session, email, source=source, confirm_link=link)
     if result.email_sent:
-        mail_worker.kick(services(app).postman)
+        mail_worker.kick(services().postman)
     return result
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hmac
 import logging
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+from flask import Blueprint, Flask, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from storefront.container import services
@@ -39,11 +39,10 @@ def gelato(secret: str) -> ResponseReturnValue:
     event, number = str(payload.get("event", "")), str(payload["orderReferenceId"])
     if event not in EVENTS:
         return jsonify(received=True, outcome="ignored")
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
     event_id = str(
         payload.get("id") or f"{event}:{payload.get('orderId')}:{payload.get('created')}"
     )
-    with services(app).db.session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         fresh = record_delivery(
             session,
             "gelato",
@@ -53,7 +52,7 @@ def gelato(secret: str) -> ResponseReturnValue:
         )
     if not fresh:
         return jsonify(received=True, outcome="duplicate")
-    found = services(app)
+    found = services()
     result = sync_order(
         found.db, found.gelato, number, order_link=order_url, actor="webhook:gelato"
     )

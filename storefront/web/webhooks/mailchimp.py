@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from storefront.container import services
@@ -25,8 +25,7 @@ def mailchimp(secret: str) -> ResponseReturnValue:
         raise NotFound()
     if request.method == "GET":  # Mailchimp checks the URL when it is saved
         return jsonify(ok=True)
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    provider = services(app).mailing_list
+    provider = services().mailing_list
     try:
         notice = provider.parse_webhook(request.form)
     except WebhookMalformed as exc:
@@ -39,6 +38,6 @@ def mailchimp(secret: str) -> ResponseReturnValue:
         return jsonify(ok=False, outcome="retry later"), 503
     if member is None or member.status not in LEFT:
         return jsonify(ok=True, outcome="not confirmed by the provider")
-    with services(app).db.session_scope(write=True) as session:
+    with services().db.session_scope(write=True) as session:
         subscriptions.mark_left_at_provider(session, notice.email, str(member.status))
     return jsonify(ok=True, outcome="unsubscribed")

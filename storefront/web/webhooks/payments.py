@@ -7,13 +7,14 @@ Signatures are checked over the raw body by each provider's adapter. A bad signa
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from storefront.container import services
 from storefront.errors import BadRequest, ServiceUnavailable
-from storefront.gateways.port import ProviderUnavailable, SignatureError
+from storefront.gateways.port import ProviderEvent, ProviderUnavailable, SignatureError
 from storefront.orders.links import order_url
 from storefront.payments.events import handle_event
 from storefront.web.auth import access
@@ -22,8 +23,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
 
-def _handle(provider: str, parse) -> ResponseReturnValue:  # type: ignore[no-untyped-def]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+def _handle(provider: str, parse: Callable[[bytes], ProviderEvent]) -> ResponseReturnValue:
     raw = request.get_data(cache=False)
     try:
         event = parse(raw)
@@ -37,7 +37,7 @@ def _handle(provider: str, parse) -> ResponseReturnValue:  # type: ignore[no-unt
         raise ServiceUnavailable("Cannot verify the webhook right now; retry later.") from exc
     except ValueError as exc:
         raise BadRequest("The webhook body is not a valid event.", code="bad_event") from exc
-    outcome = handle_event(services(app).db, event, order_link=order_url)
+    outcome = handle_event(services().db, event, order_link=order_url)
     log.info("%s webhook %s %s: %s", provider, event.event_id, event.type, outcome)
     return jsonify(received=True, outcome=outcome)
 
