@@ -8,6 +8,7 @@ from typing import Any
 from flask import Flask
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from storefront import errors, observability
 from storefront.config import Settings, load_settings
@@ -52,8 +53,6 @@ def create_app(
     )
     app.extensions["services"] = build_services(settings, database=database, **overrides)
     if settings.proxy_hops:
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = settings.proxy_hops
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]  # how Flask documents wrapping its WSGI app
     app.jinja_env.globals["shop_settings"] = settings

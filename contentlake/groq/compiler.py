@@ -17,8 +17,13 @@ from typing import Any
 
 from . import traversal as tv
 from .analysis import cacheable, check_score_base, params_in
+from .arith import ARITH
 from .errors import GroqParseError, GroqQueryError, GroqStepLimitError
+from .functions import compile_call
+from .matching import match
 from .membership import constant_array, in_constant, in_values
+from .pipes import compile_pipe
+from .planner import plan_filter
 from .values import DateTime, equal, is_number, partial_compare
 
 Fn = Callable[["Scope"], Any]
@@ -342,7 +347,6 @@ class Compiler:
         return run
 
     def c_match(self, node: Any) -> Fn:
-        from .matching import match
 
         a, b = self.compile(node[1]), self.compile(node[2])
         return lambda s: match(a(s), b(s))
@@ -366,14 +370,12 @@ class Compiler:
         return run
 
     def c_arith(self, node: Any) -> Fn:
-        from .arith import ARITH
 
         op, a, b = ARITH[node[1]], self.compile(node[2]), self.compile(node[3])
         return lambda s: op(a(s), b(s))
 
     # --- functions ----------------------------------------------------------------------------
     def c_func(self, node: Any) -> Fn:
-        from .functions import compile_call
 
         _, ns, name, args, start, end = node
         key = f"{ns}::{name}"
@@ -382,7 +384,6 @@ class Compiler:
         return compile_call(self, ns, name, args, start, end)
 
     def c_pipe(self, node: Any) -> Fn:
-        from .pipes import compile_pipe
 
         if node[2] == "score":
             check_score_base(node[1], node[4], node[5])
@@ -422,7 +423,6 @@ class Compiler:
 
     # --- traversal ----------------------------------------------------------------------------
     def c_trav(self, node: Any) -> Fn:
-        from .planner import plan_filter
 
         base_node, ops = node[1], node[2]
         steps: list[tuple[str, tv.Builder]] = []

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import GroqParseError
+from .selectors import changed_any, changed_only, compile_selector
 from .values import (
     DateTime,
     Path,
@@ -391,8 +392,6 @@ def _compile_select(compiler: Compiler, args: tuple[Any, ...], start: int, end: 
 
 
 def _compile_diff(compiler: Compiler, key: str, args: tuple[Any, ...], start: int, end: int) -> Fn:
-    from .selectors import changed_any, changed_only, compile_selector
-
     delta = key.startswith("delta::")
     wanted = 1 if delta else 3
     if len(args) != wanted or args[-1][0] != "selector":

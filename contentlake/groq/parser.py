@@ -23,6 +23,7 @@ from typing import Any
 
 from .errors import GroqParseError
 from .lexer import Token, tokenize
+from .selectors import parse_selector
 
 Node = tuple[Any, ...]
 
@@ -267,8 +268,6 @@ class Parser:
         while not self.at(")"):
             index = len(args)
             if _SELECTOR_ARG.get((ns, name)) == index:
-                from .selectors import parse_selector
-
                 args.append(("selector", parse_selector(self)))
             elif ns == "global" and name == "select":
                 arg = self.expression(0)

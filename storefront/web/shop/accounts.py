@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
+from flask import session as cookie
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
@@ -210,7 +211,6 @@ def password_reset(token: str) -> ResponseReturnValue:
 
 def session_user() -> CurrentUser | None:
     """Resolve the logged-in customer from the session cookie."""
-    from flask import session as cookie
 
     uid = cookie.get("uid")
     if uid is None:
@@ -228,7 +228,6 @@ def session_user() -> CurrentUser | None:
 
 
 def init_app(app: object) -> None:
-    from flask import Flask
 
     assert isinstance(app, Flask)
     app.register_blueprint(bp)
@@ -242,8 +241,6 @@ def init_app(app: object) -> None:
 def download_data() -> ResponseReturnValue:
     """Everything we hold about the logged-in person, as a JSON download."""
     import json
-
-    from flask import Response
 
     user = current_user()
     assert user is not None
