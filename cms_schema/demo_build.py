@@ -2,20 +2,27 @@
 
     python -m cms_schema.demo_build
 
-Deterministic: stable ids, fixed timestamps, artwork drawn by ``demo_art`` (Pillow is only
-needed here, never at run time; the generated files are committed).
+Deterministic: stable ids, fixed timestamps, artwork drawn by ``demo_art``: per design a
+print file at print resolution (transparent, 300 dpi over Gelato's print area) and a smaller
+display image of it; the generated files are committed.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import shutil
 from pathlib import Path
 from typing import Any
 
+from PIL import Image
+
+from cms_schema.demo_art import back_file, display_image, logo, print_file
+
 DEMO = Path(__file__).with_name("demo")
 STAMP = "2026-11-01T09:00:00Z"
+BRAND = "Grim Cotton"
 SIZES = ["S", "M", "L", "XL", "2XL"]
 COLOURS = {
     "Black": ("black", "#151515"),
@@ -37,17 +44,23 @@ CATEGORIES = [
 DESIGNS: list[dict[str, Any]] = [
     {
         "slug": "compost-happens",
+        "motif": "apple-core",
+        "accent": ("#c0492b", "#7fa35b"),
+        "tags": ["apple", "compost", "fruit"],
+        "back_lines": ["WE ROT", "SO YOU", "DON’T HAVE TO"],
         "title": "Compost Happens",
         "cat": "category-compost-club",
         "colours": ["Black", "Natural", "Forest Green"],
         "price": 2900,
-        "back": True,
         "featured": True,
         "lines": ["COMPOST", "HAPPENS"],
         "story": "Everything rots. Might as well make it useful.",
     },
     {
         "slug": "the-planet-is-fine",
+        "motif": "burning-globe",
+        "accent": ("#e07a2f", "#4f8fbf"),
+        "tags": ["globe", "fire", "earth"],
         "title": "The Planet Is Fine (Said No One)",
         "cat": "category-climate-anxiety",
         "colours": ["White", "Black", "Navy"],
@@ -58,17 +71,23 @@ DESIGNS: list[dict[str, Any]] = [
     },
     {
         "slug": "skeleton-gardener",
+        "motif": "gardening-skull",
+        "accent": ("#c9a227", "#7fa35b"),
+        "tags": ["skull", "skeleton", "rake", "sprout"],
+        "back_lines": ["DEAD", "GOOD AT", "GARDENING"],
         "title": "Skeleton Gardener",
         "cat": "category-gallows-humour",
         "colours": ["Black", "Forest Green", "Heather Grey"],
         "price": 3200,
-        "back": True,
         "featured": True,
         "lines": ["GROW", "WHILE YOU", "STILL CAN"],
         "story": "He watered his tomatoes to the very end. They were excellent.",
     },
     {
         "slug": "extinct-is-forever",
+        "motif": "diamond",
+        "accent": ("#5aa3c8", "#e8c547"),
+        "tags": ["diamond", "gem", "extinction"],
         "title": "Extinct Is Forever",
         "cat": "category-gallows-humour",
         "colours": ["Black", "White", "Navy"],
@@ -78,6 +97,9 @@ DESIGNS: list[dict[str, Any]] = [
     },
     {
         "slug": "fast-fashion-kills",
+        "motif": "hanger",
+        "accent": ("#d0603a", "#e8c547"),
+        "tags": ["hanger", "shirt", "fashion"],
         "title": "Fast Fashion Kills (Slowly)",
         "cat": "category-climate-anxiety",
         "colours": ["Natural", "Black", "Heather Grey"],
@@ -87,6 +109,9 @@ DESIGNS: list[dict[str, Any]] = [
     },
     {
         "slug": "worm-appreciation-society",
+        "motif": "top-hat-worm",
+        "accent": ("#d97b93", "#2f5d3a"),
+        "tags": ["worm", "top hat", "soil"],
         "title": "Worm Appreciation Society",
         "cat": "category-compost-club",
         "colours": ["Forest Green", "Natural", "Navy"],
@@ -96,11 +121,14 @@ DESIGNS: list[dict[str, Any]] = [
     },
     {
         "slug": "last-glacier-tour",
+        "motif": "melting-glacier",
+        "accent": ("#4f8fbf", "#9cd3e6"),
+        "tags": ["glacier", "mountain", "ice", "tour"],
+        "back_lines": ["TOUR DATES", "2026: MELTING", "2027: GONE"],
         "title": "Last Glacier Tour 2026",
         "cat": "category-climate-anxiety",
         "colours": ["White", "Navy", "Heather Grey"],
         "price": 3400,
-        "back": True,
         "limited": 5,
         "featured": True,
         "lines": ["LAST", "GLACIER", "TOUR 2026"],
@@ -108,6 +136,9 @@ DESIGNS: list[dict[str, Any]] = [
     },
     {
         "slug": "doom-scroll-detox",
+        "motif": "phone-skull",
+        "accent": ("#8e6bbf", "#7fc4a5"),
+        "tags": ["skull", "phone", "screen"],
         "title": "Doom Scroll Detox",
         "cat": "category-climate-anxiety",
         "colours": ["Black", "White", "Natural"],
@@ -117,6 +148,9 @@ DESIGNS: list[dict[str, Any]] = [
     },
     {
         "slug": "reuse-or-die",
+        "motif": "recycling-arrows",
+        "accent": ("#3f9a5a", "#e8c547"),
+        "tags": ["recycling", "arrows", "grave"],
         "title": "Reuse Or Die Trying",
         "cat": "category-gallows-humour",
         "colours": ["Black", "Forest Green", "Natural"],
@@ -126,6 +160,9 @@ DESIGNS: list[dict[str, Any]] = [
     },
     {
         "slug": "soil-is-the-new-black",
+        "motif": "shovel",
+        "accent": ("#b08a5a", "#6b4a2b"),
+        "tags": ["shovel", "soil", "spade"],
         "title": "Soil Is The New Black",
         "cat": "category-compost-club",
         "colours": ["Black", "Natural", "Heather Grey"],
@@ -135,17 +172,23 @@ DESIGNS: list[dict[str, Any]] = [
     },
     {
         "slug": "rest-in-plastic",
+        "motif": "tombstone-bottle",
+        "accent": ("#4aa0c0", "#9a9a9a"),
+        "tags": ["tombstone", "bottle", "plastic", "grave"],
+        "back_lines": ["HERE LIES", "A BOTTLE", "DIED 2026", "DECOMPOSES 2476"],
         "title": "Rest In Plastic",
         "cat": "category-gallows-humour",
         "colours": ["White", "Black", "Navy"],
         "price": 3300,
-        "back": True,
         "limited": 3,
         "lines": ["REST", "IN", "PLASTIC"],
         "story": "Here lies a bottle. It will outlive us all. Three made, then never again.",
     },
     {
         "slug": "carbon-neutral-ghost",
+        "motif": "ghost",
+        "accent": ("#7fa35b", "#b4492d"),
+        "tags": ["ghost", "leaf", "halo"],
         "title": "Carbon Neutral Ghost",
         "cat": "category-gallows-humour",
         "colours": ["White", "Heather Grey", "Navy"],
@@ -155,6 +198,9 @@ DESIGNS: list[dict[str, Any]] = [
     },
     {
         "slug": "feed-the-worms",
+        "motif": "worms-and-skull",
+        "accent": ("#d97b93", "#6b4a2b"),
+        "tags": ["skull", "worms", "banana", "soil"],
         "title": "Feed The Worms, Not The Landfill",
         "cat": "category-compost-club",
         "colours": ["Forest Green", "Black", "Natural"],
@@ -206,19 +252,19 @@ def _image(rel: str, alt: str) -> dict[str, Any]:
 
 
 def build(out: Path = DEMO) -> list[dict[str, Any]]:
-    from cms_schema.demo_art import draw
-
     if out.exists():
         shutil.rmtree(out)
     (out / "images").mkdir(parents=True)
     docs: list[dict[str, Any]] = []
     assets: dict[str, Any] = {}
 
-    def save(png: bytes, alt: str) -> dict[str, Any]:
+    def save(png: bytes, alt: str, name: str) -> dict[str, Any]:
         sha1 = hashlib.sha1(png).hexdigest()  # noqa: S324 - Sanity names assets by SHA-1
-        rel = f"{sha1}-600x600.png"
+        with Image.open(io.BytesIO(png)) as img:
+            width, height = img.size
+        rel = f"{sha1}-{width}x{height}.png"
         (out / "images" / rel).write_bytes(png)
-        assets[f"image-{sha1}"] = {"originalFilename": f"{alt[:40]}.png"}
+        assets[f"image-{sha1}"] = {"originalFilename": f"{name}.png"}
         return _image(rel, alt)
 
     for cid, title, desc, order in CATEGORIES:
@@ -235,22 +281,25 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
     featured = []
     for i, d in enumerate(DESIGNS):
         design_id, product_id = f"design-{d['slug']}", f"product-{d['slug']}"
-        front = save(draw(d["lines"], seed=i), f"{d['title']}, front print")
-        back = (
-            save(
-                draw(["PRINTED", "ON DEMAND", "NOTHING", "WASTED"], seed=100 + i, small=True),
-                f"{d['title']}, back print",
+        accent, accent2 = d["accent"]
+        front_print = print_file(d["motif"], d["lines"], accent, accent2)
+        front = save(display_image(front_print), f"{d['title']}, front print", f"{d['slug']}")
+        print_front = save(front_print, f"{d['title']}, front print file", f"{d['slug']}-print")
+        back = print_back = None
+        if d.get("back_lines"):
+            back_print = back_file(d["motif"], d["back_lines"], accent, accent2)
+            back = save(display_image(back_print), f"{d['title']}, back print", f"{d['slug']}-back")
+            print_back = save(
+                back_print, f"{d['title']}, back print file", f"{d['slug']}-back-print"
             )
-            if d.get("back")
-            else None
-        )
         design = _doc(
             design_id,
             "design",
             title=d["title"],
             slug={"_type": "slug", "current": d["slug"]},
+            tags=d["tags"],
             artworkFront=front,
-            printFileFront=front,
+            printFileFront=print_front,
             story=[
                 _block("s1", d["story"]),
                 _block(
@@ -266,9 +315,9 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
                 "certifications": ["GOTS organic cotton", "OEKO-TEX Standard 100"],
             },
         )
-        if back:
+        if back and print_back:
             design["artworkBack"] = back
-            design["printFileBack"] = back
+            design["printFileBack"] = print_back
         docs.append(design)
         variants = []
         for colour in d["colours"]:
@@ -282,7 +331,7 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
                     "productUid": (
                         "apparel_product_gca_t-shirt_gsc_crewneck_gcu_unisex_gqa_"
                         f"classic_gsi_{SIZE_UID[size]}_gco_{code}_gpr_"
-                        f"{'4-4' if d.get('back') else '4-0'}"
+                        f"{'4-4' if d.get('back_lines') else '4-0'}"
                     ),
                 }
                 if d.get("limited") and colour == d["colours"][0]:
@@ -363,7 +412,7 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
                     "Write to us within 30 days.",
                     marks=["k1"],
                     defs=[
-                        {"_key": "k1", "_type": "link", "href": "mailto:hello@storefront.example"}
+                        {"_key": "k1", "_type": "link", "href": "mailto:hello@grimcotton.example"}
                     ],
                 ),
             ],
@@ -387,7 +436,7 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
                 slug={"_type": "slug", "current": slug},
                 body=body,
                 seo={
-                    "title": f"{title} · Storefront",
+                    "title": f"{title} · {BRAND}",
                     "description": body[-1]["children"][0]["text"][:155],
                 },
             )
@@ -396,11 +445,36 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
         _doc(
             "siteSettings",
             "siteSettings",
-            shopName="Storefront",
-            tagline="Sustainable shirts for a planet that is (mostly) fine.",
+            shopName=BRAND,
+            tagline="Organic tees for the end of the world.",
+            logo=save(logo(512), f"{BRAND} logo: a skull wearing a leaf", "logo"),
+            favicon=save(logo(64), f"{BRAND}", "favicon"),
+            brandColours={
+                "ink": "#151515",
+                "paper": "#f6f3ea",
+                "accent": "#2f5d3a",
+                "highlight": "#b4492d",
+            },
+            typography="League Spartan",
             heroTitle="Shirts for a planet that is (mostly) fine.",
             heroText="Organic cotton, dark humour, printed on demand close to you. Nothing is made "
             "that nobody wants.",
+            story=[
+                _block("b1", "Why a skull wearing a leaf?", "h2"),
+                _block(
+                    "b2",
+                    "Because the end of the world deserves better merchandise. We started "
+                    f"{BRAND} after reading one climate report too many and laughing in the "
+                    "wrong places.",
+                ),
+                _block(
+                    "b3",
+                    "Every shirt is organic cotton, printed only when you order it, in the "
+                    "print shop nearest to you. No warehouse of unsold jokes, no landfill. "
+                    "The jokes are grim; the supply chain is not.",
+                ),
+            ],
+            emailSenderName=BRAND,
             featured=featured,
             navigation=[{"_key": "shop", "label": "Shop", "href": "/shop"}],
             footerLinks=[

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from cms_schema.costs import BACK_PRINT_COST, BASE_COST, DEFAULT_MIN_MARGIN_PERCENT, SIZE_COST
 from cms_schema.declarations import DocumentType, Field
+from cms_schema.printfiles import printfiles_ts
 from cms_schema.types import DOCUMENT_TYPES
 
 STUDIO = Path(__file__).with_name("studio")
@@ -81,10 +82,16 @@ READINESS = """
       const problems = []
       const client = context.getClient({apiVersion: '2025-02-19'})
       const design = doc.design?._ref
-        ? await client.fetch('*[_id == $id][0]{printFileFront, printFileBack}', {id: doc.design._ref})
+        ? await client.fetch(
+            '*[_id == $id][0]{printFileFront{..., "file": asset->}, printFileBack{..., "file": asset->}}',
+            {id: doc.design._ref},
+          )
         : null
       if (!design) return 'Choose a design: there is nothing to print.'
       if (!design.printFileFront?.asset) problems.push('The design has no front print file.')
+      const family = String(doc.gelatoFamily ?? '')
+      problems.push(...printFileProblems(design.printFileFront?.file, family, 'front'))
+      problems.push(...printFileProblems(design.printFileBack?.file, family, 'back'))
       const settings = await client.fetch('*[_id == "siteSettings"][0]{minimumMarginPercent}')
       const margin = settings?.minimumMarginPercent ?? %(margin)s
       const baseCost = %(base_cost)s
@@ -153,7 +160,11 @@ def _document(t: DocumentType) -> str:
             "back_cost": BACK_PRINT_COST,
         }
     read_only = "\n  readOnly: true," if t.read_only else ""
-    pricing = "import {variantPrice} from '../pricing'\n" if t.print_readiness else ""
+    pricing = (
+        "import {variantPrice} from '../pricing'\nimport {printFileProblems} from '../printfiles'\n"
+        if t.print_readiness
+        else ""
+    )
     return (
         f"{HEADER}import {{defineArrayMember, defineField, defineType}} from 'sanity'\n"
         f"{pricing}\n"
@@ -201,6 +212,7 @@ def render_studio() -> dict[str, str]:
         "  },\n})\n"
     )
     files["pricing.ts"] = HEADER + PRICING_TS.lstrip("\n")
+    files["printfiles.ts"] = HEADER + printfiles_ts().lstrip("\n")
     files["sanity.cli.ts"] = (
         HEADER + "import {defineCliConfig} from 'sanity/cli'\n\nexport default defineCliConfig({\n"
         "  api: {\n    projectId: process.env.SANITY_STUDIO_PROJECT_ID || 'your-project-id',\n"

@@ -6,6 +6,7 @@ from cms_schema.declarations import DocumentType, Field
 
 ISO_COUNTRY = r"^[A-Z]{2}$"
 ISO_CURRENCY = r"^[A-Z]{3}$"
+HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 SIZES = ("XS", "S", "M", "L", "XL", "2XL", "3XL")
 
 BLOCK = Field("block", "block")
@@ -48,6 +49,13 @@ DESIGN = DocumentType(
     fields=(
         Field("title", "string", required=True, max_length=80),
         slug(),
+        Field(
+            "tags",
+            "array",
+            "Motifs and tags (search finds them)",
+            of=(Field("tag", "string"),),
+            options={"layout": "tags"},
+        ),
         image("artworkFront", "Artwork (front)", required=True),
         image("artworkBack", "Artwork (back)"),
         image("printFileFront", "Print file (front)", required=True),
@@ -186,8 +194,32 @@ SITE_SETTINGS = DocumentType(
     fields=(
         Field("shopName", "string", required=True),
         Field("tagline", "string"),
+        image("logo", "Logo"),
+        image("favicon", "Favicon (square)"),
+        Field(
+            "brandColours",
+            "object",
+            "Brand colours",
+            fields=tuple(
+                Field(name, "string", title, pattern=HEX_COLOUR, pattern_name="a #rrggbb colour")
+                for name, title in (
+                    ("ink", "Text"),
+                    ("paper", "Background"),
+                    ("accent", "Links and buttons"),
+                    ("highlight", "Highlights"),
+                )
+            ),
+        ),
+        Field(
+            "typography",
+            "string",
+            "Font",
+            options={"list": ["League Spartan", "System"]},
+        ),
         Field("heroTitle", "string"),
         Field("heroText", "text"),
+        Field("story", "array", "The brand's story (home page)", of=(BLOCK,)),
+        Field("emailSenderName", "string", "Sender name of e-mails", max_length=60),
         Field(
             "featured",
             "array",

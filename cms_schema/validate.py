@@ -12,6 +12,7 @@ from typing import Any
 from cms_schema.costs import DEFAULT_MIN_MARGIN_PERCENT, production_cost
 from cms_schema.declarations import DocumentType, Field
 from cms_schema.pricing import variant_price
+from cms_schema.printfiles import print_file_problems
 from cms_schema.types import BY_NAME
 
 
@@ -156,8 +157,38 @@ def print_readiness(
     return problems
 
 
+def print_files(
+    product: Mapping[str, Any],
+    design: Mapping[str, Any] | None,
+    assets: Mapping[Any, Mapping[str, Any]],
+) -> list[Problem]:
+    """The design's print files against ``cms_schema.printfiles`` (resolution, transparency,
+    colour mode, size), read from their asset documents in ``assets`` (by ``_id``). A file
+    whose asset document is not there is reported: it cannot be judged."""
+    pid = str(product.get("_id", "?"))
+    family = str(product.get("gelatoFamily") or "")
+    problems: list[Problem] = []
+    for side, name in (("front", "printFileFront"), ("back", "printFileBack")):
+        value = (design or {}).get(name)
+        if not _has_image(value):
+            continue
+        ref = (value.get("asset") or {}).get("_ref") if isinstance(value, dict) else None
+        asset = assets.get(ref) if ref else None
+        if asset is None:
+            problems.append(
+                Problem(pid, f"design.{name}", f"the {side} print file is not uploaded yet")
+            )
+            continue
+        problems += [
+            Problem(pid, f"design.{name}", m) for m in print_file_problems(asset, family, side)
+        ]
+    return problems
+
+
 def check_export(docs: Iterable[Mapping[str, Any]]) -> list[Problem]:
-    """Every document valid, every published product print-ready."""
+    """Every document valid, every published product print-ready. Assets must be resolved
+    (``contentlake.exports.resolve_assets``): print files are judged on their asset
+    documents."""
     docs = list(docs)
     by_id = {d.get("_id"): d for d in docs}
     settings = by_id.get("siteSettings")
@@ -167,4 +198,5 @@ def check_export(docs: Iterable[Mapping[str, Any]]) -> list[Problem]:
         if doc.get("_type") == "product" and doc.get("published"):
             ref = (doc.get("design") or {}).get("_ref")
             problems += print_readiness(doc, by_id.get(ref), settings)
+            problems += print_files(doc, by_id.get(ref), by_id)
     return problems

@@ -1,4 +1,7 @@
-"""Image and file assets: ids, asset documents, binaries on disk, image sizes without Pillow.
+"""Image and file assets: ids, asset documents, binaries on disk.
+
+Sizes come from the file headers; transparency and colour mode (for the print-readiness
+rule) from Pillow, as Sanity computes ``hasAlpha``/``isOpaque`` from the pixels.
 
 Ids follow Sanity: ``image-<sha1>-<W>x<H>-<ext>`` and ``file-<sha1>-<ext>``, so the same bytes
 always get the same id (uploading twice returns the existing document).
@@ -7,12 +10,15 @@ always get the same id (uploading twice returns the existing document).
 from __future__ import annotations
 
 import hashlib
+import io
 import mimetypes
 import re
 import struct
 import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
+
+from PIL import Image, UnidentifiedImageError
 
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9_-]+(-\d+x\d+)?\.[a-z0-9]+$")
 
@@ -69,6 +75,30 @@ def _jpeg_size(data: bytes) -> tuple[int, int]:
     raise AssetError("JPEG without a frame header")
 
 
+#: Pillow's modes → the lake's ``metadata.colorMode`` (Sanity's own documents lack it).
+_COLOUR_MODES = {
+    "1": "grey", "L": "grey", "LA": "grey-alpha", "La": "grey-alpha", "I": "grey",
+    "I;16": "grey", "F": "grey", "P": "palette", "PA": "palette", "RGB": "rgb",
+    "RGBA": "rgba", "RGBa": "rgba", "RGBX": "rgb", "CMYK": "cmyk", "YCbCr": "rgb",
+}  # fmt: skip
+
+
+def pixel_facts(data: bytes) -> dict[str, Any]:
+    """``hasAlpha``, ``isOpaque`` (no pixel less than fully opaque) and ``colorMode``."""
+    try:
+        with Image.open(io.BytesIO(data)) as img:
+            mode = img.mode
+            has_alpha = mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in img.info
+            opaque = True
+            if has_alpha:
+                alpha = img.convert("RGBA").getchannel("A")
+                low, _high = alpha.getextrema()
+                opaque = low == 255
+    except (UnidentifiedImageError, OSError, ValueError):
+        return {"hasAlpha": False, "isOpaque": True}
+    return {"hasAlpha": has_alpha, "isOpaque": opaque, "colorMode": _COLOUR_MODES.get(mode, mode)}
+
+
 def image_path(sha1: str, width: int, height: int, ext: str) -> str:
     return f"images/{sha1}-{width}x{height}.{ext}"
 
@@ -110,8 +140,7 @@ def image_document(
                 "height": height,
                 "aspectRatio": width / height if height else 0,
             },
-            "hasAlpha": ext in ("png", "gif", "webp"),
-            "isOpaque": ext == "jpg",
+            **pixel_facts(data),
         },
     }
     return doc, rel

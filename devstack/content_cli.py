@@ -23,6 +23,7 @@ from contentlake.exports import (
     import_export,
     push_export,
     read_export,
+    resolve_assets,
 )
 from contentlake.groq import GroqParseError, GroqQueryError
 from devstack.lake import create_lake_app_from_settings, open_lake
@@ -245,8 +246,14 @@ def push_command(
 def check_command(source: Path | None) -> None:
     """Validate an export (folder, .ndjson, .tar.gz; default: the demo catalog) against the
     content model and the print-readiness rule."""
-    contents = read_export(source or DEMO_CATALOG)
-    problems = check_export(contents.documents)
+    try:
+        contents = read_export(source or DEMO_CATALOG)
+        documents, _ = resolve_assets(
+            contents, project_id="check", dataset="check", cdn_base="http://check.invalid"
+        )
+    except ExportError as exc:
+        raise click.ClickException(str(exc)) from exc
+    problems = check_export(documents)
     for problem in problems:
         click.echo(str(problem))
     if problems:

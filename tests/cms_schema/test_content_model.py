@@ -3,18 +3,24 @@ and unprintable products are reported with the document and the reason."""
 
 import copy
 import json
+import shutil
 
 import pytest
 
 from cms_schema import DEMO_CATALOG
 from cms_schema.studio_gen import STUDIO, render_studio
 from cms_schema.validate import check_export, print_readiness, validate_document
-from contentlake.exports import read_export
+from contentlake.exports import read_export, resolve_assets
 
 
 @pytest.fixture(scope="module")
 def demo() -> list[dict]:
-    return read_export(DEMO_CATALOG).documents
+    """The demo catalog with its assets resolved, as the lake holds it (print files are
+    judged on their asset documents)."""
+    docs, _ = resolve_assets(
+        read_export(DEMO_CATALOG), project_id="p", dataset="d", cdn_base="http://x"
+    )
+    return docs
 
 
 def by_id(docs: list[dict], doc_id: str) -> dict:
@@ -103,10 +109,13 @@ def test_content_check_command(tmp_path, demo: list[dict]) -> None:  # type: ign
     ok = CliRunner().invoke(cli, ["content", "check"])
     assert ok.exit_code == 0, ok.output
     assert "valid and print-ready" in ok.output
-    broken = by_id(demo, "product-compost-happens")
+    raw = read_export(DEMO_CATALOG).documents
+    broken = by_id(raw, "product-compost-happens")
     broken["variants"][0]["productUid"] = ""
-    path = tmp_path / "bad.ndjson"
-    path.write_text("\n".join(json.dumps(d) for d in [*demo, broken][-40:]))
+    path = tmp_path / "bad"
+    shutil.copytree(DEMO_CATALOG, path)
+    others = [d for d in raw if d["_id"] != broken["_id"]]
+    (path / "data.ndjson").write_text("\n".join(json.dumps(d) for d in [*others, broken]))
     bad = CliRunner().invoke(cli, ["content", "check", str(path)])
     assert bad.exit_code == 1
     assert "product-compost-happens: variants[0].productUid" in bad.output

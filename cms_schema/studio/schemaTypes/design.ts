@@ -20,6 +20,17 @@ export const design = defineType({
       validation: (rule) => rule.required(),
     }),
     defineField({
+      name: "tags",
+      title: "Motifs and tags (search finds them)",
+      type: "array",
+      options: {"layout": "tags"},
+      of: [
+    defineArrayMember({
+      type: "string",
+    }),
+  ],
+    }),
+    defineField({
       name: "artworkFront",
       title: "Artwork (front)",
       type: "image",

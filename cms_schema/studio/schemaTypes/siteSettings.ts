@@ -18,6 +18,69 @@ export const siteSettings = defineType({
       type: "string",
     }),
     defineField({
+      name: "logo",
+      title: "Logo",
+      type: "image",
+      options: {"hotspot": true},
+      fields: [
+    defineField({
+      name: "alt",
+      title: "Alternative text",
+      type: "string",
+    }),
+  ],
+    }),
+    defineField({
+      name: "favicon",
+      title: "Favicon (square)",
+      type: "image",
+      options: {"hotspot": true},
+      fields: [
+    defineField({
+      name: "alt",
+      title: "Alternative text",
+      type: "string",
+    }),
+  ],
+    }),
+    defineField({
+      name: "brandColours",
+      title: "Brand colours",
+      type: "object",
+      fields: [
+    defineField({
+      name: "ink",
+      title: "Text",
+      type: "string",
+      validation: (rule) => rule.regex(/^#[0-9a-fA-F]{6}$/, {name: "a #rrggbb colour"}),
+    }),
+    defineField({
+      name: "paper",
+      title: "Background",
+      type: "string",
+      validation: (rule) => rule.regex(/^#[0-9a-fA-F]{6}$/, {name: "a #rrggbb colour"}),
+    }),
+    defineField({
+      name: "accent",
+      title: "Links and buttons",
+      type: "string",
+      validation: (rule) => rule.regex(/^#[0-9a-fA-F]{6}$/, {name: "a #rrggbb colour"}),
+    }),
+    defineField({
+      name: "highlight",
+      title: "Highlights",
+      type: "string",
+      validation: (rule) => rule.regex(/^#[0-9a-fA-F]{6}$/, {name: "a #rrggbb colour"}),
+    }),
+  ],
+    }),
+    defineField({
+      name: "typography",
+      title: "Font",
+      type: "string",
+      options: {"list": ["League Spartan", "System"]},
+    }),
+    defineField({
       name: "heroTitle",
       title: "Hero title",
       type: "string",
@@ -26,6 +89,22 @@ export const siteSettings = defineType({
       name: "heroText",
       title: "Hero text",
       type: "text",
+    }),
+    defineField({
+      name: "story",
+      title: "The brand's story (home page)",
+      type: "array",
+      of: [
+    defineArrayMember({
+      type: "block",
+    }),
+  ],
+    }),
+    defineField({
+      name: "emailSenderName",
+      title: "Sender name of e-mails",
+      type: "string",
+      validation: (rule) => rule.max(60),
     }),
     defineField({
       name: "featured",
