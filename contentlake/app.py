@@ -5,8 +5,9 @@ Auth follows Sanity: published, root-path documents are public; drafts (any id w
 and every write need ``Authorization: Bearer <token>``. With no token configured, any bearer
 token is accepted; with one configured, a different token is refused with 401.
 
-Image transform parameters (``w``, ``h``, ``rect``, ``fm``…) are ignored: the original bytes
-are served, which is enough for a local shop and its tests.
+Images honour the CDN's transform parameters (``w``, ``h``, ``fit``, ``rect``, ``fm``,
+``auto=format``…, see :mod:`contentlake.imaging`), so responsive images download smaller files
+here as they do from Sanity's CDN.
 """
 
 from __future__ import annotations
@@ -27,6 +28,14 @@ from contentlake.assets import (
     AssetFiles,
     file_document,
     image_document,
+)
+from contentlake.imaging import (
+    FORMATS,
+    TransformCache,
+    TransformError,
+    choose_format,
+    transform,
+    wants_transform,
 )
 from contentlake.mutations import MutationFailure
 from contentlake.store import LakeStore
@@ -112,6 +121,7 @@ def create_lake_app(
         asset_base_url=asset_base_url,
     )
     app.extensions["lake"] = state
+    transformed = TransformCache()
 
     def authenticated() -> bool | Response:
         header = request.headers.get("Authorization", "")
@@ -259,8 +269,24 @@ def create_lake_app(
         if data is None:
             return boom(404, "Not Found", "Asset not found")
         mimetype = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        vary = False
+        if kind == "images" and wants_transform(request.args):
+            ext = filename.rsplit(".", 1)[-1]
+            try:
+                fmt = choose_format(request.args, request.headers.get("Accept", ""), ext)
+                key = (filename, request.query_string.decode(), fmt)
+                out = transformed.get(key)
+                if out is None:
+                    out = transform(data, request.args, fmt)
+                    transformed.put(key, out)
+            except TransformError as exc:
+                return api_error(400, "imageTransformError", str(exc))
+            data, mimetype = out, FORMATS[fmt][1]
+            vary = "auto" in request.args and "fm" not in request.args
         response = Response(data, mimetype=mimetype)
         response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+        if vary:
+            response.headers["Vary"] = "Accept"
         if request.args.get("dl") is not None:
             response.headers["Content-Disposition"] = (
                 f'attachment; filename="{request.args.get("dl") or vanity or filename}"'
