@@ -21,6 +21,7 @@ from storefront.web.shop import cart as cart_views
 from storefront.web.shop import catalog as catalog_views
 from storefront.web.shop import checkout as checkout_views
 from storefront.web.shop import content as content_views
+from storefront.web.shop import mockups as mockup_views
 from storefront.web.shop import newsletter as newsletter_views
 from storefront.web.shop import orders as order_views
 from storefront.web.state import WebState
@@ -86,6 +87,7 @@ def create_app(
         newsletter_views.bp,
         newsletter_webhook.bp,
         admin_views.bp,
+        mockup_views.bp,
     ):
         app.register_blueprint(blueprint)
     if not settings.is_production:

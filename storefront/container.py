@@ -16,6 +16,7 @@ from typing import Any
 
 from flask import Flask, current_app
 
+from storefront.catalog.mockups import Mockups
 from storefront.catalog.services import Catalog
 from storefront.checkout.quotes import QuoteCache
 from storefront.circuit import Breakers, breakers_from_settings
@@ -50,6 +51,8 @@ class Services:
     sanity_writer: SanityClient
     mailer: Mailer
     composer: Composer
+    #: Product pictures (the print on a shirt of the chosen colour), cached on disk.
+    mockups: Mockups | None = None
     mail_delivery: Delivery = "thread"
     extras: dict[str, Any] = field(default_factory=dict)
 
@@ -85,6 +88,13 @@ def build_services(
     if "sanity_writer" not in built:
         built["sanity_writer"] = SanityClient.from_settings(
             settings, write=True, breaker=breakers("sanity")
+        )
+    if "mockups" not in built:
+        content: ContentService = built["content"]
+        built["mockups"] = Mockups(
+            settings.data_dir / "mockups",
+            # read ``public`` at call time: tests and tools may point it elsewhere
+            lambda ref, width: content.public.download_image(ref, w=width, fm="png"),
         )
     built.setdefault("mailer", mailer_from_settings(settings))
     built.setdefault("composer", Composer(TEMPLATES, settings.mail_from))

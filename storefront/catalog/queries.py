@@ -14,7 +14,8 @@ CARD = f"""{{
   "sizeSurcharges": sizeSurcharges[]{{size, amount}},
   "variants": variants[]{{_key, size, colour, productUid, limitedQuantity, price}},
   "image": design->artworkFront{IMAGE},
-  "designTitle": design->title
+  "designTitle": design->title,
+  "design": design->{{"printFront": printFileFront.asset, "printBack": printFileBack.asset}}
 }}"""
 
 DETAIL = f"""{{
@@ -32,6 +33,13 @@ DETAIL = f"""{{
 }}"""
 
 PUBLISHED_PRODUCT = '_type == "product" && published == true'
+
+#: What a product picture is made of: the print files and the colours.
+GARMENT = (
+    '*[_type == "product" && published == true && _id == $id][0]{'
+    ' "colours": colours[]{name, hex},'
+    ' "design": design->{"printFront": printFileFront.asset, "printBack": printFileBack.asset}}'
+)
 
 PRODUCT_BY_SLUG = f"*[{PUBLISHED_PRODUCT} && slug.current == $slug][0]{DETAIL}"
 PRODUCT_BY_ID = f"*[{PUBLISHED_PRODUCT} && _id == $id][0]{DETAIL}"
@@ -84,9 +92,9 @@ def listing_all_query(sort: str) -> str:
 
 SEARCH = (
     f"*[{PUBLISHED_PRODUCT} && (title match $q || description match $q"
-    " || design->title match $q)]"
+    " || design->title match $q || design->tags match $q)]"
     " | score(title match $q, boost(design->title match $q, 0.8),"
-    " boost(description match $q, 0.4))"
+    " boost(design->tags match $q, 0.6), boost(description match $q, 0.4))"
     f" [0...24]{CARD}"
 )
 

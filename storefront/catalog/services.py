@@ -14,6 +14,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from cms_schema.pricing import variant_price
 from storefront.catalog import queries as q
+from storefront.catalog.mockups import Garment, garment_for, mockup_path
 from storefront.catalog.offers import Offer, OfferKey
 from storefront.catalog.stockview import StockSnapshot, read_counters
 from storefront.content.notes import (
@@ -168,6 +169,12 @@ class Catalog:
         return self._views([raw], preview=preview, version=version)[0] if raw else None
 
     @_memoized
+    def garment(self, product_id: str, colour: str, side: str) -> Garment | None:
+        """What the picture of a published product in ``colour`` is made of."""
+        raw = self._q(q.GARMENT, {"id": product_id}, types=("product", "design"), lookup=True)
+        return garment_for(raw, colour, side) if raw else None
+
+    @_memoized
     def featured(self, *, preview: bool = False) -> list[ProductView]:
         raws, version = self.content.query_versioned(
             q.FEATURED, {}, types=("product",), preview=preview
@@ -303,8 +310,8 @@ class Catalog:
                 )
                 if ref
             }
-            image = design.get("front")
             for v in view.variants:
+                garment = garment_for(view.raw, v.colour)
                 if (view.id, v.key) not in keys:
                     continue
                 out[(view.id, v.key)] = Offer(
@@ -327,8 +334,8 @@ class Catalog:
                         if v.limited_left is not None
                         else None
                     ),
-                    image_url=self.content.public.image_url(image, w=192, h=192, fit="crop")
-                    if image
+                    image_url=mockup_path(view.id, v.colour, "front", 320, "jpg", garment.version)
+                    if garment
                     else None,
                     print_files=files,
                 )

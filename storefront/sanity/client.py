@@ -340,6 +340,16 @@ class SanityClient:
             **params,
         )  # fmt: skip
 
+    def download_image(self, source: Any, **params: Any) -> bytes:
+        """The bytes of an image from the CDN, transformed by ``params`` (``w``, ``fm``…)."""
+        request = self._http.build_request(
+            "GET",
+            self.image_url(source, **params),
+            headers={"User-Agent": "storefront-sanity-client/1"},
+            timeout=self.timeout,
+        )
+        return self._send(request, retry=True).content
+
     def file_url(self, source: Any) -> str:
         return file_url(
             source, cdn_base=self.cdn_base, project_id=self.project_id, dataset=self.dataset

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import functools
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
 from markupsafe import Markup
 
+from storefront.catalog.mockups import FORMATS, garment_for, mockup_path
+from storefront.catalog.mockups import WIDTHS as MOCKUP_WIDTHS
 from storefront.container import services
 from storefront.content.ptext import portable_text_to_plain, render_portable_text
 from storefront.money import format_money
@@ -74,6 +77,54 @@ def _srcset(source: Any, *, aspect: float | None = None) -> str:
     return ", ".join(parts)
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A product picture in one colour: ``src`` (JPEG) and a srcset per format."""
+
+    src: str
+    srcset: dict[str, str]
+    width: int
+
+    @property
+    def webp(self) -> str:
+        return self.srcset["webp"]
+
+    @property
+    def jpg(self) -> str:
+        return self.srcset["jpg"]
+
+
+def _mockup(
+    product: Any,
+    colour: str | None = None,
+    side: str = "front",
+    *,
+    width: int = 960,
+    absolute: bool = False,
+) -> Picture | None:
+    """The picture of ``product`` (a product view or its raw projection) in ``colour``
+    (default: its first colour); ``None`` when it has no print file for ``side``."""
+    raw = getattr(product, "raw", product) or {}
+    product_id = getattr(product, "id", None) or raw.get("_id")
+    if colour is None:
+        colour = next((c.get("name") for c in raw.get("colours") or []), None)
+    if not product_id or not colour:
+        return None
+    garment = garment_for(raw, colour, side)
+    if garment is None:
+        return None
+    base = services().settings.base_url if absolute else ""
+
+    def url(w: int, fmt: str) -> str:
+        return base + mockup_path(product_id, colour, side, w, fmt, garment.version)
+
+    return Picture(
+        src=url(width, "jpg"),
+        srcset={fmt: ", ".join(f"{url(w, fmt)} {w}w" for w in MOCKUP_WIDTHS) for fmt in FORMATS},
+        width=width,
+    )
+
+
 def _portable_text(blocks: Any) -> Markup:
 
     return render_portable_text(
@@ -102,6 +153,7 @@ def init_app(app: Flask) -> None:
     fragments.init_app(app)
     app.jinja_env.globals.update(
         image_url=_image_url,
+        mockup=_mockup,
         srcset=_srcset,
         portable_text=_portable_text,
         pt_plain=_plain,

@@ -41,7 +41,7 @@ def test_home_listing_product_search_and_pages(client: FlaskClient) -> None:
     search = client.get("/search?q=worm").get_data(as_text=True)
     assert "Worm Appreciation Society" in search
     page = client.get("/pages/returns").get_data(as_text=True)
-    assert 'href="mailto:hello@storefront.example"' in page
+    assert 'href="mailto:hello@grimcotton.example"' in page
     assert client.get("/products/no-such-shirt", headers=HTML).status_code == 404
     assert client.get("/shop/no-such-collection", headers=HTML).status_code == 404
     sitemap = client.get("/sitemap.xml").get_data(as_text=True)
