@@ -17,6 +17,7 @@ from storefront.db import Database
 from storefront.web import api, auth, devtools, health, httpcache, metrics, security, templating
 from storefront.web.admin import views as admin_views
 from storefront.web.shop import accounts as accounts_views
+from storefront.web.shop import brand as brand_views
 from storefront.web.shop import cart as cart_views
 from storefront.web.shop import catalog as catalog_views
 from storefront.web.shop import checkout as checkout_views
@@ -66,6 +67,8 @@ def create_app(
     security.init_app(app, settings)
     app.jinja_env.globals["csrf_token"] = _csrf_token  # after Flask-WTF, which sets its own
     app.jinja_env.globals["csrf_field"] = _csrf_field
+    app.jinja_env.globals["brand"] = brand_views.brand
+    app.jinja_env.globals["brand_css_url"] = brand_views.brand_css_url
     auth.init_app(app)
     metrics.init_app(app)
     templating.init_app(app)
@@ -88,6 +91,7 @@ def create_app(
         newsletter_webhook.bp,
         admin_views.bp,
         mockup_views.bp,
+        brand_views.bp,
     ):
         app.register_blueprint(blueprint)
     if not settings.is_production:

@@ -145,7 +145,10 @@ class Settings(BaseSettings):
     smtp_url: str | None = Field(
         None, description="smtp://user:pass@host:port; unset = write mails to the local outbox."
     )
-    mail_from: str = Field("Storefront <shop@localhost>", description="Sender of shop e-mails.")
+    mail_from: str = Field(
+        "Grim Cotton <shop@grimcotton.example>",
+        description="Sender of shop e-mails (the name is replaced by siteSettings' sender name).",
+    )
 
     # --- sync process (seconds) ------------------------------------------------------------
     sync_lease_ttl: float = Field(90.0, description="Seconds a sync process's lease lasts.")

@@ -97,7 +97,10 @@ def build_services(
             lambda ref, width: content.public.download_image(ref, w=width, fm="png"),
         )
     built.setdefault("mailer", mailer_from_settings(settings))
-    built.setdefault("composer", Composer(TEMPLATES, settings.mail_from))
+    catalog: Catalog = built["catalog"]
+    built.setdefault(
+        "composer", Composer(TEMPLATES, settings.mail_from, brand=lambda: catalog.site_settings())
+    )
     return Services(settings=settings, **built)
 
 

@@ -102,6 +102,7 @@ FEATURED = f"*[{PUBLISHED_PRODUCT} && featured == true] | order(title asc) [0...
 
 SITE_SETTINGS = """*[_id == "siteSettings"][0]{
   shopName, tagline, heroTitle, heroText, shippingCountries, minimumMarginPercent,
+  logo{asset, alt}, favicon{asset}, brandColours, typography, story, emailSenderName,
   navigation[]{label, href}, footerLinks[]{label, href},
   "featured": featured[]->_id,
   "legalPages": legalPages[]->{title, "slug": slug.current}

@@ -6,7 +6,9 @@ exactly when the fact behind it commits; ``deliver`` renders and sends one entry
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
+from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -43,20 +45,37 @@ def queue_email(
 class Composer:
     """Renders the shop's e-mails from ``<templates>/email/`` (HTML escaped, text as is)."""
 
-    def __init__(self, templates: Path, mail_from: str) -> None:
+    def __init__(
+        self,
+        templates: Path,
+        mail_from: str,
+        brand: Callable[[], Mapping[str, Any]] | None = None,
+    ) -> None:
+        """``brand()`` gives the site settings: the sender's name (``emailSenderName``,
+        else ``shopName``) replaces the name in ``mail_from``; the address stays."""
         self.mail_from = mail_from
+        self.brand = brand
         self._env = Environment(
             loader=FileSystemLoader(templates),
             autoescape=select_autoescape(["html"]),
             keep_trailing_newline=True,
         )
 
+    def sender(self) -> str:
+        name, address = parseaddr(self.mail_from)
+        try:
+            settings = self.brand() if self.brand else {}
+        except Exception:
+            settings = {}
+        name = str(settings.get("emailSenderName") or settings.get("shopName") or name)
+        return formataddr((name, address)) if name else address
+
     def compose(self, template: str, to: str, context: dict[str, Any]) -> EmailMessage:
         text = self._env.get_template(f"email/{template}.txt").render(**context)
         html = self._env.get_template(f"email/{template}.html").render(**context)
         message = EmailMessage()
         message["Subject"] = SUBJECTS[template].format(**context)
-        message["From"] = self.mail_from
+        message["From"] = self.sender()
         message["To"] = to
         message.set_content(text)
         message.add_alternative(html, subtype="html")
