@@ -8,6 +8,8 @@ with whole units only where PayPal refuses decimals, in the PayPal adapter).
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -104,6 +106,39 @@ def from_decimal(value: str | Decimal, currency: str) -> int:
     if minor != minor.to_integral_value():
         raise CurrencyError(f"{value} has more than {exp} decimals for {currency}")
     return int(minor.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def parse_amount(text: str, currency: str) -> int:
+    """An amount a person typed → minor units: ``10,50``, ``10.50``, ``€ 1.234,50`` and
+    ``1,234.50`` all read as expected. The last ``,`` or ``.`` is the decimal mark when
+    digits up to the currency's exponent follow it (and it is the only one of its kind);
+    otherwise separators group thousands. Raises :class:`CurrencyError` when unreadable."""
+    cleaned = re.sub(r"[\s\u00a0\u202f'’]", "", text).strip("€$£¥").upper()
+    cleaned = cleaned.removesuffix(normalise_currency(currency)).removeprefix(currency.upper())
+    if not re.fullmatch(r"-?[0-9.,]+", cleaned or "x"):
+        raise CurrencyError(f"{text!r} is not an amount")
+    last = max(cleaned.rfind(","), cleaned.rfind("."))
+    decimals = cleaned[last + 1 :] if last >= 0 else ""
+    mark = cleaned[last] if last >= 0 else ""
+    is_decimal = bool(mark) and (
+        ("," in cleaned and "." in cleaned)
+        or (
+            cleaned.count(mark) == 1
+            and 0 < len(decimals) <= max(exponent(currency), 0)
+            and not (len(decimals) == 3 and exponent(currency) < 3)
+        )
+    )
+    if "," in cleaned and "." in cleaned and cleaned.count(mark) != 1:
+        raise CurrencyError(f"{text!r} is not an amount")
+    if is_decimal:
+        whole = re.sub(r"[.,]", "", cleaned[:last])
+        number = f"{whole or '0'}.{decimals}"
+    else:
+        number = re.sub(r"[.,]", "", cleaned)
+    try:
+        return from_decimal(number, currency)
+    except (ArithmeticError, ValueError) as exc:
+        raise CurrencyError(f"{text!r} is not an amount") from exc
 
 
 def format_money(amount: int, currency: str) -> str:

@@ -27,7 +27,7 @@ from storefront.errors import NotFound
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.jobs.health import HealthReport, compute_health
 from storefront.jobs.schedule import PLANS
-from storefront.money import CurrencyError, from_decimal
+from storefront.money import CurrencyError, parse_amount
 from storefront.newsletter.models import Subscriber
 from storefront.operations import orders as operations
 from storefront.operations import privacy
@@ -166,9 +166,9 @@ def refund(number: str) -> ResponseReturnValue:
         )
     raw = request.form.get("amount", "").strip()
     try:
-        amount = from_decimal(raw, order.currency) if raw else None
+        amount = parse_amount(raw, order.currency) if raw else None
     except (CurrencyError, ArithmeticError, ValueError):
-        flash(f"“{raw}” is not an amount in {order.currency}, e.g. 12.50.")
+        flash(f"“{raw}” is not an amount in {order.currency}, e.g. 12,50 or 12.50.")
         return redirect(url_for("admin.refund", number=number), 303)
     try:
         found = services()
