@@ -9,7 +9,6 @@ with whole units only where PayPal refuses decimals, in the PayPal adapter).
 from __future__ import annotations
 
 import re
-
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
