@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask
+from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 from storefront.catalog.mockups import FORMATS, garment_for, mockup_path
@@ -142,6 +143,15 @@ def _link_for(reference: Any) -> str | None:
     return services().catalog.document_path(ref) if ref else None
 
 
+_MARKDOWN = MarkdownIt("commonmark", {"html": False})
+
+
+def _markdown(text: str | None) -> Markup:
+    """CommonMark to HTML with raw HTML escaped (and unsafe link schemes refused), for texts
+    we write ourselves, such as the API's descriptions."""
+    return Markup(_MARKDOWN.render(text or ""))  # noqa: S704 - html=False escapes raw HTML
+
+
 def _json_ld(data: Any) -> Markup:
     """JSON-LD safe inside <script>: no "</" can close the element early."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -160,6 +170,7 @@ def init_app(app: Flask) -> None:
         json_ld=_json_ld,
     )
     app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["markdown"] = _markdown
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

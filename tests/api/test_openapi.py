@@ -182,3 +182,6 @@ def test_docs_page_renders_every_operation(client: FlaskClient, doc: dict[str, A
         assert f'id="schema-{name}"' in page
     assert "<script" not in page
     assert "X-CSRFToken" in page
+    # The descriptions' Markdown is rendered, not shown raw.
+    assert "<code>X-CSRFToken</code>" in page or "<code>Authorization" in page
+    assert "`X-CSRFToken`" not in page and "**" not in page
