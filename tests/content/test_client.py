@@ -3,6 +3,7 @@ against the lake (WSGITransport) for mutations, documents and uploads."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
+from PIL import Image
 
 from storefront.sanity.client import QUERY_SIZE_LIMIT, SanityClient, encode_query_params
 from storefront.sanity.errors import (
@@ -351,8 +353,11 @@ def test_upload_image_and_serve_it_at_the_cdn_url(lake: Lake) -> None:
     assert asset["url"] == client.image_url(asset["_id"])
     again = client.upload_image(data, "other-name.png")
     assert again["_id"] == asset["_id"] and again["_rev"] == asset["_rev"]
+    original = lake.http.get(client.image_url(asset["_id"]))
+    assert original.status_code == 200 and original.content == data
     served = lake.http.get(client.image_url({"asset": {"_ref": asset["_id"]}}, w=20))
-    assert served.status_code == 200 and served.content == data
+    assert served.status_code == 200  # resized by the CDN parameters, as Sanity's CDN does
+    assert Image.open(io.BytesIO(served.content)).width == 20
     assert served.headers["content-type"] == "image/png"
     assert lake.http.get(asset["url"].replace("testproj", "other")).status_code == 404
     with pytest.raises(AuthError):
