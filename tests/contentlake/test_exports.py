@@ -99,8 +99,10 @@ def test_import_unpacked_non_raw_export_folder(lake: Lake, tmp_path: Path) -> No
     report = load(write_folder(tmp_path / "export"), lake.store, lake.files)
     assert (report.documents, report.written, report.assets) == (5, 5, 2)
     check_imported(lake.store, lake.files)
-    served = lake.http.get(lake.client().image_url(lake.store.get("p1")["image"], w=10))
-    assert served.content == PNG
+    image = lake.store.get("p1")["image"]
+    assert lake.http.get(lake.client().image_url(image)).content == PNG  # as imported
+    resized = lake.http.get(lake.client().image_url(image, w=10))  # and transformable
+    assert resized.status_code == 200 and resized.content.startswith(b"\x89PNG")
 
 
 def test_import_tar_gz_and_import_twice_changes_nothing(lake: Lake, tmp_path: Path) -> None:
