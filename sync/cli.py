@@ -15,7 +15,7 @@ from types import FrameType
 
 import click
 
-from storefront import observability
+from storefront import error_reporting, observability
 from storefront.clistate import CliState
 from storefront.container import services
 from sync.health import HealthReport, JobHealth, compute_health, format_age
@@ -115,6 +115,7 @@ def run(state: SyncCliState) -> None:
     app = state.get_app()
     read_lease(services(app).db)  # an unmigrated database stops here (storefront.cli.main)
     observability.log_to_stderr(state.get_settings().log_level)  # a server: its log is its console
+    error_reporting.set_component("sync")
     scheduler = build_scheduler(app, blocking=True, registry=state.get_registry())
     stopper = threading.Thread(target=scheduler.shutdown, name="sync-shutdown")
 

@@ -21,7 +21,7 @@ def test_newest_encrypts_and_every_key_is_found_by_id() -> None:
     assert ring.get("k1").secret == old
     assert ring.ids == ("k2", "k1")
     assert "k1" in ring
-    with pytest.raises(UnknownKey, match="'k0'.*'k2', 'k1'"):
+    with pytest.raises(UnknownKey, match=r"'k0'.*'k2', 'k1'"):
         ring.get("k0")
 
 
