@@ -29,7 +29,7 @@ import logging
 import re
 from collections.abc import Iterable
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 from urllib.parse import urlsplit
 
 import sentry_sdk
@@ -40,6 +40,9 @@ from sentry_sdk.integrations.logging import LoggingIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
 from storefront.config import Settings
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event
 
 Component = Literal["web", "sync", "cli"]
 FILTERED = "[Filtered]"
@@ -142,7 +145,9 @@ def init_error_reporting(settings: Settings) -> bool:
         include_local_variables=False,  # and no PII by default (``send_default_pii`` unset)
         max_request_body_size="never",
         event_scrubber=EventScrubber(denylist=[*DEFAULT_DENYLIST, *PERSONAL_KEYS], recursive=True),
-        before_send=lambda event, hint: scrub_event(event, hint, secrets),
+        before_send=lambda event, hint: cast(
+            "Event", scrub_event(cast(dict[str, Any], event), hint, secrets)
+        ),
         before_breadcrumb=lambda crumb, hint: scrub_breadcrumb(crumb, hint, secrets),
         traces_sample_rate=0.0,
     )
@@ -152,7 +157,7 @@ def init_error_reporting(settings: Settings) -> bool:
 
 def configured_secrets(settings: Settings) -> tuple[str, ...]:
     """Every secret value in the settings (the DSN's own key included), longest first."""
-    found = []
+    found: list[str] = []
     for name in type(settings).model_fields:
         value = getattr(settings, name, None)
         if not isinstance(value, SecretStr):

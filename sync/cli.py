@@ -84,7 +84,7 @@ def run_once(state: SyncCliState, job_id: str, dry_run: bool) -> None:
         interactive=True,
         registry=registry,
     )
-    _print_result(result)
+    print_result(result)
     if not result.ok:
         raise SystemExit(1)
 
@@ -140,7 +140,7 @@ def run(state: SyncCliState) -> None:
 
 
 # --- output --------------------------------------------------------------------------------
-def _print_result(result: JobRunResult) -> None:
+def print_result(result: JobRunResult) -> None:
     mode = " (dry run: nothing written)" if result.dry_run else ""
     for line in result.notes:
         click.echo(f"  {line}")

@@ -18,10 +18,11 @@ import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 import structlog
 from sqlalchemy import or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from storefront.db import Database, insert_or_ignore, utcnow
@@ -117,7 +118,7 @@ def claim(
 def renew(db: Database, worker: str, ids: Sequence[int], lease: timedelta) -> int:
     """Extend the claims ``worker`` still holds among ``ids``; returns how many it holds."""
     with db.session_scope(write=True) as session:
-        renewed: int = session.execute(
+        result = session.execute(
             update(OutboxEntry)
             .where(
                 OutboxEntry.id.in_(list(ids)),
@@ -126,8 +127,8 @@ def renew(db: Database, worker: str, ids: Sequence[int], lease: timedelta) -> in
             )
             .values(locked_until=utcnow() + lease)
             .execution_options(synchronize_session=False)
-        ).rowcount
-    return renewed
+        )
+    return cast("CursorResult[Any]", result).rowcount
 
 
 class Heartbeat:
@@ -194,10 +195,10 @@ def mark_submitting(session: Session, entry_id: int, *, worker: str | None = Non
     stmt = update(OutboxEntry).where(OutboxEntry.id == entry_id)
     if worker is not None:
         stmt = stmt.where(OutboxEntry.locked_by == worker, OutboxEntry.locked_until > utcnow())
-    marked: int = session.execute(
+    result = session.execute(
         stmt.values(status=SUBMITTING).execution_options(synchronize_session=False)
-    ).rowcount
-    return marked == 1
+    )
+    return cast("CursorResult[Any]", result).rowcount == 1
 
 
 def complete(session: Session, entry_id: int) -> None:
