@@ -10,7 +10,7 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from storefront import errors, observability
+from storefront import error_reporting, errors, observability
 from storefront.config import Settings, load_settings
 from storefront.container import build_services
 from storefront.db import Database
@@ -60,6 +60,7 @@ def create_app(
     app.jinja_env.globals["shop_settings"] = settings
 
     observability.configure_logging(settings.log_level)
+    error_reporting.init_error_reporting(settings)
     app.config["STOREFRONT_BASE_URL"] = settings.base_url
     state = app.extensions["web"] = WebState()
     observability.init_app(app, state.request_observers)

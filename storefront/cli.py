@@ -20,7 +20,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
-from storefront import migrate, observability
+from storefront import error_reporting, migrate, observability
 from storefront.clistate import CliState, pass_state
 from storefront.config import ConfigError, load_settings
 from storefront.db import make_engine
@@ -110,6 +110,7 @@ def preview_url_command(state: CliState, document_id: str) -> None:
 # --- the console script ----------------------------------------------------------------------
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``storefront`` console script (see the module docstring)."""
+    error_reporting.set_component("cli")  # `sync run` says "sync" once it is one
     logs: AbstractContextManager[None] = nullcontext()
     try:
         settings = load_settings()

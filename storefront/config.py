@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storefront.crypto import DEV_DATA_KEYS, KeyRing, KeyRingError
+
 DEV_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - the known development value we refuse in production
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -151,7 +153,11 @@ class Settings(BaseSettings):
     )
 
     # --- sync process (seconds) ------------------------------------------------------------
-    sync_lease_ttl: float = Field(90.0, description="Seconds a sync process's lease lasts.")
+    sync_lease_ttl: float = Field(
+        30.0,
+        gt=0,
+        description="Seconds a sync process's lease lasts; it is renewed every third of that.",
+    )
     sync_inventory_interval: float = Field(900.0, description="Inventory reconcile interval.")
     sync_newsletter_interval: float = Field(600.0, description="Newsletter reconcile interval.")
     sync_payments_interval: float = Field(300.0, description="Payment reconciliation interval.")
@@ -177,6 +183,48 @@ class Settings(BaseSettings):
     )
     payment_grace_minutes: float = Field(
         30.0, description="Minutes before an unpaid order is asked about at the provider."
+    )
+
+    # --- personal data at rest, backups, claimed work, error reporting ----------------------
+    data_keys: SecretStr | None = Field(
+        None,
+        description="Data keys, newest first: id:base64-of-32-bytes,…; required in production.",
+    )
+    outbox_lease: float = Field(
+        45.0,
+        gt=0,
+        le=3600,
+        description="Seconds a worker's claim on outbox work lasts unless its heartbeat renews it.",
+    )
+    backup_url: str | None = Field(
+        None, description="Where backups go: a folder or s3://bucket/prefix (DATA_DIR/backups)."
+    )
+    backup_s3_endpoint_url: str | None = Field(
+        None, description="Endpoint of S3-compatible storage (default: AWS S3)."
+    )
+    backup_content: Literal["sanity", "lake", "none"] | None = Field(
+        None,
+        description="Content to back up: the Sanity API, the local lake file, or none "
+        "(default: sanity in production or with SANITY_API_URL, else lake).",
+    )
+    sync_backup_interval: float = Field(
+        3600.0, gt=0, description="Seconds between backups: the most that can be lost."
+    )
+    backup_max_age: float | None = Field(
+        None, gt=0, description="Alert when the last good backup is older (default 3 intervals)."
+    )
+    backup_keep_last: int = Field(24, ge=1, description="Newest backups always kept.")
+    backup_keep_daily: int = Field(7, ge=0, description="Days for which the last backup is kept.")
+    backup_keep_weekly: int = Field(4, ge=0, description="Weeks for which one backup is kept.")
+    backup_keep_monthly: int = Field(6, ge=0, description="Months for which one backup is kept.")
+    sentry_dsn: SecretStr | None = Field(
+        None, description="Sentry DSN: unhandled errors, failed jobs and parked work go there."
+    )
+    sentry_environment: str | None = Field(
+        None, description="Sentry environment tag (default: STOREFRONT_ENV)."
+    )
+    sentry_release: str | None = Field(
+        None, description="Sentry release tag (default: storefront@<package version>)."
     )
 
     # ----------------------------------------------------------------------------------------
@@ -206,6 +254,35 @@ class Settings(BaseSettings):
         if value.startswith("postgresql://"):
             value = "postgresql+psycopg://" + value.removeprefix("postgresql://")
         return value
+
+    @field_validator("data_keys")
+    @classmethod
+    def _data_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                KeyRing.parse(value.get_secret_value())
+            except KeyRingError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("backup_url")
+    @classmethod
+    def _backup_url(cls, value: str | None) -> str | None:
+        if value is None or not value.startswith("s3:"):
+            return value
+        parts = urlsplit(value)
+        if parts.scheme != "s3" or not parts.netloc:
+            raise ValueError("an S3 location is s3://bucket or s3://bucket/prefix")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _backup_rules(self) -> Settings:
+        if self.backup_max_age is not None and self.backup_max_age <= self.sync_backup_interval:
+            raise ValueError(
+                "BACKUP_MAX_AGE: must be longer than SYNC_BACKUP_INTERVAL "
+                f"({self.sync_backup_interval:g} s), or every backup would alert"
+            )
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -243,6 +320,11 @@ class Settings(BaseSettings):
             raise ValueError("SANITY_PROJECT_ID: set your Sanity project id for production")
         if self.smtp_url is None:
             raise ValueError("SMTP_URL: production needs an SMTP server for order e-mails")
+        if self.data_keys is None or self.data_keys.get_secret_value() == DEV_DATA_KEYS:
+            raise ValueError(
+                "DATA_KEYS: production needs keys of its own (id:base64 of 32 random bytes, "
+                "newest first); they encrypt backups and personal data"
+            )
         return self
 
     # --- derived addresses -------------------------------------------------------------------
@@ -301,6 +383,27 @@ class Settings(BaseSettings):
     @property
     def paypal_cert_host_list(self) -> tuple[str, ...]:
         return tuple(h.strip().lower() for h in self.paypal_cert_hosts.split(",") if h.strip())
+
+    @cached_property
+    def data_key_ring(self) -> KeyRing:
+        """``DATA_KEYS``, or the well-known development ring outside production."""
+        text = self.data_keys.get_secret_value() if self.data_keys else DEV_DATA_KEYS
+        return KeyRing.parse(text)
+
+    @property
+    def backup_location(self) -> str:
+        """A folder path or ``s3://bucket/prefix``."""
+        return self.backup_url or str(self.data_dir / "backups")
+
+    @property
+    def backup_content_source(self) -> Literal["sanity", "lake", "none"]:
+        if self.backup_content is not None:
+            return self.backup_content
+        return "sanity" if self.is_production or self.sanity_api_url else "lake"
+
+    @property
+    def backup_max_age_seconds(self) -> float:
+        return self.backup_max_age or 3 * self.sync_backup_interval
 
     @property
     def lake_path(self) -> Path:

@@ -52,7 +52,7 @@ def configure_logging(level: str = "INFO") -> None:
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[*shared, _wrap_for_formatter],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
@@ -79,6 +79,17 @@ def configure_logging(level: str = "INFO") -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def _wrap_for_formatter(
+    logger: logging.Logger, name: str, event_dict: structlog.typing.EventDict
+) -> tuple[tuple[object, ...], dict[str, object]]:
+    """structlog's own wrapper, and the exception on the stdlib record as well: handlers
+    other than ours (error reporting) see ``log.exception(...)`` as an exception."""
+    args, kwargs = structlog.stdlib.ProcessorFormatter.wrap_for_formatter(logger, name, event_dict)
+    if event_dict.get("exc_info"):
+        kwargs["exc_info"] = event_dict["exc_info"]
+    return args, kwargs
 
 
 @contextmanager

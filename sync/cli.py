@@ -16,7 +16,7 @@ from types import FrameType
 
 import click
 
-from storefront import observability
+from storefront import error_reporting, observability
 from storefront.clistate import CliState
 from storefront.container import services
 from sync.health import HealthReport, JobHealth, compute_health, format_age
@@ -85,7 +85,7 @@ def run_once(state: SyncCliState, job_id: str, dry_run: bool) -> None:
         interactive=True,
         registry=registry,
     )
-    _print_result(result)
+    print_result(result)
     if not result.ok:
         raise SystemExit(1)
 
@@ -116,6 +116,7 @@ def run(state: SyncCliState) -> None:
     app = state.get_app()
     read_lease(services(app).db)  # an unmigrated database stops here (storefront.cli.main)
     observability.log_to_stderr(state.get_settings().log_level)  # a server: its log is its console
+    error_reporting.set_component("sync")
     scheduler = build_scheduler(app, blocking=True, registry=state.get_registry())
     stopper = threading.Thread(target=scheduler.shutdown, name="sync-shutdown")
 
@@ -140,7 +141,7 @@ def run(state: SyncCliState) -> None:
 
 
 # --- output --------------------------------------------------------------------------------
-def _print_result(result: JobRunResult) -> None:
+def print_result(result: JobRunResult) -> None:
     mode = " (dry run: nothing written)" if result.dry_run else ""
     for line in result.notes:
         click.echo(f"  {line}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -71,6 +72,11 @@ class JobContext:
     def services(self) -> Services:
         """The app's services (clients, gateways…), to hand to domain functions."""
         return services(self.app)
+
+    @property
+    def claim_lease(self) -> timedelta:
+        """How long this job's claims on outbox work last without a heartbeat."""
+        return timedelta(seconds=self.settings.outbox_lease)
 
     def __post_init__(self) -> None:
         self.log = structlog.get_logger("sync.job").bind(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from storefront.jobs.schedule import DEFAULT_EXPECTED_FACTOR, PLANS
+from storefront.jobs.schedule import DEFAULT_EXPECTED_FACTOR, PLANS, ExpectedWithin, expected_window
 
 if TYPE_CHECKING:
     from storefront.config import Settings
@@ -45,7 +45,7 @@ class JobSpec:
     id: str
     fn: JobFunction
     interval: IntervalFn
-    expected_within: timedelta | float
+    expected_within: ExpectedWithin
     description: str
 
     def interval_seconds(self, settings: Settings) -> float:
@@ -56,9 +56,7 @@ class JobSpec:
 
     def expected_window(self, settings: Settings) -> timedelta:
         """How long after its last success the job counts as overdue."""
-        if isinstance(self.expected_within, timedelta):
-            return self.expected_within
-        return timedelta(seconds=self.interval_seconds(settings) * self.expected_within)
+        return expected_window(self.expected_within, self.interval_seconds(settings), settings)
 
 
 class JobRegistry:
@@ -72,7 +70,7 @@ class JobRegistry:
         *,
         id: str,
         interval: IntervalFn,
-        expected_within: timedelta | float = DEFAULT_EXPECTED_FACTOR,
+        expected_within: ExpectedWithin = DEFAULT_EXPECTED_FACTOR,
         description: str,
     ) -> Callable[[JobFunction], JobFunction]:
         """Decorator registering ``fn(ctx) -> None`` under ``id``; returns ``fn`` unchanged.

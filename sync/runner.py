@@ -122,7 +122,9 @@ def run_job(
         outcome, error = outcomes.outcome_of(ctx.counts), None
         if outcome != outcomes.SUCCEEDED:
             error = f"{ctx.counts.failed} of {ctx.counts.items} item(s) failed"
-            log.warning("job.items_failed", outcome=outcome, error=error)
+            # Every item failed: that is a failed job, and error reporting hears of it.
+            report = log.error if outcome == outcomes.FAILED else log.warning
+            report("job.items_failed", outcome=outcome, error=error)
 
     finished_at = _finish(db, run_id, outcome, ctx.counts, error)
     duration = time.perf_counter() - clock

@@ -118,16 +118,17 @@ class SyncService:
         if not self._active:
             return 0
         started = 0
-        for entry in outbox.claim(self.db, requests.TOPIC, self.lease.holder, limit=20):
-            job_id = str(entry.payload.get("job", ""))
-            with self.db.session_scope(write=True) as session:
-                if job_id in self.registry and scheduler.get_job(job_id) is not None:
-                    scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
-                    _log.info("job.requested", job_id=job_id, by=entry.payload.get("actor"))
-                    outbox.complete(session, entry.id)
-                    started += 1
-                else:
-                    outbox.park(session, entry.id, f"no job {job_id!r} in this process")
+        with outbox.claimed(self.db, requests.TOPIC, self.lease.holder, limit=20) as entries:
+            for entry in entries:
+                job_id = str(entry.payload.get("job", ""))
+                with self.db.session_scope(write=True) as session:
+                    if job_id in self.registry and scheduler.get_job(job_id) is not None:
+                        scheduler.modify_job(job_id, next_run_time=datetime.now(UTC))
+                        _log.info("job.requested", job_id=job_id, by=entry.payload.get("actor"))
+                        outbox.complete(session, entry.id)
+                        started += 1
+                    else:
+                        outbox.park(session, entry.id, f"no job {job_id!r} in this process")
         return started
 
     def on_shutdown(self, _event: SchedulerEvent) -> None:

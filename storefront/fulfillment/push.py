@@ -12,6 +12,7 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Literal
 
 from storefront.db import Database
@@ -65,13 +66,16 @@ def push_due(
     order_type: Literal["order", "draft"],
     limit: int = 20,
     worker: str | None = None,
+    lease: timedelta = outbox.DEFAULT_LEASE,
 ) -> PushReport:
     """Hand every paid order waiting in the outbox to Gelato (``order_type``: ``draft``
-    orders are never printed)."""
+    orders are never printed). The claims are kept alive while we work (a heartbeat), so
+    ``lease`` is how long a crashed worker's orders wait for another one."""
     worker = worker or f"push-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     report = PushReport()
-    for entry in outbox.claim(db, TOPIC, worker, limit=limit):
-        push_one(db, client, entry, report, order_type=order_type)
+    with outbox.claimed(db, TOPIC, worker, limit=limit, lease=lease) as entries:
+        for entry in entries:
+            push_one(db, client, entry, report, order_type=order_type)
     return report
 
 
@@ -114,7 +118,13 @@ def push_one(
             return
 
     with db.session_scope(write=True) as session:
-        outbox.mark_submitting(session, entry.id)
+        ours = outbox.mark_submitting(session, entry.id, worker=entry.worker or None)
+    if not ours:
+        # Our claim lapsed (this process stalled past the lease): another worker may have
+        # taken the order over, and two calls would print it twice.
+        report.skipped += 1
+        report.notes.append(f"{number}: claim lapsed; left to the worker that took it over")
+        return
     try:
         created = client.create_order(request)
     except GelatoPermanentError as exc:

@@ -36,6 +36,13 @@ Severity = Literal["warning", "critical"]
 FAILURE_STREAK_ALERT = 3
 #: Jobs whose failure matters at once (one failed run already alerts).
 FAIL_FAST_JOBS = frozenset({"newsletter"})
+#: Jobs whose lateness is critical: the alert's code and what is at stake.
+CRITICAL_WHEN_OVERDUE = {
+    "backup": (
+        "backup_too_old",
+        "a restore now would lose everything since (BACKUP_MAX_AGE; see the job's last error)",
+    ),
+}
 #: A paid order older than this and not yet at Gelato raises ``order_not_submitted``.
 PAID_NOT_SUBMITTED_AFTER = timedelta(minutes=10)
 #: How far back a failure streak is counted.
@@ -232,14 +239,12 @@ def job_alerts(health: JobHealth, now: datetime) -> list[Alert]:
             if health.last_success_at
             else "no success yet"
         )
-        alerts.append(
-            Alert(
-                "warning",
-                "job_overdue",
-                f"{jid} is overdue: {since}, expected within {format_age(health.expected_within)}",
-                jid,
-            )
-        )
+        late = f"{jid} is overdue: {since}, expected within {format_age(health.expected_within)}"
+        if jid in CRITICAL_WHEN_OVERDUE:
+            code, stake = CRITICAL_WHEN_OVERDUE[jid]
+            alerts.append(Alert("critical", code, f"{late}; {stake}", jid))
+        else:
+            alerts.append(Alert("warning", "job_overdue", late, jid))
     if health.stuck and health.last_run:
         alerts.append(
             Alert(

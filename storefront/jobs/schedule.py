@@ -33,12 +33,24 @@ class Plan(Protocol):
     def expected_window(self, settings: Settings) -> timedelta: ...
 
 
+#: How late a job may be: a fixed time, a factor of its interval, or read from the settings.
+ExpectedWithin = timedelta | float | Callable[[Settings], timedelta]
+
+
+def expected_window(expected: ExpectedWithin, interval_s: float, settings: Settings) -> timedelta:
+    if isinstance(expected, timedelta):
+        return expected
+    if callable(expected):
+        return expected(settings)
+    return timedelta(seconds=interval_s * expected)
+
+
 @dataclass(frozen=True)
 class JobPlan:
     id: str
     description: str
     interval: Callable[[Settings], float]
-    expected_within: timedelta | float = DEFAULT_EXPECTED_FACTOR
+    expected_within: ExpectedWithin = DEFAULT_EXPECTED_FACTOR
 
     def interval_seconds(self, settings: Settings) -> float:
         seconds = float(self.interval(settings))
@@ -48,14 +60,18 @@ class JobPlan:
 
     def expected_window(self, settings: Settings) -> timedelta:
         """How long after its last success the job counts as overdue."""
-        if isinstance(self.expected_within, timedelta):
-            return self.expected_within
-        return timedelta(seconds=self.interval_seconds(settings) * self.expected_within)
+        return expected_window(self.expected_within, self.interval_seconds(settings), settings)
 
 
 PLANS: dict[str, JobPlan] = {
     plan.id: plan
     for plan in (
+        JobPlan(
+            "backup",
+            "Back up the database and the content, encrypted; prune by the retention policy.",
+            lambda s: s.sync_backup_interval,
+            expected_within=lambda s: timedelta(seconds=s.backup_max_age_seconds),
+        ),
         JobPlan(
             "content-sweep",
             "Catch publishes whose webhook never arrived; invalidate their cache.",

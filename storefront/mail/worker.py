@@ -7,6 +7,7 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Literal
 
 from storefront.db import Database
@@ -45,28 +46,33 @@ class Postman:
     delivery: Delivery = "thread"
 
 
-def deliver_due(postman: Postman, *, limit: int = 50) -> MailReport:
+def deliver_due(
+    postman: Postman, *, limit: int = 50, lease: timedelta = outbox.DEFAULT_LEASE
+) -> MailReport:
     """Send what is due."""
-    db, mailer = postman.db, postman.mailer
+    db = postman.db
     report = MailReport()
-    for entry in outbox.claim(db, TOPIC, WORKER_ID, limit=limit):
-        payload = entry.payload
-        try:
-            message = postman.composer.compose(
-                payload["template"], payload["to"], payload["context"]
-            )
-            message["Message-ID"] = f"<{entry.key.replace(':', '.')}@storefront>"
-            mailer.send(message)
-        except (MailError, KeyError, ValueError) as exc:
-            report.failed += 1
-            log.warning("e-mail %s not sent: %s", entry.key, exc)
-            with db.session_scope(write=True) as session:
-                outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
-            continue
-        report.sent += 1
-        with db.session_scope(write=True) as session:
-            outbox.complete(session, entry.id)
+    with outbox.claimed(db, TOPIC, WORKER_ID, limit=limit, lease=lease) as entries:
+        for entry in entries:
+            _deliver(postman, entry, report)
     return report
+
+
+def _deliver(postman: Postman, entry: outbox.Claimed, report: MailReport) -> None:
+    db, payload = postman.db, entry.payload
+    try:
+        message = postman.composer.compose(payload["template"], payload["to"], payload["context"])
+        message["Message-ID"] = f"<{entry.key.replace(':', '.')}@storefront>"
+        postman.mailer.send(message)
+    except (MailError, KeyError, ValueError) as exc:
+        report.failed += 1
+        log.warning("e-mail %s not sent: %s", entry.key, exc)
+        with db.session_scope(write=True) as session:
+            outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
+        return
+    report.sent += 1
+    with db.session_scope(write=True) as session:
+        outbox.complete(session, entry.id)
 
 
 def kick(postman: Postman) -> None:

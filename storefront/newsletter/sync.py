@@ -161,15 +161,16 @@ def _deletions(
 ) -> None:
     if dry_run:
         return
-    for entry in outbox.claim(db, NEWSLETTER_DELETE, WORKER, limit=100):
-        report.read += 1
-        try:
-            provider.delete_permanently(entry.payload["email"])
-        except NewsletterError as exc:
-            report.failed += 1
+    with outbox.claimed(db, NEWSLETTER_DELETE, WORKER, limit=100) as entries:
+        for entry in entries:
+            report.read += 1
+            try:
+                provider.delete_permanently(entry.payload["email"])
+            except NewsletterError as exc:
+                report.failed += 1
+                with db.session_scope() as session:
+                    outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
+                continue
             with db.session_scope() as session:
-                outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
-            continue
-        with db.session_scope() as session:
-            outbox.complete(session, entry.id)
-        report.changed += 1
+                outbox.complete(session, entry.id)
+            report.changed += 1

@@ -142,30 +142,46 @@ def replay_undelivered_events(
 
 
 def capture_approved(
-    db: Database, gateways: Gateways, *, order_link: Callable[[str], str], limit: int = 20
+    db: Database,
+    gateways: Gateways,
+    *,
+    order_link: Callable[[str], str],
+    limit: int = 20,
+    lease: timedelta = outbox.DEFAULT_LEASE,
 ) -> ReconcileReport:
     """PayPal approvals promised by webhooks: capture (idempotently) and apply the result."""
     report = ReconcileReport()
-    for entry in outbox.claim(db, PAYPAL_CAPTURE, WORKER, limit=limit):
-        report.checked += 1
-        try:
-            status = gateways.paypal.capture(entry.payload["paypal_order_id"])
-        except PaymentError as exc:
-            report.failed += 1
-            with db.session_scope(write=True) as session:
-                if exc.retryable:
-                    outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
-                else:
-                    outbox.park(session, entry.id, str(exc))
-            continue
-        apply_status(
-            db,
-            int(entry.payload["order_id"]),
-            status,
-            actor="job:paypal-capture",
-            order_link=order_link,
-        )
-        with db.session_scope(write=True) as session:
-            outbox.complete(session, entry.id)
-        report.changed += 1
+    with outbox.claimed(db, PAYPAL_CAPTURE, WORKER, limit=limit, lease=lease) as entries:
+        for entry in entries:
+            _capture(db, gateways, entry, report, order_link)
     return report
+
+
+def _capture(
+    db: Database,
+    gateways: Gateways,
+    entry: outbox.Claimed,
+    report: ReconcileReport,
+    order_link: Callable[[str], str],
+) -> None:
+    report.checked += 1
+    try:
+        status = gateways.paypal.capture(entry.payload["paypal_order_id"])
+    except PaymentError as exc:
+        report.failed += 1
+        with db.session_scope(write=True) as session:
+            if exc.retryable:
+                outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
+            else:
+                outbox.park(session, entry.id, str(exc))
+        return
+    apply_status(
+        db,
+        int(entry.payload["order_id"]),
+        status,
+        actor="job:paypal-capture",
+        order_link=order_link,
+    )
+    with db.session_scope(write=True) as session:
+        outbox.complete(session, entry.id)
+    report.changed += 1

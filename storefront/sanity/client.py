@@ -332,6 +332,11 @@ class SanityClient:
     ) -> dict[str, Any]:
         return self._upload("files", data, filename, content_type)
 
+    def download(self, url: str) -> bytes:
+        """An asset's bytes from its ``url`` (the CDN; a safe call, so retried)."""
+        request = self._http.build_request("GET", url, timeout=self.timeout)
+        return self._send(request, retry=True).content
+
     # --- URLs -------------------------------------------------------------------------------
     def image_url(self, source: Any, **params: Any) -> str:
         """See :func:`storefront.sanity.images.image_url`."""

@@ -34,7 +34,11 @@ def fulfillment_push(ctx: JobContext) -> None:
     while True:
         found = ctx.services
         report = push_due(
-            found.db, found.gelato, order_type=ctx.settings.gelato_order_type, limit=25
+            found.db,
+            found.gelato,
+            order_type=ctx.settings.gelato_order_type,
+            limit=25,
+            lease=ctx.claim_lease,
         )
         ctx.tally(report)
         ctx.changed(report.pushed + report.found)
@@ -51,6 +55,6 @@ def mail(ctx: JobContext) -> None:
         ctx.read(_due(ctx, MAIL_TOPIC))
         ctx.note(f"would send {ctx.counts.read} e-mail(s)")
         return
-    report = deliver_due(ctx.services.postman, limit=200)
+    report = deliver_due(ctx.services.postman, limit=200, lease=ctx.claim_lease)
     ctx.tally(report)
     ctx.changed(report.sent)

@@ -65,6 +65,8 @@ def paypal_capture(ctx: JobContext) -> None:
     if ctx.dry_run:
         ctx.note("dry run: captures are not attempted")
         return
-    report = capture_approved(ctx.services.db, ctx.services.gateways, order_link=order_url)
+    report = capture_approved(
+        ctx.services.db, ctx.services.gateways, order_link=order_url, lease=ctx.claim_lease
+    )
     ctx.tally(report)
     ctx.changed(report.changed)

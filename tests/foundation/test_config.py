@@ -6,6 +6,7 @@ import pytest
 
 from storefront.cli import main
 from storefront.config import DEV_SECRET_KEY, ConfigError, load_settings
+from storefront.crypto import DEV_DATA_KEYS
 from tests.conftest import make_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,6 +26,7 @@ GOOD_PRODUCTION = {
     "MAILCHIMP_API_KEY": "k-us21",
     "MAILCHIMP_WEBHOOK_SECRET": "mw",
     "SMTP_URL": "smtp://mail.example:587",
+    "DATA_KEYS": "k1:" + "A" * 43 + "=",
 }
 
 
@@ -67,6 +69,11 @@ def test_production_with_real_settings_derives_real_hosts(clean_env: pytest.Monk
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"STOREFRONT_ENV": "staging"}, "STOREFRONT_ENV"),
         ({"CONTENT_CACHE_TTL": "soon"}, "CONTENT_CACHE_TTL"),
+        ({"DATA_KEYS": ""}, "DATA_KEYS"),
+        ({"DATA_KEYS": DEV_DATA_KEYS}, "DATA_KEYS"),
+        ({"DATA_KEYS": "k1:c2hvcnQ="}, "DATA_KEYS"),
+        ({"BACKUP_URL": "s3:///no-bucket"}, "BACKUP_URL"),
+        ({"SYNC_BACKUP_INTERVAL": "3600", "BACKUP_MAX_AGE": "600"}, "BACKUP_MAX_AGE"),
     ],
 )
 def test_bad_production_setting_is_named(

@@ -74,6 +74,7 @@ def test_hsts_in_production(tmp_path, sqlite_url) -> None:  # type: ignore[no-un
         mailchimp_api_key="g-us1",
         mailchimp_webhook_secret="h",
         smtp_url="smtp://m:25",
+        data_keys="k1:" + "B" * 43 + "=",
     )
     resp = create_app(settings).test_client().get("/healthz")
     assert resp.headers["Strict-Transport-Security"].startswith("max-age=")
