@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cms_schema.costs import DEFAULT_MIN_MARGIN_PERCENT, production_cost
+from cms_schema.costs import DEFAULT_MIN_MARGIN_PERCENT, minimum_price, production_cost
 from cms_schema.declarations import DocumentType, Field
 from cms_schema.pricing import variant_price
 from cms_schema.types import BY_NAME
@@ -95,7 +95,8 @@ def print_readiness(
     """Can Gelato print every variant, at a price that keeps our margin?"""
     pid = str(product.get("_id", "?"))
     problems: list[Problem] = []
-    margin = float((settings or {}).get("minimumMarginPercent") or DEFAULT_MIN_MARGIN_PERCENT)
+    configured = (settings or {}).get("minimumMarginPercent")  # 0 is a margin, not a gap
+    margin = float(DEFAULT_MIN_MARGIN_PERCENT if configured is None else configured)
     if design is None:
         return [Problem(pid, "design", "has no design: nothing to print")]
     if not _has_image(design.get("printFileFront")):
@@ -124,7 +125,7 @@ def print_readiness(
             )
         price = variant_price(product, variant)
         cost = production_cost(family, str(variant.get("size")), back_print=back)
-        floor = round(cost * (1 + margin / 100))
+        floor = minimum_price(cost, margin)
         if price < floor:
             problems.append(
                 Problem(

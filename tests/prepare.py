@@ -1,5 +1,6 @@
 """Install what the test suite needs beyond Python packages: Debian's chromium and
-redis-server.
+redis-server, and the npm packages the tests run (into a cache folder outside the
+repository, see ``tests.support.material.NPM_CACHE``).
 
 Run by the README's test command (and so by ``.ci/run``) before pytest. Playwright drives the
 system chromium; it never downloads a browser of its own.
@@ -11,6 +12,8 @@ import os
 import shutil
 import subprocess
 import sys
+
+from tests.support.material import NPM_CACHE, NPM_PACKAGES, npm_version
 
 
 def ensure_packages() -> None:
@@ -39,5 +42,33 @@ def ensure_packages() -> None:
     )
 
 
+def ensure_npm_packages() -> None:
+    """``npm install --prefix NPM_CACHE`` the pinned packages that are not there yet."""
+    wanted = [
+        f"{name}@{version}"
+        for name, version in NPM_PACKAGES.items()
+        if npm_version(NPM_CACHE / "node_modules" / name) != version
+    ]
+    if not wanted:
+        return
+    if not shutil.which("npm"):
+        print(
+            f"tests.prepare: npm is missing; cannot install {', '.join(wanted)} "
+            "(the tests that need them are skipped locally)",
+            file=sys.stderr,
+        )
+        return
+    print(f"tests.prepare: npm install {' '.join(wanted)} into {NPM_CACHE}…", flush=True)
+    NPM_CACHE.mkdir(parents=True, exist_ok=True)
+    installed = subprocess.run(
+        ["npm", "install", "--prefix", str(NPM_CACHE), "--no-audit", "--no-fund", *wanted],
+        check=False,
+    )
+    if installed.returncode != 0:
+        # Locally the tests that need them skip with the reason; under CI they fail anyway.
+        print(f"tests.prepare: npm install {' '.join(wanted)} failed", file=sys.stderr)
+
+
 if __name__ == "__main__":
     ensure_packages()
+    ensure_npm_packages()
