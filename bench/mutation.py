@@ -56,6 +56,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "storefront/payments/confirmation.py": (
         "a payment confirmed twice, never, or for a wrong sum",
         [
+            "tests/payments/test_confirmation.py",
             "tests/checkout/test_payment_outcomes.py",
             "tests/checkout/test_payment_jobs.py",
             "tests/checkout/test_pay_with_emulators.py",
