@@ -2,11 +2,12 @@
 in the code at a time (mutmut 3) and see whether a test notices.
 
     .venv/bin/python bench/mutation.py [--module PATH ...] [--max-children 2] [--survivors]
-                                       [--fresh]
+                                       [--fresh | --retest | --report]
 
 The run works in ``var/mutation/`` (copies of the packages, the templates and the tests, plus
 a link to ``../shared`` for the contract material), so the checkout itself is never touched;
-mutmut keeps its results there and re-runs only what changed. The PostgreSQL, browser and
+mutmut keeps its results there and re-runs only what changed; ``--retest`` re-runs the
+survivors after tests were added. The PostgreSQL, browser and
 slow legs are left out: they test the same functions more slowly.
 
 Each module runs on its own (``var/mutation/<module>/``) with the tests listed for it, so a
@@ -179,9 +180,13 @@ def configure(work: Path, module: str) -> None:
     (work / "pyproject.toml").write_text("\n".join(lines) + "\n")
 
 
-def run(work: Path, max_children: int) -> int:
+def run(work: Path, max_children: int, names: list[str] | None = None) -> int:
+    """``mutmut run``; with ``names``, re-test just those mutants (mutmut keeps every other
+    verdict), after forgetting which tests cover what, so new tests are counted."""
     command = [str(Path(sys.executable).with_name("mutmut")), "run"]
-    command += ["--max-children", str(max_children)]
+    command += ["--max-children", str(max_children), *(names or [])]
+    if names:
+        (work / "mutants" / "mutmut-stats.json").unlink(missing_ok=True)
     return subprocess.run(command, cwd=work, check=False).returncode
 
 
@@ -223,15 +228,21 @@ def main() -> int:
     parser.add_argument("--survivors", action="store_true", help="list surviving mutants")
     parser.add_argument("--fresh", action="store_true", help="forget earlier results")
     parser.add_argument("--report", action="store_true", help="print the last results only")
+    parser.add_argument(
+        "--retest", action="store_true", help="re-test only the survivors (after new tests)"
+    )
     args = parser.parse_args()
     modules = args.module or list(MODULES)
     if not args.report:
         for module in modules:
             work = workdir(module)
             print(f"mutation: {module} ({MODULES[module][0]})", flush=True)
+            names = survivors(module) if args.retest else None
+            if args.retest and not names:
+                continue
             prepare(work, args.fresh)
             configure(work, module)
-            code = run(work, args.max_children)
+            code = run(work, args.max_children, names)
             if code != 0:
                 print(f"mutation: mutmut could not run on {module} (exit {code})", file=sys.stderr)
                 return 2
