@@ -77,11 +77,16 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "storefront/inbox/services.py": (
         "one webhook acted on twice",
-        ["tests/orders/test_outbox_and_webhooks.py", "tests/content/test_publish_webhook.py"],
+        [
+            "tests/orders/test_inbox.py",
+            "tests/orders/test_outbox_and_webhooks.py",
+            "tests/content/test_publish_webhook.py",
+        ],
     ),
     "storefront/stock/services.py": (
         "a limited edition oversold",
         [
+            "tests/checkout/test_stock_rules.py",
             "tests/checkout/test_place_order.py",
             "tests/catalog/test_stockview.py",
             "tests/checkout/test_payment_outcomes.py",
