@@ -232,12 +232,15 @@ def results(modules: list[str]) -> dict[str, Counter[str]]:
     return table
 
 
-def survivors(module: str) -> list[str]:
+def survivors(module: str, *, untested: bool = False) -> list[str]:
+    """Surviving mutants not listed as equivalent (and, with ``untested``, those no test
+    reached), by name."""
     meta = workdir(module) / "mutants" / f"{module}.meta"
     if not meta.exists():
         return []
     codes = json.loads(meta.read_text()).get("exit_code_by_key", {})
-    return sorted(n for n, c in codes.items() if c == 0 and n not in EQUIVALENT)
+    wanted = {0, 5, 33} if untested else {0}
+    return sorted(n for n, c in codes.items() if c in wanted and n not in EQUIVALENT)
 
 
 def main() -> int:
@@ -256,7 +259,7 @@ def main() -> int:
         for module in modules:
             work = workdir(module)
             print(f"mutation: {module} ({MODULES[module][0]})", flush=True)
-            names = survivors(module) if args.retest else None
+            names = survivors(module, untested=True) if args.retest else None
             if args.retest and not names:
                 continue
             prepare(work, args.fresh)
