@@ -1,19 +1,14 @@
 """Newsletter reconcile against the Mailchimp emulator: idempotent, dry runs change nothing,
 and nobody who left at the provider is ever re-subscribed."""
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from flask import Flask
 
-from emulators.common import wsgi_sender
 from emulators.mailchimp import MailchimpEmulator
 from storefront.accounts import services as accounts
-from storefront.app import create_app
 from storefront.container import services
-from storefront.mailchimp.client import MailchimpProvider
 from storefront.newsletter import services as subscriptions
 from storefront.operations import privacy
 from sync.context import JobContext
@@ -21,33 +16,10 @@ from sync.health import compute_health
 from sync.jobs.newsletter import last_success
 from sync.registry import load_jobs
 from sync.runner import run_job
-from tests.conftest import make_settings
 from tests.support.services import reconcile_newsletter
 
 KEY, LIST = "abc-us21", "list1"
 SECRET = "mc-hook-secret"
-
-
-@pytest.fixture
-def shop(tmp_path, db_url: str) -> Iterator[tuple[Flask, MailchimpEmulator]]:  # type: ignore[no-untyped-def]
-    app = create_app(
-        make_settings(
-            database_url=db_url, data_dir=tmp_path / "var", mailchimp_webhook_secret=SECRET
-        )
-    )
-    emulator = MailchimpEmulator(
-        api_key=KEY,
-        list_id=LIST,
-        webhook_url=f"http://shop/webhooks/mailchimp/{SECRET}",
-        webhook_sender=wsgi_sender(app),
-    )
-    http = httpx.Client(transport=httpx.WSGITransport(app=emulator))
-    services(app).mailing_list = MailchimpProvider(
-        api_key=KEY, list_id=LIST, base_url="http://mailchimp.test/3.0", http=http
-    )
-    yield app, emulator
-    http.close()
-    services(app).db.dispose()
 
 
 def subscribe(app: Flask, email: str) -> None:
