@@ -94,11 +94,20 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     ),
     "storefront/fulfillment/push.py": (
         "an order printed twice or never",
-        ["tests/fulfillment_flow"],
+        [
+            "tests/fulfillment_flow/test_push_rules.py",
+            "tests/fulfillment_flow/test_push_once.py",
+            "tests/fulfillment_flow/test_job_outcomes.py",
+        ],
     ),
     "storefront/fulfillment/tracking.py": (
         "a shopper never told, or told wrongly",
-        ["tests/fulfillment_flow", "tests/fulfillment/test_gelato_webhooks.py"],
+        [
+            "tests/fulfillment_flow/test_tracking_rules.py",
+            "tests/fulfillment_flow/test_status_back.py",
+            "tests/fulfillment_flow/test_printed_in.py",
+            "tests/fulfillment/test_gelato_webhooks.py",
+        ],
     ),
     "cms_schema/pricing.py": ("a shirt sold at a wrong price", ["tests/cms_schema"]),
     "storefront/newsletter/sync.py": (
