@@ -104,7 +104,8 @@ def print_readiness(
     """Can Gelato print every variant, at a price that keeps our margin?"""
     pid = str(product.get("_id", "?"))
     problems: list[Problem] = []
-    margin = float((settings or {}).get("minimumMarginPercent") or DEFAULT_MIN_MARGIN_PERCENT)
+    configured = (settings or {}).get("minimumMarginPercent")  # 0 is a margin, not a gap
+    margin = float(DEFAULT_MIN_MARGIN_PERCENT if configured is None else configured)
     if design is None:
         return [Problem(pid, "design", "has no design: nothing to print")]
     if not _has_image(design.get("printFileFront")):

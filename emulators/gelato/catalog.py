@@ -59,11 +59,13 @@ def fulfillment_country(hub: str, country: str) -> str:
     return {"US-CA": "US", "UK": "GB", "OC": "AU"}.get(region, "DE")
 
 
+#: Carrier-level methods, as ``GET /v1/shipment-methods`` lists them; ``type`` is the service
+#: type (``normal``, ``express``) that create-order also accepts in place of a uid.
 SHIPMENT_METHODS: tuple[dict[str, Any], ...] = (
     {
-        "shipmentMethodUid": "normal",
+        "shipmentMethodUid": "dhl_global_parcel",
         "type": "normal",
-        "name": "Standard",
+        "name": "DHL Global Parcel",
         "isBusiness": True,
         "isPrivate": True,
         "hasTracking": True,
@@ -88,9 +90,9 @@ SHIPMENT_METHODS: tuple[dict[str, Any], ...] = (
         "supportedCountries": ("GB",),
     },
     {
-        "shipmentMethodUid": "express",
+        "shipmentMethodUid": "dhl_express_worldwide",
         "type": "express",
-        "name": "Express",
+        "name": "DHL Express Worldwide",
         "isBusiness": True,
         "isPrivate": True,
         "hasTracking": True,
@@ -101,7 +103,13 @@ SHIPMENT_METHODS: tuple[dict[str, Any], ...] = (
 #: Standard shipping for one unit, in minor units, by destination stock region.
 _BASE_SHIPPING = {"US-CA": 499, "EU": 395, "UK": 349, "OC": 750, "AS": 890, "SA": 990, "ROW": 990}
 _EXTRA_UNIT = 100
+#: The cheapest standard carrier everywhere; the national ones cost a little more.
+_CHEAPEST = "dhl_global_parcel"
 _PRODUCT_PRICE = {"apparel": 1250, "wallart": 1800}
+#: Shipping weight per unit in grams, by hub, and the parcel it goes in.
+_UNIT_WEIGHT = {"apparel": 180, "wallart": 650}
+_PARCEL_WEIGHT = 40
+_UNITS_PER_PARCEL = 20
 
 
 def methods_for(country: str) -> list[dict[str, Any]]:
@@ -119,7 +127,7 @@ def shipping_price(method: dict[str, Any], country: str, units: int, currency: s
     minor = _BASE_SHIPPING[region_of(country)] + _EXTRA_UNIT * max(0, units - 1)
     if method["type"] == "express":
         minor = minor * 5 // 2
-    elif method["shipmentMethodUid"] != "normal":
+    elif method["shipmentMethodUid"] != _CHEAPEST:
         minor += 50
     return _amount(minor, currency)
 
@@ -130,3 +138,12 @@ def product_price(product_uid: str, currency: str) -> float:
 
 def delivery_days(method: dict[str, Any]) -> tuple[int, int]:
     return (1, 3) if method["type"] == "express" else (3, 7)
+
+
+def parcels(units: int) -> int:
+    return max(1, -(-units // _UNITS_PER_PARCEL))
+
+
+def total_weight(hub: str, units: int) -> int:
+    """Grams: the goods plus a parcel's packaging each."""
+    return _UNIT_WEIGHT[hub] * units + _PARCEL_WEIGHT * parcels(units)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -80,7 +81,10 @@ def register_routes(app: Flask, store: GelatoStore) -> None:
             raise GelatoRefusal(400, "invalid_request", "limit must be between 1 and 100")
         if not isinstance(offset, int) or offset < 0:
             raise GelatoRefusal(400, "invalid_request", "offset must be 0 or more")
-        rows = store.search(body)
+        try:
+            rows = store.search(body)
+        except RequestInvalid as exc:
+            raise GelatoRefusal(400, "invalid_request", exc.message) from None
         return jsonify({"orders": rows[offset : offset + limit]})
 
     @app.post("/v4/orders:quote")
@@ -104,10 +108,9 @@ def register_routes(app: Flask, store: GelatoStore) -> None:
                 availability = []
                 for region in catalog.STOCK_REGIONS:
                     status, date = custom.get(region, (default, None))
-                    entry: dict[str, Any] = {"stockRegionUid": region, "status": status}
-                    if date:
-                        entry["replenishmentDate"] = date
-                    availability.append(entry)
+                    availability.append(
+                        {"stockRegionUid": region, "status": status, "replenishmentDate": date}
+                    )
                 rows.append({"productUid": uid, "availability": availability})
         return jsonify({"productsAvailability": rows})
 
@@ -147,7 +150,7 @@ def _quote(store: GelatoStore, body: dict[str, Any]) -> dict[str, Any]:
                 "id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{hub}/{country}/{units}")),
                 "itemReferenceIds": [p.get("itemReferenceId") for p in group],
                 "fulfillmentCountry": catalog.fulfillment_country(hub, country),
-                "shipmentMethods": [_method(m, country, units, currency) for m in methods],
+                "shipmentMethods": [_method(m, country, units, currency, hub) for m in methods],
                 "products": [
                     {
                         "itemReferenceId": p.get("itemReferenceId"),
@@ -163,8 +166,11 @@ def _quote(store: GelatoStore, body: dict[str, Any]) -> dict[str, Any]:
     return {"orderReferenceId": body.get("orderReferenceId"), "quotes": quotes}
 
 
-def _method(method: dict[str, Any], country: str, units: int, currency: str) -> dict[str, Any]:
+def _method(
+    method: dict[str, Any], country: str, units: int, currency: str, hub: str
+) -> dict[str, Any]:
     low, high = catalog.delivery_days(method)
+    today = datetime.now(UTC).date()
     return {
         "name": method["name"],
         "shipmentMethodUid": method["shipmentMethodUid"],
@@ -172,6 +178,12 @@ def _method(method: dict[str, Any], country: str, units: int, currency: str) -> 
         "currency": currency,
         "minDeliveryDays": low,
         "maxDeliveryDays": high,
+        "minDeliveryDate": (today + timedelta(days=low)).isoformat(),
+        "maxDeliveryDate": (today + timedelta(days=high)).isoformat(),
         "type": method["type"],
+        "isPrivate": method["isPrivate"],
+        "isBusiness": method["isBusiness"],
+        "totalWeight": catalog.total_weight(hub, units),
+        "numberOfParcels": catalog.parcels(units),
         "incoTerms": "DDP" if country in ("US", "CA") else "DAP",
     }

@@ -203,12 +203,16 @@ class GelatoStore:
         return parts[0]
 
     def _pick_method(self, requested: Any, country: str) -> dict[str, Any]:
+        """The cheapest method among those asked for: carrier uids, or service types
+        (``normal``, ``standard``, ``express``), comma-separated."""
         methods = catalog.methods_for(country) or list(catalog.SHIPMENT_METHODS[:1])
         if requested:
             wanted = [uid.strip() for uid in str(requested).split(",")]
             if "standard" in wanted:
                 wanted.append("normal")
-            matches = [m for m in methods if m["shipmentMethodUid"] in wanted]
+            matches = [
+                m for m in methods if m["shipmentMethodUid"] in wanted or m["type"] in wanted
+            ]
             if not matches:
                 raise RequestInvalid(f"Shipment method {requested} is not available to {country}")
             methods = matches
@@ -230,6 +234,9 @@ class GelatoStore:
             "fulfillmentStatuses": "fulfillmentStatus",
             "financialStatuses": "financialStatus",
             "orderTypes": "orderType",
+            "channels": "channel",
+            "currencies": "currency",
+            "storeIds": "storeId",
         }
         for key, field in filters.items():
             if body.get(key):
@@ -238,6 +245,15 @@ class GelatoStore:
         if body.get("countries"):
             countries = set(body["countries"])
             candidates = [o for o in candidates if o["shippingAddress"]["country"] in countries]
+        if body.get("search"):
+            text = str(body["search"]).casefold()
+            candidates = [o for o in candidates if any(text in v for v in _searchable(o))]
+        start, end = _instant(body.get("startDate")), _instant(body.get("endDate"))
+        if start is not None:
+            candidates = [o for o in candidates if _when(o) >= start]
+        if end is not None:
+            candidates = [o for o in candidates if _when(o) <= end]
+        candidates.sort(key=_when, reverse=True)  # newest first, as Gelato lists them
         return [self.summary(o) for o in candidates]
 
     @staticmethod
@@ -263,6 +279,8 @@ class GelatoStore:
             firstName=address.get("firstName"),
             lastName=address.get("lastName"),
             connectedOrderIds=order["connectedOrderIds"],
+            itemsCount=len(order["items"]),
+            totalInclVat=_total(order),
         )
         return row
 
@@ -392,6 +410,47 @@ class GelatoStore:
         shipment["packages"].append(package)
         shipment["packageCount"] = len(shipment["packages"])
         return [(item, package) for item in fresh]
+
+
+def _searchable(order: dict[str, Any]) -> list[str]:
+    address = order["shippingAddress"]
+    fields = (address.get("firstName"), address.get("lastName"), order["orderReferenceId"])
+    return [str(v).casefold() for v in fields if v]
+
+
+def _instant(value: Any) -> datetime | None:
+    """An ISO 8601 date-time filter (a date alone means its midnight, UTC)."""
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise RequestInvalid(f"{value!r} is not an ISO 8601 date-time") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _when(order: dict[str, Any]) -> datetime:
+    """Ordered at, or created at for a draft (never ordered)."""
+    return datetime.fromisoformat(order["orderedAt"] or order["createdAt"])
+
+
+def _total(order: dict[str, Any]) -> str:
+    """What Gelato charges, VAT included, as a decimal string; nothing for a draft."""
+    if order["orderType"] == "draft":
+        return "0.00"
+    currency = order["currency"]
+    goods = sum(
+        catalog.product_price(item["productUid"], currency) * int(item.get("quantity") or 1)
+        for item in order["items"]
+    )
+    units = sum(int(item.get("quantity") or 1) for item in order["items"])
+    method = next(
+        m
+        for m in catalog.SHIPMENT_METHODS
+        if m["shipmentMethodUid"] == order["shipment"]["shipmentMethodUid"]
+    )
+    shipping = catalog.shipping_price(method, order["shippingAddress"]["country"], units, currency)
+    return f"{goods + shipping:.2f}"
 
 
 def _next(status: str) -> str | None:

@@ -92,6 +92,10 @@ class MailchimpEmulator:
         member = self.audience.provider_side_status(email, "cleaned")
         self.send_webhook("cleaned", member, {"data[reason]": reason})
 
+    def confirm_member(self, email: str) -> None:
+        """The person clicks the link in Mailchimp's opt-in e-mail (``pending`` member)."""
+        self.audience.confirm(email)
+
     def throttle(self, email: str) -> None:
         """Make the compliance throttle refuse this address from now on."""
         self.audience.throttled.add(email.strip().lower())
@@ -121,6 +125,8 @@ class MailchimpEmulator:
             self.audience.members.clear()
             self.audience.forgotten.clear()
             self.audience.throttled.clear()
+            self.audience.confirmations_sent.clear()
+            self.audience.opted_out.clear()
         self.calls.clear()
 
     # --- WSGI: the connection limit wraps the Flask app ----------------------------------
@@ -175,6 +181,7 @@ class MailchimpEmulator:
                     "unsubscribe": lambda a: self.unsubscribe_member(**a),
                     "clean": lambda a: self.clean_member(**a),
                     "throttle": lambda a: self.throttle(**a),
+                    "confirm": lambda a: self.confirm_member(**a),
                 },
                 reset=self.reset,
             )

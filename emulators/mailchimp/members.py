@@ -3,8 +3,14 @@
 The rules reproduced (the ones a sync can get wrong):
 
 * ``status_if_new`` is used only when the member is created; ``status`` changes an
-  existing member, and is the only way back from ``unsubscribed``;
-* a ``cleaned`` address cannot be subscribed again (compliance state);
+  existing member;
+* a member who unsubscribed *themselves* (the link in a campaign, :meth:`Audience.
+  provider_side_status`) cannot be set back to ``subscribed``: Mailchimp answers 400
+  "Member In Compliance State"; the way back is ``status: pending``, which sends the person
+  Mailchimp's own opt-in e-mail, and only their click there subscribes them again
+  (https://mailchimp.com/developer/marketing/docs/errors/,
+  https://mailchimp.com/developer/marketing/guides/manage-subscribers-with-the-mailchimp-api/);
+* a ``cleaned`` address cannot be subscribed again, not even through ``pending``;
 * the batch endpoint applies ``status`` to existing members only with ``update_existing``,
   otherwise such a row fails with ``ERROR_CONTACT_EXISTS``;
 * a permanently deleted address can never be re-imported;
@@ -50,6 +56,10 @@ class Audience:
         self.forgotten: set[str] = set()
         #: Addresses for which the compliance throttle fires (tests arm it).
         self.throttled: set[str] = set()
+        #: Opt-in e-mails Mailchimp sent (a member set to ``pending``), oldest first.
+        self.confirmations_sent: list[str] = []
+        #: Members who unsubscribed themselves (not through the API): compliance state.
+        self.opted_out: set[str] = set()
 
     def stamp(self) -> str:
         return self.clock().astimezone(UTC).isoformat(timespec="seconds")
@@ -165,6 +175,8 @@ class Audience:
             member["status"] = status
             member["unsubscribe_reason"] = reason if status == "unsubscribed" else ""
             member["last_changed"] = self.stamp()
+            if status == "unsubscribed":
+                self.opted_out.add(member["id"])
             return member
 
     # --- reads -------------------------------------------------------------------------
@@ -247,12 +259,17 @@ class Audience:
         self._merge(member, body)
         member["last_changed"] = now
         self.members[member_id] = member
+        if status == "pending":
+            self.confirmations_sent.append(email)
         return member
 
     def _set_status(self, member: dict[str, Any], status: str) -> None:
         if status not in SETTABLE:
             raise MemberError(400, "Invalid Resource", f"status {status!r} is not valid")
-        if member["status"] == "cleaned" and status in ("subscribed", "pending"):
+        opted_out = member["status"] == "unsubscribed" and member["id"] in self.opted_out
+        if (member["status"] == "cleaned" and status in ("subscribed", "pending")) or (
+            opted_out and status == "subscribed"
+        ):
             raise MemberError(
                 400,
                 "Member In Compliance State",
@@ -269,6 +286,20 @@ class Audience:
         if member["status"] != status:
             member["status"] = status
             member["last_changed"] = self.stamp()
+            self.opted_out.discard(member["id"])
+            if status == "pending":
+                self.confirmations_sent.append(member["email_address"])
+
+    def confirm(self, email: str) -> dict[str, Any]:
+        """The person clicks the link of Mailchimp's opt-in e-mail: ``pending`` becomes
+        ``subscribed``."""
+        with self.lock:
+            member = self.get(email)
+            if member["status"] != "pending":
+                raise MemberError(400, "Invalid Resource", f"{email} is not pending")
+            member["status"] = "subscribed"
+            member["last_changed"] = self.stamp()
+            return member
 
     def _merge(self, member: dict[str, Any], body: dict[str, Any]) -> None:
         fields = body.get("merge_fields") or {}

@@ -161,7 +161,10 @@ class PayPalEmulator:
         for unit in body["purchase_units"]:
             unit = copy.deepcopy(unit)
             unit.setdefault("reference_id", "default")
-            unit["payee"] = {"email_address": "merchant@example.com", "merchant_id": "EMULATOR01"}
+            unit["payee"] = {
+                "email_address": "merchant@example.com",
+                "merchant_id": resources.MERCHANT_ID,
+            }
             units.append(unit)
         order: dict[str, Any] = {
             "id": order_id,
@@ -205,7 +208,7 @@ class PayPalEmulator:
 
     def approve(self, order_id: str) -> str:
         """The payer approves on the PayPal page; returns the redirect (``token``, ``PayerID``)."""
-        payer_id = resources.paypal_id(13)
+        payer_id = resources.account_id()
         with self._lock:
             order = self._open_order(order_id)
             order["status"] = "APPROVED"
@@ -320,12 +323,17 @@ class PayPalEmulator:
     def settle_capture(
         self, capture_id: str, status: Literal["COMPLETED", "DENIED"] = "COMPLETED"
     ) -> dict[str, Any]:
-        """A ``PENDING`` capture clears (``COMPLETED``) or is refused (``DENIED``)."""
+        """A ``PENDING`` capture clears (``COMPLETED``) or is refused (``DENIED``).
+
+        A refused capture's ``status`` is ``DECLINED``: Payments v2 has no ``DENIED`` status
+        (``capture_status`` enum); ``DENIED`` names only the webhook,
+        ``PAYMENT.CAPTURE.DENIED``.
+        """
         with self._lock:
             capture = self.captures[capture_id]
             if capture["status"] != "PENDING":
                 raise ValueError("capture is not pending")
-            capture["status"] = status
+            capture["status"] = "DECLINED" if status == "DENIED" else status
             capture.pop("status_details", None)
             capture["update_time"] = self._now_iso()
             self._emit(f"PAYMENT.CAPTURE.{status}", "capture", self.capture_resource(capture_id))
@@ -333,10 +341,13 @@ class PayPalEmulator:
         return self.capture_resource(capture_id)
 
     def reverse_capture(self, capture_id: str) -> dict[str, Any]:
-        """A chargeback/reversal: ``PAYMENT.CAPTURE.REVERSED``."""
+        """A chargeback: ``PAYMENT.CAPTURE.REVERSED``. The money went back to the payer, so the
+        capture reads ``REFUNDED`` with reason ``CHARGEBACK`` (Payments v2 has no ``REVERSED``
+        status; ``capture_status_details.reason`` names chargebacks)."""
         with self._lock:
             capture = self.captures[capture_id]
-            capture["status"] = "REVERSED"
+            capture["status"] = "REFUNDED"
+            capture["status_details"] = {"reason": "CHARGEBACK"}
             capture["update_time"] = self._now_iso()
             self._emit("PAYMENT.CAPTURE.REVERSED", "capture", self.capture_resource(capture_id))
         self.flush_webhooks()
@@ -423,6 +434,40 @@ class PayPalEmulator:
             self.webhooks.enqueue(
                 event["id"], self.webhook_url, json.dumps(event).encode(), self._signed_headers
             )
+
+    def verify_webhook_signature(self, body: Any) -> dict[str, str]:
+        """PayPal's postback check of a webhook it sent: ``SUCCESS`` when the signature is
+        this emulator's over that event for that webhook id and certificate, else
+        ``FAILURE``. The event is checked as re-serialised the way the emulator sent it,
+        so an event changed in any value fails."""
+        fields = (
+            "auth_algo",
+            "cert_url",
+            "transmission_id",
+            "transmission_sig",
+            "transmission_time",
+            "webhook_id",
+            "webhook_event",
+        )
+        if not isinstance(body, dict):
+            raise PayPalApiError(400, "MALFORMED_REQUEST_JSON")
+        for name in fields:
+            if not body.get(name):
+                raise PayPalApiError(400, "MISSING_REQUIRED_PARAMETER", field=f"/{name}")
+        ok = (
+            body["auth_algo"] == "SHA256withRSA"
+            and body["cert_url"] == self.cert_url
+            and body["webhook_id"] == self.webhook_id
+            and isinstance(body["webhook_event"], dict)
+            and self.signer.verify(
+                transmission_id=str(body["transmission_id"]),
+                when=str(body["transmission_time"]),
+                webhook_id=str(body["webhook_id"]),
+                body=json.dumps(body["webhook_event"]).encode(),
+                signature=str(body["transmission_sig"]),
+            )
+        )
+        return {"verification_status": "SUCCESS" if ok else "FAILURE"}
 
     @property
     def cert_url(self) -> str:

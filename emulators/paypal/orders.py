@@ -1,5 +1,11 @@
 """Orders v2 request validation as PayPal does it (amount arithmetic included) and the
-emulator's error type, in PayPal's envelope ``{name, message, details[], debug_id, links}``."""
+emulator's error type, in PayPal's envelope ``{name, message, details[], debug_id, links}``.
+
+Names, messages and issue descriptions are PayPal's own text, as its OpenAPI specs list them
+(each error schema enumerates them: ``error_401.message``, ``orders.capture-422`` and so on,
+https://github.com/paypal/paypal-rest-api-specifications, Orders v2 and Payments v2), double
+space in ``INSTRUMENT_DECLINED`` included: a shop that matches on them meets the same text.
+"""
 
 # ruff: noqa: E501 - PayPal's own error descriptions are kept whole, as PayPal sends them
 
@@ -21,7 +27,7 @@ _MESSAGES = {
     ),
     401: (
         "AUTHENTICATION_FAILURE",
-        "Authentication failed due to invalid authentication credentials or a missing Authorization header.",
+        "Authentication failed due to missing authorization header, or invalid authentication credentials.",
     ),
     404: ("RESOURCE_NOT_FOUND", "The specified resource does not exist."),
     409: ("RESOURCE_CONFLICT", "The server has detected a conflict while processing this request."),
@@ -29,9 +35,25 @@ _MESSAGES = {
         "UNPROCESSABLE_ENTITY",
         "The requested action could not be performed, semantically incorrect, or failed business validation.",
     ),
-    500: ("INTERNAL_SERVER_ERROR", "An internal server error has occurred."),
+    500: ("INTERNAL_SERVER_ERROR", "An internal server error occurred."),
     503: ("SERVICE_UNAVAILABLE", "Service Unavailable."),
-    504: ("GATEWAY_TIMEOUT", "The server did not respond in time."),
+}
+#: Gateway failures (502, 504) carry the 503 body: PayPal's specs define no other.
+_MESSAGES[502] = _MESSAGES[504] = _MESSAGES[503]
+
+#: Descriptions of the request-validation issues, as PayPal's spec enumerates them for
+#: ``POST /v2/checkout/orders`` (the texts differ a little from one operation to another).
+DESCRIPTIONS = {
+    "CANNOT_BE_NEGATIVE": "Must be greater than or equal to 0. If the currency supports decimals, only two decimal place precision is supported.",
+    "DECIMAL_PRECISION": "If the currency supports decimals, only two decimal place precision is supported.",
+    "DECIMALS_NOT_SUPPORTED": "Currency does not support decimals. Please refer to https://developer.paypal.com/docs/api/reference/currency-codes/ for more information.",
+    "INVALID_PARAMETER_SYNTAX": "The value of a field does not conform to the expected format.",
+    "INVALID_PARAMETER_VALUE": "A parameter value is not valid.",
+    "INVALID_STRING_LENGTH": "The value of a field is either too short or too long",
+    "ITEM_TOTAL_REQUIRED": "If item details are specified (items.unit_amount and items.quantity) corresponding amount.breakdown.item_total is required.",
+    "MALFORMED_REQUEST_JSON": "The request JSON is not well formed.",
+    "MISSING_REQUIRED_PARAMETER": "A required parameter is missing.",
+    "MULTI_CURRENCY_ORDER": "Multiple differing values of currency_code are not supported. Entire Order request must have the same currency_code.",
 }
 
 
@@ -50,7 +72,8 @@ class PayPalApiError(Exception):
         self.status = status
         self.details: list[dict[str, Any]] = []
         if issue:
-            detail: dict[str, Any] = {"issue": issue, "description": description or issue}
+            text = description or DESCRIPTIONS.get(issue, issue)
+            detail: dict[str, Any] = {"issue": issue, "description": text}
             if field:
                 detail["field"] = field
                 detail["location"] = location
@@ -76,7 +99,10 @@ class PayPalApiError(Exception):
 
 #: PayPal issues the emulator raises outside request validation: status and description.
 ISSUES: dict[str, tuple[int, str]] = {
-    "CANNOT_BE_ZERO_OR_NEGATIVE": (422, "Must be greater than zero."),
+    "CANNOT_BE_ZERO_OR_NEGATIVE": (
+        422,
+        "Must be greater than zero. If the currency supports decimals, only two decimal place precision is supported.",
+    ),
     "CAPTURE_FULLY_REFUNDED": (422, "The capture has already been fully refunded"),
     "DUPLICATE_INVOICE_ID": (
         422,
@@ -85,9 +111,12 @@ ISSUES: dict[str, tuple[int, str]] = {
     "DUPLICATE_REQUEST_ID": (409, "A request with this id is in progress."),
     "INSTRUMENT_DECLINED": (
         422,
-        "The instrument presented was either declined by the processor or bank, or it can't be used for this payment.",
+        "The instrument presented  was either declined by the processor or bank, or it can't be used for this payment.",
     ),
-    "INVALID_RESOURCE_ID": (404, "Specified resource ID does not exist."),
+    "INVALID_RESOURCE_ID": (
+        404,
+        "Specified resource ID does not exist. Please check the resource ID and try again.",
+    ),
     "ORDER_ALREADY_CAPTURED": (
         422,
         "Order already captured.If 'intent=CAPTURE' only one capture per order is allowed.",
@@ -95,7 +124,7 @@ ISSUES: dict[str, tuple[int, str]] = {
     "ORDER_ALREADY_COMPLETED": (422, "The order cannot be approved again."),
     "ORDER_NOT_APPROVED": (
         422,
-        "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid payment_source in the request.",
+        "Payer has not yet approved the Order for payment. Please redirect the payer to the 'rel':'approve' url returned as part of the HATEOAS links within the Create Order call or provide a valid `payment_source` in the request.",
     ),
     "REFUND_AMOUNT_EXCEEDED": (
         422,
@@ -119,40 +148,30 @@ def new_debug_id() -> str:
 def parse_money(money: Any, field: str, currency: str | None = None) -> tuple[str, Decimal]:
     """``{"currency_code", "value"}`` → (currency, amount), with PayPal's precision rules."""
     if not isinstance(money, dict) or "currency_code" not in money or "value" not in money:
-        raise PayPalApiError(
-            400, "MISSING_REQUIRED_PARAMETER", "A required field is missing.", field=field
-        )
+        raise PayPalApiError(400, "MISSING_REQUIRED_PARAMETER", field=field)
     code = str(money["currency_code"])
     if currency is not None and code != currency:
         raise PayPalApiError(
             422,
-            "CURRENCY_MISMATCH",
-            "Currency code should be the same for all amounts.",
+            "MULTI_CURRENCY_ORDER",
             field=field,
         )
     try:
         value = Decimal(str(money["value"]))
     except InvalidOperation:
-        raise PayPalApiError(
-            400, "INVALID_PARAMETER_SYNTAX", "Invalid amount.", field=f"{field}/value"
-        ) from None
+        raise PayPalApiError(400, "INVALID_PARAMETER_SYNTAX", field=f"{field}/value") from None
     exponent = value.as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if code in NO_DECIMALS and places:
         raise PayPalApiError(
             422,
             "DECIMALS_NOT_SUPPORTED",
-            "Currency does not support decimals.",
             field=f"{field}/value",
         )
     if places > 2:
-        raise PayPalApiError(
-            422, "DECIMAL_PRECISION", "Too many decimal places.", field=f"{field}/value"
-        )
+        raise PayPalApiError(422, "DECIMAL_PRECISION", field=f"{field}/value")
     if value < 0:
-        raise PayPalApiError(
-            422, "CANNOT_BE_NEGATIVE", "Must not be negative.", field=f"{field}/value"
-        )
+        raise PayPalApiError(422, "CANNOT_BE_NEGATIVE", field=f"{field}/value")
     return code, value
 
 
@@ -163,20 +182,18 @@ def validate_purchase_unit(unit: Any, index: int) -> None:
         raise PayPalApiError(
             400,
             "MISSING_REQUIRED_PARAMETER",
-            "A required field is missing.",
             field=f"/purchase_units/{index}/amount",
         )
     currency, total = parse_money(unit["amount"], f"{where}/amount")
     for name in ("custom_id", "invoice_id", "description"):
         if len(str(unit.get(name) or "")) > 127:
-            raise PayPalApiError(400, "INVALID_STRING_LENGTH", "Too long.", field=f"{where}/{name}")
+            raise PayPalApiError(400, "INVALID_STRING_LENGTH", field=f"{where}/{name}")
     breakdown = unit["amount"].get("breakdown")
     items = unit.get("items") or []
     if items and not (breakdown and "item_total" in breakdown):
         raise PayPalApiError(
             422,
             "ITEM_TOTAL_REQUIRED",
-            "If item details are specified, items.unit_amount and items.quantity are required.",
             field=f"{where}/amount/breakdown/item_total",
         )
     if not breakdown:
@@ -193,7 +210,6 @@ def validate_purchase_unit(unit: Any, index: int) -> None:
                 raise PayPalApiError(
                     400,
                     "MISSING_REQUIRED_PARAMETER",
-                    "Item name is required.",
                     field=f"{where}/items/{i}/name",
                 )
             unit_amount = parse_money(
@@ -205,7 +221,6 @@ def validate_purchase_unit(unit: Any, index: int) -> None:
                 raise PayPalApiError(
                     400,
                     "INVALID_PARAMETER_SYNTAX",
-                    "Bad quantity.",
                     field=f"{where}/items/{i}/quantity",
                 ) from None
             item_sum += unit_amount * quantity
@@ -237,7 +252,6 @@ def validate_order_request(body: Any) -> None:
         raise PayPalApiError(
             400,
             "INVALID_PARAMETER_VALUE",
-            "The emulator supports intent CAPTURE only.",
             field="/intent",
         )
     units = body.get("purchase_units")
@@ -245,7 +259,6 @@ def validate_order_request(body: Any) -> None:
         raise PayPalApiError(
             400,
             "MISSING_REQUIRED_PARAMETER",
-            "1 to 10 purchase units are required.",
             field="/purchase_units",
         )
     for index, unit in enumerate(units):

@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 from typing import Any
 
 from emulators.common import new_id
 from emulators.paypal.orders import NO_DECIMALS, money
 
+#: The alphabet of PayPal account ids (``account_id`` in the Orders v2 spec:
+#: ``^[2-9A-HJ-NP-Z]{13}$``, no 0, 1, I or O, which read alike).
+ACCOUNT_ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
+#: The emulated merchant's account id, as PayPal fills in ``payee.merchant_id``.
+MERCHANT_ID = "N8EMULATEDPAY"
+
 
 def paypal_id(length: int = 17) -> str:
-    """PayPal-looking ids: upper-case letters and digits."""
+    """PayPal-looking resource ids (orders, captures, refunds): upper-case letters and digits."""
     return new_id("", length).upper()
+
+
+def account_id() -> str:
+    """A payer's PayPal account id (``payer_id``, ``account_id``): 13 of PayPal's characters."""
+    return "".join(secrets.choice(ACCOUNT_ID_ALPHABET) for _ in range(13))
 
 
 def capture(

@@ -45,6 +45,9 @@ APPROVAL_PAGE = """<!doctype html>
 """
 
 
+VERIFY_PATH = "/v1/notifications/verify-webhook-signature"
+
+
 def _json(status: int, body: dict[str, Any]) -> Response:
     response = Response(json.dumps(body), status=status, mimetype="application/json")
     response.headers["Paypal-Debug-Id"] = g.get("debug_id", "")
@@ -65,7 +68,7 @@ def build_app(emu: PayPalEmulator) -> Flask:
         g.debug_id = new_debug_id()
         if emu.public_base_url is None:
             emu.public_base_url = base()
-        if request.path.startswith("/v2/"):
+        if request.path.startswith("/v2/") or request.path == VERIFY_PATH:
             emu.check_token(request.headers.get("Authorization", ""))
         return None
 
@@ -146,6 +149,10 @@ def build_app(emu: PayPalEmulator) -> Flask:
     @app.get("/v2/payments/refunds/<refund_id>")
     def get_refund(refund_id: str) -> Response:
         return _json(200, emu.refund(refund_id))
+
+    @app.post(VERIFY_PATH)
+    def verify_webhook_signature() -> Response:
+        return _json(200, emu.verify_webhook_signature(json_body()))
 
     @app.get("/v1/notifications/certs/<name>")
     def cert(name: str) -> Response:

@@ -1,5 +1,13 @@
 """How the PayPal emulator signs webhooks: its own RSA key and a self-signed X.509 cert,
-served like PayPal's at ``/v1/notifications/certs/<name>`` and named in ``PAYPAL-CERT-URL``."""
+served like PayPal's at ``/v1/notifications/certs/<name>`` and named in ``PAYPAL-CERT-URL``;
+and how it checks them again for ``POST /v1/notifications/verify-webhook-signature``, the
+postback many integrations use instead of checking the certificate themselves
+(https://developer.paypal.com/api/webhooks/v1/#verify-webhook-signature_post).
+
+The signed message is ``<transmission id>|<transmission time>|<webhook id>|<CRC32 of the
+body, decimal>`` (SHA256withRSA), as PayPal documents for self-verification
+(https://developer.paypal.com/api/rest/webhooks/rest/#link-selfverificationmethod).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +18,7 @@ import zlib
 from datetime import UTC, datetime, timedelta
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
@@ -63,8 +72,7 @@ class WebhookSigner:
         key = self._ensure()
         transmission_id = str(uuid.uuid1())
         when = (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        crc = zlib.crc32(body) & 0xFFFFFFFF
-        message = f"{transmission_id}|{when}|{webhook_id}|{crc}".encode()
+        message = self.message(transmission_id, when, webhook_id, body)
         signature = key.sign(message, padding.PKCS1v15(), hashes.SHA256())
         return {
             "Content-Type": "application/json",
@@ -76,3 +84,25 @@ class WebhookSigner:
             "PAYPAL-AUTH-ALGO": "SHA256withRSA",
             "PAYPAL-AUTH-VERSION": "v2",
         }
+
+    @staticmethod
+    def message(transmission_id: str, when: str, webhook_id: str, body: bytes) -> bytes:
+        crc = zlib.crc32(body) & 0xFFFFFFFF
+        return f"{transmission_id}|{when}|{webhook_id}|{crc}".encode()
+
+    def verify(
+        self, *, transmission_id: str, when: str, webhook_id: str, body: bytes, signature: str
+    ) -> bool:
+        """Whether ``signature`` (base64) is ours over this transmission of ``body``."""
+        key = self._ensure()
+        try:
+            raw = base64.b64decode(signature, validate=True)
+            key.public_key().verify(
+                raw,
+                self.message(transmission_id, when, webhook_id, body),
+                padding.PKCS1v15(),
+                hashes.SHA256(),
+            )
+        except (InvalidSignature, ValueError):
+            return False
+        return True

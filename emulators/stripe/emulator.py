@@ -216,8 +216,23 @@ class StripeEmulator:
             session = self.session(session_id)
             return {"session": session, "lines": self._session_extras[session_id]["lines"]}
 
-    def pay(self, session_id: str, *, outcome: str = "succeeded") -> dict[str, Any]:
-        """Shopper pays: ``succeeded`` (card), ``declined`` or ``processing`` (pay later)."""
+    def pay(
+        self,
+        session_id: str,
+        *,
+        outcome: str = "succeeded",
+        billing: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Shopper pays: ``succeeded`` (card), ``declined`` or ``processing`` (pay later).
+
+        Like Checkout, the session's ``customer_details`` then hold what the shopper typed on
+        the payment page: e-mail (the session's ``customer_email`` when the shop gave one),
+        name on the card and the billing address Checkout collects for cards (country and
+        postal code), and the charge's ``billing_details`` the same
+        (https://docs.stripe.com/api/checkout/sessions/object#checkout_session_object-customer_details).
+        ``billing`` may set ``name``, ``email``, ``country`` and ``postal_code``.
+        """
+        billing = billing or {}
         with self._lock:
             session = self.sessions.get(session_id)
             if session is None:
@@ -242,11 +257,16 @@ class StripeEmulator:
                 status="complete",
                 payment_intent=intent["id"],
                 customer_details={
-                    "address": None,
+                    "address": objects.address(
+                        country=billing.get("country", "DE").upper(),
+                        postal_code=billing.get("postal_code", "10115"),
+                    ),
                     "business_name": None,
-                    "email": session["customer_email"] or "shopper@example.com",
+                    "email": session["customer_email"]
+                    or billing.get("email")
+                    or "shopper@example.com",
                     "individual_name": None,
-                    "name": "Emulated Shopper",
+                    "name": billing.get("name", "Emulated Shopper"),
                     "phone": None,
                     "tax_exempt": "none",
                     "tax_ids": [],
@@ -294,7 +314,7 @@ class StripeEmulator:
             created=int(self.clock()),
             intent=intent,
             payment_method=intent["payment_method"],
-            email=(session["customer_details"] or {}).get("email"),
+            details=session["customer_details"] or {},
         )
         self.charges[charge["id"]] = charge
         intent.update(

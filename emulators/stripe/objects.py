@@ -64,6 +64,44 @@ def decode_form(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
     return root
 
 
+def address(**values: str | None) -> dict[str, str | None]:
+    """Stripe's address object: every key present, ``None`` where unknown."""
+    return {**_ADDRESS, **values}
+
+
+def card(amount: int) -> dict[str, Any]:
+    """``payment_method_details.card`` of a test Visa card, every key Stripe sends."""
+    return {
+        "amount_authorized": amount,
+        "authorization_code": None,
+        "brand": "visa",
+        "checks": {
+            "address_line1_check": None,
+            "address_postal_code_check": "pass",
+            "cvc_check": "pass",
+        },
+        "country": "US",
+        "exp_month": 12,
+        "exp_year": 2034,
+        "extended_authorization": {"status": "disabled"},
+        "fingerprint": "Xt5EWLLDS7FJjR1c",
+        "funding": "credit",
+        "incremental_authorization": {"status": "unavailable"},
+        "installments": None,
+        "last4": "4242",
+        "mandate": None,
+        "multicapture": {"status": "unavailable"},
+        "network": "visa",
+        "network_token": {"used": False},
+        "network_transaction_id": "104557651805572",
+        "overcapture": {"maximum_amount_capturable": amount, "status": "unavailable"},
+        "regulated_status": "unregulated",
+        "three_d_secure": None,
+        "transaction_link_id": None,
+        "wallet": None,
+    }
+
+
 def checkout_session(
     *,
     session_id: str,
@@ -212,8 +250,10 @@ def charge(
     created: int,
     intent: dict[str, Any],
     payment_method: str,
-    email: str | None,
+    details: dict[str, Any],
 ) -> dict[str, Any]:
+    """A card charge; ``details`` are the session's ``customer_details`` (billing)."""
+    email = details.get("email")
     return {
         "id": charge_id,
         "object": "charge",
@@ -225,9 +265,9 @@ def charge(
         "application_fee_amount": None,
         "balance_transaction": None,
         "billing_details": {
-            "address": dict(_ADDRESS),
+            "address": dict(details.get("address") or _ADDRESS),
             "email": email,
-            "name": None,
+            "name": details.get("name"),
             "phone": None,
             "tax_id": None,
         },
@@ -257,7 +297,7 @@ def charge(
         "paid": True,
         "payment_intent": intent["id"],
         "payment_method": payment_method,
-        "payment_method_details": {"card": {"brand": "visa", "last4": "4242"}, "type": "card"},
+        "payment_method_details": {"card": card(intent["amount"]), "type": "card"},
         "receipt_email": email,
         "receipt_number": None,
         "receipt_url": None,

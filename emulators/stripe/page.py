@@ -36,6 +36,14 @@ PAGE = """<!doctype html>
   {% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
   {% if status == "open" %}
   <form method="post" action="{{ action }}" id="payment-form">
+    <p><label>Name on card
+      <input name="name" value="Emulated Shopper" autocomplete="cc-name"></label></p>
+    {% if not email %}<p><label>E-mail
+      <input name="email" type="email" value="shopper@example.com" autocomplete="email">
+    </label></p>{% endif %}
+    <p><label>Country <input name="country" value="DE" maxlength="2" autocomplete="country">
+      </label> <label>Postal code
+      <input name="postal_code" value="10115" autocomplete="postal-code"></label></p>
     <button class="pay" type="submit" name="action" value="pay">Pay with card (succeeds)</button>
     <button class="decline" type="submit" name="action" value="decline">Card declined</button>
     <button class="later" type="submit" name="action" value="pay_later">

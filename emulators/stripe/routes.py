@@ -141,6 +141,7 @@ def build_app(emu: StripeEmulator) -> Flask:
             error=error,
             action=f"{request.script_root}/pay/{session_id}",
             cancel_url=session["cancel_url"],
+            email=session["customer_email"],
         )
         return Response(html, status=status, mimetype="text/html")
 
@@ -158,7 +159,12 @@ def build_app(emu: StripeEmulator) -> Flask:
         if action not in outcomes:
             return Response("unknown action", status=400, mimetype="text/plain")
         try:
-            session = emu.pay(session_id, outcome=outcomes[action])
+            billing = {
+                key: request.form[key].strip()
+                for key in ("name", "email", "country", "postal_code")
+                if request.form.get(key, "").strip()
+            }
+            session = emu.pay(session_id, outcome=outcomes[action], billing=billing)
         except StripeApiError as exc:
             if exc.status == 404:
                 return Response(exc.message, status=404, mimetype="text/plain")
@@ -170,7 +176,9 @@ def build_app(emu: StripeEmulator) -> Flask:
     commands: dict[str, Callable[[dict[str, Any]], Any]] = {
         "expire_session": lambda d: emu.expire_session(d["session_id"]),
         "expire_due": lambda _d: emu.expire_due(),
-        "pay": lambda d: emu.pay(d["session_id"], outcome=d.get("outcome", "succeeded")),
+        "pay": lambda d: emu.pay(
+            d["session_id"], outcome=d.get("outcome", "succeeded"), billing=d.get("billing")
+        ),
         "settle_async": lambda d: emu.settle_async(
             d["session_id"], succeeded=bool(d.get("succeeded", True))
         ),

@@ -99,9 +99,13 @@ def push_one(
         try:
             request = to_gelato_request(order, order_type=order_type)
         except NotPrintable as exc:
-            _park(db, entry, order_id, f"not printable: {exc}")
-            report.parked += 1
-            return
+            unprintable: str | None = f"not printable: {exc}"
+        else:
+            unprintable = None
+    if unprintable is not None:  # parked in a session of its own, after this one closed
+        _park(db, entry, order_id, unprintable)
+        report.parked += 1
+        return
 
     if entry.status_before == outbox.SUBMITTING or entry.attempts > 1:
         # The previous attempt may have reached Gelato: look before calling again.

@@ -183,6 +183,13 @@ class MailchimpProvider:
             },
         )
 
+    def resubscribe(self, contact: Contact) -> MemberState:
+        """``status: pending``: Mailchimp refuses ``subscribed`` for someone who unsubscribed
+        ("Member In Compliance State") and sends its own opt-in e-mail for ``pending``
+        (https://mailchimp.com/developer/marketing/docs/errors/)."""
+        body = {**self._put_body(contact), "status": "pending"}
+        return _member_state(self._request("PUT", self._member_path(contact.email), json=body))
+
     def get_member(self, email: str) -> MemberState | None:
         try:
             return _member_state(self._request("GET", self._member_path(email)))

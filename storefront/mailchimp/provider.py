@@ -159,6 +159,11 @@ class NewsletterProvider(Protocol):
         """The shopper asked to leave: record it (creating an unsubscribed member if needed)."""
         ...
 
+    def resubscribe(self, contact: Contact) -> MemberState:
+        """Someone who left confirmed again on the shop: the provider asks them to confirm
+        once more (``pending``); only that puts them back on the list."""
+        ...
+
     def get_member(self, email: str) -> MemberState | None: ...
 
     def changed_since(self, since: datetime) -> Iterator[MemberChange]:

@@ -4,6 +4,12 @@ Order matters: first pull who left at the provider (since the last good run, wit
 then push. Pushing uses ``status_if_new`` only, so someone who unsubscribed at the provider
 is never re-subscribed by us, even if an old local sign-up says "subscribed". Explicit
 local unsubscribes are sent as unsubscribes; erased customers are deleted permanently.
+
+Someone who left and *later* confirmed a new double opt-in on the shop asked to come back:
+their confirmation is newer than their leaving. Mailchimp refuses to set them back to
+``subscribed``; they are pushed as ``pending`` (``resubscribe``), Mailchimp mails them its
+own confirmation, and their click there puts them on the list. A leave newer than the local
+confirmation (or one whose time is unknown) always wins.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -61,6 +67,11 @@ def reconcile(
     for change in left:
         with db.session_scope(write=True) as session:
             sub = services.find(session, change.email)
+            if sub is not None and _came_back(sub, change.changed_at):
+                # They confirmed on the shop after leaving: push them as pending (below).
+                report.skipped += 1
+                sub.provider_status = str(change.status)
+                continue
             already = (
                 sub is not None
                 and sub.status in services.LEFT
@@ -98,14 +109,34 @@ def reconcile(
         contacts = [
             Contact(email=s.email, consent_time=s.consent_at, source=s.consent_source)
             for s in to_push
+            if s.provider_status != "unsubscribed"
+        ]
+        returning = [
+            Contact(email=s.email, consent_time=s.consent_at, source=s.consent_source)
+            for s in to_push
+            if s.provider_status == "unsubscribed"
         ]
         leaving = [s.email for s in to_unsubscribe]
-    report.read += len(contacts) + len(leaving)
+    report.read += len(contacts) + len(returning) + len(leaving)
     if dry_run:
         report.notes += [f"would push {c.email}" for c in contacts]
+        report.notes += [f"would ask {c.email} to confirm again" for c in returning]
         report.notes += [f"would unsubscribe {e}" for e in leaving]
-        report.changed += len(contacts) + len(leaving)
+        report.changed += len(contacts) + len(returning) + len(leaving)
         return report
+    for contact in returning:
+        try:
+            provider.resubscribe(contact)
+        except NewsletterError as exc:
+            report.failed += 1
+            report.notes.append(f"{contact.email}: not re-subscribed ({exc})")
+            continue
+        with db.session_scope(write=True) as session:
+            sub = services.find(session, contact.email)
+            if sub is not None:
+                sub.provider_synced_at, sub.provider_status = utcnow(), "pending"
+                report.changed += 1
+        report.notes.append(f"{contact.email}: asked by the provider to confirm again")
     if contacts:
         result = provider.upsert_members(contacts)
         failed = {e.email.lower(): e.message for e in result.errors}
@@ -135,6 +166,16 @@ def reconcile(
                 sub.provider_synced_at, sub.provider_status = utcnow(), "unsubscribed"
                 report.changed += 1
     return report
+
+
+def _came_back(sub: Subscriber, left_at: datetime | None) -> bool:
+    """Subscribed here with a confirmation newer than their leaving at the provider (by a
+    whole second: the provider's times have no fractions, and a tie must not re-subscribe)."""
+    if sub.status != "subscribed" or sub.consent_at is None or left_at is None:
+        return False
+    consent = sub.consent_at if sub.consent_at.tzinfo else sub.consent_at.replace(tzinfo=UTC)
+    left = left_at if left_at.tzinfo else left_at.replace(tzinfo=UTC)
+    return consent >= left + timedelta(seconds=1)
 
 
 def _follow_provider_verdicts(

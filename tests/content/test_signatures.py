@@ -66,3 +66,68 @@ def test_all_errors_share_a_base_and_bytes_secret_works() -> None:
     assert issubclass(SignatureFormatError, SignatureError)
     assert signatures.compute(BODY, b"test", T) == SIG
     assert "=" not in signatures.compute(b"x" * 5, "k", T)
+
+
+# --- the edges and the words (what mutation testing found unchecked) ---------------------
+def test_the_window_and_the_2021_floor_are_inclusive() -> None:
+    floor = signatures.MIN_TIMESTAMP_MS
+    at_floor = signatures.sign(b"{}", "s", floor)
+    signatures.verify(b"{}", at_floor, "s", now_ms=floor, tolerance_s=300)
+    stamp = 1_800_000_000_000
+    header = signatures.sign(b"{}", "s", stamp)
+    for now in (stamp + 300_000, stamp - 300_000):
+        signatures.verify(b"{}", header, "s", now_ms=now, tolerance_s=300)
+    for now in (stamp + 300_001, stamp - 300_001):
+        with pytest.raises(signatures.SignatureTimestampError):
+            signatures.verify(b"{}", header, "s", now_ms=now, tolerance_s=300)
+
+
+@pytest.mark.parametrize(
+    ("header", "now", "error", "message"),
+    [
+        (None, 1_800_000_000_000, "SignatureFormatError", "not of the form t=<ms>,v1=<signature>"),
+        (
+            "t=1500000000000,v1=abc",
+            1_500_000_000_000,
+            "SignatureTimestampError",
+            "signature timestamp is before 2021",
+        ),
+        (
+            "t=1800000000000,v1=abc",
+            1_900_000_000_000,
+            "SignatureTimestampError",
+            "signature timestamp is outside the accepted window",
+        ),
+        (
+            "t=1800000000000,v1=abc",
+            1_800_000_000_000,
+            "SignatureMismatchError",
+            "signature does not match the body",
+        ),
+        (
+            "t=1800000000000,v1=sïgnature",  # not ASCII: a mismatch, never a crash
+            1_800_000_000_000,
+            "SignatureMismatchError",
+            "signature does not match the body",
+        ),
+    ],
+)
+def test_each_refusal_says_why(header: str | None, now: int, error: str, message: str) -> None:
+    with pytest.raises(signatures.SignatureError) as caught:
+        signatures.verify(b"{}", header, "s", now_ms=now)
+    assert type(caught.value).__name__ == error
+    assert str(caught.value) == (
+        "signature header is not of the form t=<ms>,v1=<signature>"
+        if error == "SignatureFormatError"
+        else message
+    )
+
+
+def test_padding_is_stripped_and_nothing_else() -> None:
+    """A SHA-256 MAC is 32 bytes: 43 base64url characters after the one ``=`` is stripped."""
+    stamp = 1_800_000_000_000
+    for n in range(200):
+        body = f'{{"n": {n}}}'.encode()
+        value = signatures.compute(body, "s", stamp)
+        assert len(value) == 43 and "=" not in value
+        signatures.verify(body, f"t={stamp},v1={value}", "s", now_ms=stamp)

@@ -1,7 +1,8 @@
 """The emulators' shapes against the providers' official material in ``shared/contracts``.
 
-Stripe: emulator objects carry exactly the top-level keys of Stripe's published fixtures, and
-every key our adapter reads is in them. PayPal: every key the emulator answers (and our
+Stripe: emulator objects carry exactly the top-level keys of Stripe's published fixtures,
+every nested value has the fixture's type (objects with the same keys), and every key our
+adapter reads is in them. PayPal: every key the emulator answers (and our
 adapter sends or reads) is a property of the OpenAPI schema, and enum values are valid.
 """
 
@@ -18,7 +19,7 @@ import pytest
 from emulators.paypal import PayPalEmulator
 from emulators.stripe import StripeEmulator
 from storefront.gateways.paypal_gateway import PayPalGateway
-from tests.payments.support import Inbox, checkout_request
+from tests.payments.support import Inbox, checkout_request, submit_form
 from tests.support.material import CONTRACTS, require_path
 
 
@@ -76,9 +77,20 @@ def stripe_world() -> dict[str, Any]:
             "line_items[0][price_data][unit_amount]": "2500",
             "line_items[0][price_data][product_data][name]": "Tee",
             "line_items[0][quantity]": "1",
+            "customer_email": "shopper@example.com",
         },
     ).json()
-    emu.pay(created["id"])
+    page = client.get(f"/pay/{created['id']}")
+    paid = submit_form(
+        f"http://stripe.test/pay/{created['id']}",
+        page,
+        client,
+        "pay",
+        name="Noor Okafor",
+        country="nl",
+        postal_code="1012",
+    )
+    assert paid.status_code == 303
     session = client.get(f"/v1/checkout/sessions/{created['id']}").json()
     intent = client.get(f"/v1/payment_intents/{session['payment_intent']}").json()
     refund = client.post(
@@ -130,6 +142,76 @@ def test_stripe_keys_our_adapter_reads_exist_officially(name: str) -> None:
     if name == "event":
         assert "object" in official["data"]
         assert set(official["request"]) == {"id", "idempotency_key"}
+
+
+#: Where a paid, refunded checkout's objects may hold another type than the fixture's
+#: example: the fixture shows ``data.object`` of another event type.
+STRIPE_OTHER_TYPES = {"event": {"/data/object"}}
+
+
+def shape_differences(ours: Any, official: Any, path: str = "") -> list[str]:
+    """Where ``ours`` has another JSON type than ``official`` (both set), or an object with
+    other keys; lists are compared by their first items. ``metadata`` is free-form."""
+    if ours is None or official is None:
+        return []
+    if type(ours) is not type(official) and not (
+        isinstance(ours, int | float) and isinstance(official, int | float)
+    ):
+        return [f"{path}: {type(ours).__name__}, officially {type(official).__name__}"]
+    found: list[str] = []
+    if isinstance(ours, dict) and not path.endswith("/metadata"):
+        if set(ours) != set(official):
+            found.append(
+                f"{path}: keys missing {sorted(set(official) - set(ours))}, "
+                f"extra {sorted(set(ours) - set(official))}"
+            )
+        for key in set(ours) & set(official):
+            found += shape_differences(ours[key], official[key], f"{path}/{key}")
+    if isinstance(ours, list) and ours and official:
+        found += shape_differences(ours[0], official[0], f"{path}/0")
+    return found
+
+
+@pytest.mark.parametrize(
+    "name", ["checkout.session", "event", "payment_intent", "refund", "charge"]
+)
+def test_stripe_values_have_the_fixture_types(stripe_world: dict[str, Any], name: str) -> None:
+    """Every value, nested ones too, has the type of Stripe's example (a string where Stripe
+    sends a string, an object with the same keys where Stripe sends an object)."""
+    skip = STRIPE_OTHER_TYPES.get(name, set())
+    ours = stripe_world[name]
+    if name == "event":  # an event that changed an object (charge.refunded) says what it was
+        assert ours["type"] == "charge.refunded"
+        assert ours["data"]["previous_attributes"]["amount_refunded"] == 0
+        ours = {
+            **ours,
+            "data": {k: v for k, v in ours["data"].items() if k != "previous_attributes"},
+        }
+    found = [
+        d
+        for d in shape_differences(ours, stripe_fixtures()[name])
+        if not any(d.startswith(f"{s}:") or d.startswith(f"{s}/") for s in skip)
+    ]
+    assert found == []
+
+
+def test_stripe_fills_customer_details_on_payment(stripe_world: dict[str, Any]) -> None:
+    """Checkout fills ``customer_details`` (e-mail, name, billing address) when the shopper
+    pays, and the charge's ``billing_details`` the same; the shop stores them, so it must
+    meet them here to erase them."""
+    details = stripe_world["checkout.session"]["customer_details"]
+    official = stripe_fixtures()["checkout.session"]["customer_details"]
+    assert set(details) == set(official)
+    assert set(details["address"]) == set(official["address"])
+    assert details["email"] == "shopper@example.com"  # the session's customer_email
+    assert details["name"] == "Noor Okafor"
+    assert (details["address"]["country"], details["address"]["postal_code"]) == ("NL", "1012")
+    billing = stripe_world["charge"]["billing_details"]
+    assert (billing["email"], billing["name"], billing["address"]) == (
+        details["email"],
+        details["name"],
+        details["address"],
+    )
 
 
 def test_stripe_event_envelope_matches(stripe_world: dict[str, Any]) -> None:

@@ -149,7 +149,7 @@ def test_valid_order_minimal_and_full_representation(api: httpx.Client) -> None:
                 items=[],
             ),
             422,
-            "CURRENCY_MISMATCH",
+            "MULTI_CURRENCY_ORDER",
         ),
         (with_unit(amount={"currency_code": "USD", "value": "5.00"}), 422, "ITEM_TOTAL_REQUIRED"),
         ({"intent": "CAPTURE", "purchase_units": []}, 400, "MISSING_REQUIRED_PARAMETER"),
@@ -238,7 +238,7 @@ def test_control_api_sets_capture_outcome_and_settles(
     settled = api.post(
         "/_emulator/commands/settle_capture", json={"capture_id": capture["id"], "status": "DENIED"}
     )
-    assert settled.json()["result"]["status"] == "DENIED"
+    assert settled.json()["result"]["status"] == "DECLINED"  # Payments v2 has no DENIED
     again = api.post("/_emulator/commands/settle_capture", json={"capture_id": capture["id"]})
     assert again.status_code == 400
     refused = api.post(f"/v2/payments/captures/{capture['id']}/refund", json={})

@@ -15,10 +15,11 @@ def test_quote_prices_shipping_in_minor_units(client) -> None:
     assert quote.fulfillment_country == "DE"
     assert quote.item_reference_ids == ("a",)
     by_uid = {m.shipment_method_uid: m for m in quote.shipment_methods}
-    assert by_uid["normal"].price == 395
-    assert by_uid["normal"].currency == "EUR"
-    assert by_uid["express"].price == 987  # 395 * 2.5, rounded down
-    assert by_uid["express"].type == "express"
+    assert by_uid["dhl_global_parcel"].price == 395
+    assert by_uid["dhl_global_parcel"].currency == "EUR"
+    assert by_uid["dhl_global_parcel"].type == "normal"
+    assert by_uid["dhl_express_worldwide"].price == 987  # 395 * 2.5, rounded down
+    assert by_uid["dhl_express_worldwide"].type == "express"
     assert quote.product_prices == {"a": 1250}
 
 
@@ -28,7 +29,7 @@ def test_quote_is_deterministic_per_country_and_quantity(client) -> None:
     [again] = client.quote(us, [QuoteProduct("a", TEE, 3)], "USD")
     assert first == again
     prices = {m.shipment_method_uid: m.price for m in first.shipment_methods}
-    assert prices["normal"] == 499 + 2 * 100
+    assert prices["dhl_global_parcel"] == 499 + 2 * 100
     assert "ups_ground_us" in prices
 
 

@@ -43,7 +43,8 @@ def test_the_request_carries_gelato_field_names(client, emulator: GelatoEmulator
     [stored] = emulator.orders_for("SF-1")
     assert stored["shippingAddress"]["addressLine1"] == "1 Cemetery Lane"
     assert stored["items"][0]["files"] == [{"type": "default", "url": FILES[0].url}]
-    assert stored["shipment"]["shipmentMethodUid"] == "express"
+    # "express" is a service type: Gelato picks a carrier of that type
+    assert stored["shipment"]["shipmentMethodUid"] == "dhl_express_worldwide"
 
 
 def test_draft_orders_stay_drafts_and_do_not_move(client, emulator) -> None:

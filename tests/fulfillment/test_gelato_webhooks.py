@@ -70,7 +70,7 @@ def test_shipping_emits_status_item_and_tracking_events(client, emulator, receiv
     assert fulfillment["trackingCode"].startswith("GEL")
     assert fulfillment["trackingUrl"].endswith(fulfillment["trackingCode"])
     assert fulfillment["fulfillmentCountry"] == "DE"
-    assert fulfillment["shipmentMethodUid"] == "normal"
+    assert fulfillment["shipmentMethodUid"] == "dhl_global_parcel"
 
     [item_event] = receiver.events("order_item_status_updated")
     assert item_event["id"].startswith("is_")

@@ -77,8 +77,10 @@ def paid_order(
     uid: str = TEE_M,
     address_line1: str = "Street 1",
     extra_uid: str | None = None,
+    address: dict[str, str] | None = None,
 ) -> int:
-    """An order paid through the real confirmation path (which queues the Gelato push)."""
+    """An order paid through the real confirmation path (which queues the Gelato push);
+    ``address`` changes fields of the Berlin shipping address."""
     with services(app).db.session_scope(write=True) as session:
         order = Order(
             number=number,
@@ -97,6 +99,7 @@ def paid_order(
                 "post_code": "10435",
                 "country": "DE",
                 "email": "ada@example.com",
+                **(address or {}),
             },
         )
         session.add(order)

@@ -1,18 +1,14 @@
 """Newsletter reconcile against the Mailchimp emulator: idempotent, dry runs change nothing,
 and nobody who left at the provider is ever re-subscribed."""
 
-from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
-import httpx
 import pytest
 from flask import Flask
 
-from emulators.common import wsgi_sender
 from emulators.mailchimp import MailchimpEmulator
 from storefront.accounts import services as accounts
-from storefront.app import create_app
 from storefront.container import services
-from storefront.mailchimp.client import MailchimpProvider
 from storefront.newsletter import services as subscriptions
 from storefront.operations import privacy
 from sync.context import JobContext
@@ -20,33 +16,10 @@ from sync.health import compute_health
 from sync.jobs.newsletter import last_success
 from sync.registry import load_jobs
 from sync.runner import run_job
-from tests.conftest import make_settings
 from tests.support.services import reconcile_newsletter
 
 KEY, LIST = "abc-us21", "list1"
 SECRET = "mc-hook-secret"
-
-
-@pytest.fixture
-def shop(tmp_path, db_url: str) -> Iterator[tuple[Flask, MailchimpEmulator]]:  # type: ignore[no-untyped-def]
-    app = create_app(
-        make_settings(
-            database_url=db_url, data_dir=tmp_path / "var", mailchimp_webhook_secret=SECRET
-        )
-    )
-    emulator = MailchimpEmulator(
-        api_key=KEY,
-        list_id=LIST,
-        webhook_url=f"http://shop/webhooks/mailchimp/{SECRET}",
-        webhook_sender=wsgi_sender(app),
-    )
-    http = httpx.Client(transport=httpx.WSGITransport(app=emulator))
-    services(app).mailing_list = MailchimpProvider(
-        api_key=KEY, list_id=LIST, base_url="http://mailchimp.test/3.0", http=http
-    )
-    yield app, emulator
-    http.close()
-    services(app).db.dispose()
 
 
 def subscribe(app: Flask, email: str) -> None:
@@ -87,17 +60,66 @@ def test_left_at_provider_stays_unsubscribed_even_after_a_new_local_signup(shop)
     reconcile_newsletter(app, since=None)
     emulator.webhooks.drop_next(times=5)  # the unsubscribe webhook is lost
     emulator.unsubscribe_member("leaver@example.com")
-    # a later local sign-up export says "subscribed" again, not yet synced
+    # a stale local record (its consent older than the leaving) says "subscribed" again
     subscribe(app, "leaver@example.com")
     with services(app).db.session_scope() as session:
         sub = subscriptions.find(session, "leaver@example.com")
-        sub.status, sub.provider_synced_at, sub.provider_status = "subscribed", None, None  # type: ignore[union-attr]
+        assert sub is not None
+        sub.status, sub.provider_synced_at, sub.provider_status = "subscribed", None, None
+        sub.consent_at = datetime.now(UTC) - timedelta(days=3)
     report = reconcile_newsletter(app, since=None)
     assert remote_status(emulator, "leaver@example.com") == "unsubscribed"
     assert local_status(app, "leaver@example.com") == "unsubscribed"
     assert report.failed == 0
     reconcile_newsletter(app, since=None)
     assert remote_status(emulator, "leaver@example.com") == "unsubscribed"
+
+
+def leave_earlier(emulator: MailchimpEmulator, email: str, *, minutes: int = 5) -> None:
+    """The person unsubscribes at Mailchimp ``minutes`` ago (the emulator's clock set back)."""
+    clock = emulator.audience.clock
+    emulator.audience.clock = lambda: clock() - timedelta(minutes=minutes)
+    try:
+        emulator.unsubscribe_member(email)
+    finally:
+        emulator.audience.clock = clock
+
+
+@pytest.mark.parametrize("webhook", ["delivered", "lost"])
+def test_a_leaver_who_confirms_again_on_the_shop_gets_back_on_the_list(shop, webhook) -> None:  # type: ignore[no-untyped-def]
+    """Unsubscribed at Mailchimp, then a fresh double opt-in on the shop: pushed as pending
+    (Mailchimp refuses subscribed), Mailchimp mails its opt-in, the click subscribes them, and
+    no later reconcile marks them left again."""
+    app, emulator = shop
+    subscribe(app, "phoenix@example.com")
+    with services(app).db.session_scope() as session:  # they first signed up an hour ago
+        sub = subscriptions.find(session, "phoenix@example.com")
+        assert sub is not None
+        sub.consent_at = datetime.now(UTC) - timedelta(hours=1)
+    reconcile_newsletter(app, since=None)
+    if webhook == "lost":
+        emulator.webhooks.drop_next(times=5)
+    leave_earlier(emulator, "phoenix@example.com")
+    assert remote_status(emulator, "phoenix@example.com") == "unsubscribed"
+    if webhook == "lost":
+        reconcile_newsletter(app, since=None)  # the pull notices instead
+    assert local_status(app, "phoenix@example.com") == "unsubscribed"
+    # They come back: sign up on the shop and click our confirmation link.
+    subscribe(app, "phoenix@example.com")
+    assert local_status(app, "phoenix@example.com") == "subscribed"
+
+    report = reconcile_newsletter(app, since=None)
+    assert report.failed == 0, report.notes
+    assert remote_status(emulator, "phoenix@example.com") == "pending"
+    assert emulator.audience.confirmations_sent == ["phoenix@example.com"]
+    assert local_status(app, "phoenix@example.com") == "subscribed"
+    emulator.confirm_member("phoenix@example.com")  # the click in Mailchimp's opt-in e-mail
+
+    for _ in range(2):
+        reconcile_newsletter(app, since=None)
+        assert remote_status(emulator, "phoenix@example.com") == "subscribed"
+        assert local_status(app, "phoenix@example.com") == "subscribed"
+    assert emulator.audience.confirmations_sent == ["phoenix@example.com"]  # asked once
 
 
 def test_webhook_unsubscribe_is_confirmed_by_rereading(shop) -> None:  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 
 from emulators.paypal.signing import WebhookSigner
@@ -140,3 +140,134 @@ def test_gateways_build_from_settings_without_any_network() -> None:
     assert stripe_gateway.provider == "stripe" and paypal_gateway.provider == "paypal"
     assert paypal_gateway._client.base_url == settings.paypal_base
     assert paypal_gateway._verifier.webhook_id == settings.paypal_webhook_id
+
+
+# --- every refusal says why, and names its provider (operators read these in the logs) ----
+NOW = 1_800_000_000
+
+
+@pytest.mark.parametrize(
+    ("header", "message"),
+    [
+        (None, "missing Stripe-Signature header"),
+        ("", "missing Stripe-Signature header"),
+        ("t=abc,v1=00", "bad timestamp in Stripe-Signature"),
+        ("t=1=2,v1=00", "bad timestamp in Stripe-Signature"),
+        ("v1=00", "Stripe-Signature has no t= or v1="),
+        ("t=123", "Stripe-Signature has no t= or v1="),
+        (f"t={NOW},v1=00", "Stripe signature does not match the payload"),
+        (sign_payload(BODY, "whsec_other", NOW), "Stripe signature does not match the payload"),
+        (sign_payload(BODY, "whsec_a", NOW - 301), "Stripe signature timestamp is too old"),
+    ],
+)
+def test_stripe_refusals_say_why(header: str | None, message: str) -> None:
+    with pytest.raises(SignatureError) as caught:
+        verify_stripe_signature(BODY, header, "whsec_a", now=NOW)
+    assert (str(caught.value), caught.value.provider) == (message, "stripe")
+
+
+def test_stripe_tolerance_edges() -> None:
+    with pytest.raises(ValueError, match=r"^tolerance must be positive$"):
+        verify_stripe_signature(BODY, "t=1,v1=00", "whsec_a", tolerance=-5)
+    exact = sign_payload(BODY, "whsec_a", NOW - 300)
+    assert verify_stripe_signature(BODY, exact, "whsec_a", now=NOW) == NOW - 300
+    one = sign_payload(BODY, "whsec_a", NOW - 1)
+    assert verify_stripe_signature(BODY, one, "whsec_a", now=NOW, tolerance=1) == NOW - 1
+    rotated = f"{sign_payload(BODY, 'whsec_old', NOW)},{sign_payload(BODY, 'whsec_a', NOW)}"
+    assert verify_stripe_signature(BODY, rotated, "whsec_a", now=NOW) == NOW
+
+
+@pytest.mark.parametrize(
+    ("url", "hosts"),
+    [("http://localhost:8000/c", ("localhost",)), ("http://[::1]:8000/c", ("::1",))],
+)
+def test_plain_http_certs_only_from_loopback_names(url: str, hosts: tuple[str, ...]) -> None:
+    assert cert_host_allowed(url, hosts)
+    assert not cert_host_allowed(url.replace("http:", "ftp:"), hosts)
+
+
+def ec_cert() -> bytes:
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ec")])
+    now = datetime.now(UTC)
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(2)
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"PAYPAL-TRANSMISSION-ID": ""}, "missing PayPal transmission headers"),
+        ({"PAYPAL-TRANSMISSION-TIME": ""}, "missing PayPal transmission headers"),
+        ({"PAYPAL-TRANSMISSION-SIG": ""}, "missing PayPal transmission headers"),
+        ({"PAYPAL-CERT-URL": ""}, "missing PayPal transmission headers"),
+        ({"PAYPAL-AUTH-ALGO": "SHA1withRSA"}, "unsupported PayPal auth algo 'SHA1withRSA'"),
+        ({"PAYPAL-AUTH-ALGO": ""}, "unsupported PayPal auth algo ''"),
+        ({"PAYPAL-TRANSMISSION-TIME": "yesterday"}, "bad PAYPAL-TRANSMISSION-TIME"),
+        (
+            {"PAYPAL-TRANSMISSION-TIME": "2026-01-01T00:00:00"},
+            "PAYPAL-TRANSMISSION-TIME has no timezone",
+        ),
+        (
+            {"PAYPAL-TRANSMISSION-TIME": "2020-01-01T00:00:00Z"},
+            "PayPal transmission is outside the time window",
+        ),
+        (
+            {"PAYPAL-CERT-URL": "https://evil.example/cert"},
+            "PayPal cert URL is not on an allowed host",
+        ),
+        ({"PAYPAL-TRANSMISSION-SIG": "***"}, "PayPal signature is not base64"),
+        ({"PAYPAL-TRANSMISSION-ID": "other"}, "PayPal signature does not match the payload"),
+    ],
+)
+def test_paypal_refusals_say_why(change: dict[str, str], message: str) -> None:
+    signer = WebhookSigner()
+    headers = {**signer.headers(BODY, webhook_id="WH-1", cert_url=CERT_URL), **change}
+    with pytest.raises(SignatureError) as caught:
+        verifier(signer.cert_pem).verify(BODY, headers)
+    assert (str(caught.value), caught.value.provider) == (message, "paypal")
+
+
+def test_paypal_refuses_other_certs_and_keeps_good_ones() -> None:
+    signer = WebhookSigner()
+    headers = signer.headers(BODY, webhook_id="WH-1", cert_url=CERT_URL)
+    for pem, message in [
+        (b"not a cert", "PayPal cert is not a PEM certificate"),
+        (ec_cert(), "PayPal cert does not hold an RSA key"),
+    ]:
+        with pytest.raises(SignatureError) as caught:
+            verifier(pem).verify(BODY, headers)
+        assert (str(caught.value), caught.value.provider) == (message, "paypal")
+    with pytest.raises(SignatureError) as caught:
+        verifier(signer.cert_pem, webhook_id="WH-2").verify(BODY, headers)
+    assert str(caught.value) == "PayPal signature does not match the payload"
+    fetched: list[str] = []
+
+    def fetch(url: str) -> bytes:
+        fetched.append(url)
+        return signer.cert_pem
+
+    cached = PayPalVerifier("WH-1", fetch)
+    cached.verify(BODY, headers)
+    cached.verify(BODY, signer.headers(BODY, webhook_id="WH-1", cert_url=CERT_URL))
+    assert fetched == [CERT_URL]
+
+
+def test_paypal_time_window_both_ways() -> None:
+    signer = WebhookSigner()
+    sent = datetime.fromtimestamp(NOW, UTC)
+    headers = signer.headers(BODY, webhook_id="WH-1", cert_url=CERT_URL, now=sent)
+    verifier(signer.cert_pem, clock=NOW + 600).verify(BODY, headers)
+    verifier(signer.cert_pem, clock=NOW - 600).verify(BODY, headers)
+    for clock in (NOW + 601, NOW - 601):
+        with pytest.raises(SignatureError, match="outside the time window"):
+            verifier(signer.cert_pem, clock=clock).verify(BODY, headers)

@@ -1,0 +1,155 @@
+"""The push to Gelato, rule by rule: what each outcome counts and records, what the order,
+its events and its outbox entry say afterwards, and that an operator's retry only applies
+to a parked order."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storefront.container import services
+from storefront.fulfillment.models import GelatoOrderRecord
+from storefront.fulfillment.push import TOPIC, PushReport, retry_parked
+from storefront.orders.models import Order, OrderEvent, OrderItem
+from storefront.outbox.models import OutboxEntry
+from tests.fulfillment_flow.conftest import Printshop, paid_order
+from tests.support.services import push
+
+POSTER = "flat_product_pf_a3_pt_200-gsm-poster-paper_cl_4-0_ver"
+
+
+def entry(printshop: Printshop, number: str) -> tuple[str, str | None, int]:
+    with services(printshop.app).db.session_scope() as session:
+        row = session.execute(
+            select(OutboxEntry).where(OutboxEntry.topic == TOPIC, OutboxEntry.key == number)
+        ).scalar_one()
+        return row.status, row.last_error, row.attempts
+
+
+def order_of(printshop: Printshop, order_id: int) -> tuple[str, str | None]:
+    with services(printshop.app).db.session_scope() as session:
+        order = session.get_one(Order, order_id)
+        return order.status, order.attention_reason
+
+
+def events(printshop: Printshop, order_id: int) -> list[tuple[str, str | None, str, str | None]]:
+    with services(printshop.app).db.session_scope() as session:
+        return [
+            (e.kind, e.to_status, e.actor, e.reason)
+            for e in session.execute(
+                select(OrderEvent).where(OrderEvent.order_id == order_id).order_by(OrderEvent.id)
+            ).scalars()
+        ]
+
+
+def test_the_report_counts_each_outcome() -> None:
+    report = PushReport(pushed=1, found=2, retried=3, parked=4, skipped=5)
+    assert (report.items, report.failed) == (15, 7)
+    assert (PushReport().items, PushReport().failed) == (0, 0)
+
+
+def test_a_created_order_is_recorded_per_gelato_part(printshop: Printshop) -> None:
+    order_id = paid_order(printshop.app, "SF-PUSHSPLIT", extra_uid=POSTER)
+    report = push(printshop.app)
+    assert (report.pushed, report.items, report.failed) == (1, 1, 0)
+    parts = printshop.gelato.orders_for("SF-PUSHSPLIT")
+    with services(printshop.app).db.session_scope() as session:
+        records = session.execute(select(GelatoOrderRecord)).scalars().all()
+        assert sorted(r.gelato_order_id for r in records) == sorted(p["id"] for p in parts)
+        assert {r.order_id for r in records} == {order_id}
+        assert sorted(r.fulfillment_country or "" for r in records) == ["DE", "NL"]
+        assert all(r.status == "created" for r in records)
+    [submitted] = [e for e in events(printshop, order_id) if e[1] == "submitted"]
+    assert submitted[2] == "worker:gelato"
+    assert submitted[3] is not None and submitted[3].startswith("created: ")
+    assert all(p["id"] in submitted[3] for p in parts)
+    assert entry(printshop, "SF-PUSHSPLIT")[:2] == ("done", None)
+
+
+def test_an_order_no_longer_paid_is_skipped_and_noted(printshop: Printshop) -> None:
+    order_id = paid_order(printshop.app, "SF-PUSHSKIP")
+    with services(printshop.app).db.session_scope(write=True) as session:
+        session.get_one(Order, order_id).status = "cancelled"
+    report = push(printshop.app)
+    assert (report.skipped, report.pushed) == (1, 0)
+    assert report.notes == [f"order {order_id}: cancelled; skip"]
+    assert entry(printshop, "SF-PUSHSKIP")[0] == "done"
+    assert printshop.gelato.orders_for("SF-PUSHSKIP") == []
+
+
+def test_an_unprintable_order_is_parked_with_the_reason(printshop: Printshop) -> None:
+    order_id = paid_order(printshop.app, "SF-PUSHNOUID")
+    with services(printshop.app).db.session_scope(write=True) as session:
+        item = session.execute(select(OrderItem).where(OrderItem.order_id == order_id)).scalar_one()
+        item.product_uid = ""
+    report = push(printshop.app)
+    assert (report.parked, report.failed) == (1, 1)
+    status, reason = order_of(printshop, order_id)
+    assert status == "needs_attention"
+    assert reason == "not printable: Compost Happens (M) has no Gelato productUid"
+    assert entry(printshop, "SF-PUSHNOUID")[:2] == ("parked", reason)
+    assert events(printshop, order_id)[-1] == ("status", "needs_attention", "worker:gelato", reason)
+
+
+def test_a_refusal_for_an_order_that_moved_on_is_noted_not_a_transition(
+    printshop: Printshop,
+) -> None:
+    """An operator cancelled (and refunded) while the push was under way: the refusal is an
+    event on the order, which stays where it is."""
+    order_id = paid_order(printshop.app, "SF-PUSHMOVED", address_line1="")
+    with services(printshop.app).db.session_scope(write=True) as session:
+        session.get_one(Order, order_id).status = "needs_attention"
+    with services(printshop.app).db.session_scope(write=True) as session:
+        row = session.execute(select(OutboxEntry).where(OutboxEntry.topic == TOPIC)).scalar_one()
+        row.payload = {"order_id": order_id}
+    # push_one skips orders that are not paid, so park through the operator path instead:
+    assert retry_parked(services(printshop.app).db, order_id, actor="operator:7") is True
+    assert order_of(printshop, order_id)[0] == "paid"
+    assert events(printshop, order_id)[-2:] == [
+        ("status", "paid", "operator:7", "retry fulfillment"),
+        ("fulfillment_retry", None, "operator:7", None),
+    ]
+    assert entry(printshop, "SF-PUSHMOVED")[0] == "pending"
+    report = push(printshop.app)  # the address is refused by Gelato: parked again
+    assert report.parked == 1
+    assert order_of(printshop, order_id)[0] == "needs_attention"
+
+
+def test_retry_only_applies_to_a_parked_order(printshop: Printshop) -> None:
+    order_id = paid_order(printshop.app, "SF-PUSHRETRY")
+    db = services(printshop.app).db
+    assert retry_parked(db, order_id, actor="operator:1") is False  # paid: nothing to retry
+    assert retry_parked(db, 987654, actor="operator:1") is False
+    with db.session_scope(write=True) as session:
+        session.get_one(Order, order_id).status = "needs_attention"
+        for row in session.execute(select(OutboxEntry).where(OutboxEntry.topic == TOPIC)).scalars():
+            session.delete(row)  # the entry is gone (cleaned up): retry queues a new one
+    assert retry_parked(db, order_id, actor="operator:1") is True
+    with db.session_scope() as session:
+        row = session.execute(select(OutboxEntry).where(OutboxEntry.topic == TOPIC)).scalar_one()
+        assert (row.key, row.payload, row.status) == (
+            "SF-PUSHRETRY",
+            {"order_id": order_id},
+            "pending",
+        )
+    assert push(printshop.app).pushed == 1
+
+
+def test_a_failed_search_before_a_retry_waits_for_the_next_pass(printshop: Printshop) -> None:
+    order_id = paid_order(printshop.app, "SF-PUSHSEARCH")
+    printshop.gelato.faults.fail_next("POST /v4/orders", status=503, times=10)
+    first = push(printshop.app)
+    assert (first.retried, first.failed) == (1, 1)
+    status, error, attempts = entry(printshop, "SF-PUSHSEARCH")
+    assert status == "submitting" and attempts == 1 and error
+    with services(printshop.app).db.session_scope(write=True) as session:
+        row = session.execute(select(OutboxEntry).where(OutboxEntry.topic == TOPIC)).scalar_one()
+        row.available_at = row.created_at  # due again now
+    printshop.gelato.faults.clear()
+    printshop.gelato.faults.fail_next("POST /v4/orders:search", status=500, times=10)
+    creates = printshop.gelato.calls["create_order"]
+    second = push(printshop.app)
+    assert second.retried == 1
+    error = entry(printshop, "SF-PUSHSEARCH")[1]
+    assert error is not None and error.startswith("search before retry failed: ")
+    assert printshop.gelato.calls["create_order"] == creates  # never created blind
+    assert order_of(printshop, order_id)[0] == "paid"

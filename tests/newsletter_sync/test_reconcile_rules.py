@@ -1,0 +1,213 @@
+"""The newsletter reconcile, rule by rule, against the Mailchimp emulator: what each step
+reads, changes, skips and fails, what a dry run would do, erasures, unsubscribes and
+refusals, and the one-second rule between a leave and a new confirmation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from flask import Flask
+from sqlalchemy import select
+
+from storefront.container import services
+from storefront.newsletter import services as subscriptions
+from storefront.newsletter.models import Subscriber
+from storefront.newsletter.services import NEWSLETTER_DELETE
+from storefront.newsletter.sync import _came_back
+from storefront.outbox import services as outbox
+from storefront.outbox.models import OutboxEntry
+from tests.newsletter_sync.test_reconcile import local_status, remote_status, subscribe
+from tests.support.services import reconcile_newsletter
+
+
+def record(app: Flask, email: str) -> Subscriber:
+    with services(app).db.session_scope() as session:
+        sub = subscriptions.find(session, email)
+        assert sub is not None
+        session.expunge(sub)
+        return sub
+
+
+def test_each_push_is_counted_and_recorded(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "a@example.com")
+    subscribe(app, "b@example.com")
+    report = reconcile_newsletter(app, since=None)
+    assert (report.read, report.changed, report.failed, report.skipped) == (2, 2, 0, 0)
+    assert report.items == 2
+    for email in ("a@example.com", "b@example.com"):
+        assert remote_status(emulator, email) == "subscribed"
+        assert record(app, email).provider_synced_at is not None
+
+
+def test_a_dry_run_says_what_it_would_do_and_does_nothing(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "new@example.com")
+    subscribe(app, "leaving@example.com")
+    subscribe(app, "back@example.com")
+    reconcile_newsletter(app, since=None)
+    with services(app).db.session_scope() as session:
+        subscriptions.unsubscribe(session, "leaving@example.com")
+        sub = subscriptions.find(session, "back@example.com")
+        assert sub is not None
+        sub.provider_status, sub.provider_synced_at = "unsubscribed", None
+    subscribe(app, "fresh@example.com")
+    emulator.unsubscribe_member("new@example.com")
+    with services(app).db.session_scope() as session:  # the webhook reached us: undo it
+        sub = subscriptions.find(session, "new@example.com")
+        assert sub is not None
+        sub.status, sub.provider_status = "subscribed", None
+    before = {e: remote_status(emulator, e) for e in ("leaving@example.com", "back@example.com")}
+    report = reconcile_newsletter(app, since=None, dry_run=True)
+    assert "new@example.com: unsubscribed at the provider" in report.notes
+    assert "would push fresh@example.com" in report.notes
+    assert "would ask back@example.com to confirm again" in report.notes
+    assert "would unsubscribe leaving@example.com" in report.notes
+    assert report.changed == 4
+    assert {e: remote_status(emulator, e) for e in before} == before
+    assert remote_status(emulator, "fresh@example.com") is None
+    assert local_status(app, "new@example.com") == "subscribed"
+    assert record(app, "leaving@example.com").provider_synced_at is None
+
+
+def test_unsubscribes_are_sent_and_recorded(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "bye@example.com")
+    reconcile_newsletter(app, since=None)
+    with services(app).db.session_scope() as session:
+        subscriptions.unsubscribe(session, "bye@example.com")
+    report = reconcile_newsletter(app, since=None)
+    assert remote_status(emulator, "bye@example.com") == "unsubscribed"
+    sub = record(app, "bye@example.com")
+    assert (sub.status, sub.provider_status) == ("unsubscribed", "unsubscribed")
+    assert sub.provider_synced_at is not None
+    assert report.changed >= 1 and report.failed == 0
+    again = reconcile_newsletter(app, since=None)
+    assert again.changed == 0
+
+
+def test_a_refused_unsubscribe_is_retried_next_time(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "stuck@example.com")
+    reconcile_newsletter(app, since=None)
+    with services(app).db.session_scope() as session:
+        subscriptions.unsubscribe(session, "stuck@example.com")
+    emulator.faults.fail_next("PUT /3.0/lists/*", status=400, times=1)
+    report = reconcile_newsletter(app, since=None)
+    assert report.failed == 1
+    assert any(n.startswith("stuck@example.com: unsubscribe not sent (") for n in report.notes)
+    assert record(app, "stuck@example.com").provider_synced_at is None
+    reconcile_newsletter(app, since=None)
+    assert remote_status(emulator, "stuck@example.com") == "unsubscribed"
+
+
+def test_a_refused_push_is_reported_and_left_for_next_time(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    emulator.throttle("spam@example.com")
+    subscribe(app, "spam@example.com")
+    subscribe(app, "fine@example.com")
+    report = reconcile_newsletter(app, since=None)
+    assert report.failed == 1
+    assert any(n.startswith("spam@example.com: ") for n in report.notes)
+    assert record(app, "spam@example.com").provider_synced_at is None
+    assert record(app, "fine@example.com").provider_synced_at is not None
+
+
+def test_a_cleaned_address_that_comes_back_is_refused_and_reported(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "bounce@example.com")
+    reconcile_newsletter(app, since=None)
+    emulator.clean_member("bounce@example.com")
+    assert local_status(app, "bounce@example.com") == "cleaned"
+    with services(app).db.session_scope() as session:  # they sign up again and confirm
+        sub = subscriptions.find(session, "bounce@example.com")
+        assert sub is not None
+        sub.status, sub.provider_synced_at, sub.provider_status = "subscribed", None, "cleaned"
+        sub.consent_at = datetime.now(UTC) + timedelta(minutes=1)
+    report = reconcile_newsletter(app, since=None)
+    assert remote_status(emulator, "bounce@example.com") == "cleaned"
+    assert local_status(app, "bounce@example.com") == "cleaned"
+    assert "bounce@example.com: stays cleaned (left at the provider)" in report.notes
+
+
+def test_a_returning_person_the_provider_refuses_is_reported(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "back@example.com")
+    reconcile_newsletter(app, since=None)
+    with services(app).db.session_scope() as session:
+        sub = subscriptions.find(session, "back@example.com")
+        assert sub is not None
+        sub.provider_status, sub.provider_synced_at = "unsubscribed", None
+    emulator.faults.fail_next("PUT /3.0/lists/*", status=400, times=1)
+    report = reconcile_newsletter(app, since=None)
+    assert report.failed == 1
+    assert any(n.startswith("back@example.com: not re-subscribed (") for n in report.notes)
+    assert record(app, "back@example.com").provider_status == "unsubscribed"
+    report = reconcile_newsletter(app, since=None)
+    assert "back@example.com: asked by the provider to confirm again" in report.notes
+    sub = record(app, "back@example.com")
+    assert (sub.status, sub.provider_status) == ("subscribed", "pending")
+    assert remote_status(emulator, "back@example.com") == "pending"
+
+
+def test_erasures_delete_at_the_provider_once(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "gone@example.com")
+    reconcile_newsletter(app, since=None)
+    with services(app).db.session_scope() as session:
+        outbox.enqueue(session, NEWSLETTER_DELETE, "customer-9", {"email": "gone@example.com"})
+    assert reconcile_newsletter(app, since=None, dry_run=True).read == 0  # dry: no erasure
+    assert remote_status(emulator, "gone@example.com") == "subscribed"
+    emulator.faults.fail_next("POST /3.0/lists/*/actions/delete-permanent", status=500, times=10)
+    first = reconcile_newsletter(app, since=None)
+    assert first.failed == 1
+    with services(app).db.session_scope() as session:
+        entry = session.execute(
+            select(OutboxEntry).where(OutboxEntry.topic == NEWSLETTER_DELETE)
+        ).scalar_one()
+        assert entry.status == "pending" and entry.last_error
+        entry.available_at = entry.created_at
+    emulator.faults.clear()
+    second = reconcile_newsletter(app, since=None)
+    assert (second.read, second.changed, second.failed) == (1, 1, 0)
+    assert remote_status(emulator, "gone@example.com") is None
+    with services(app).db.session_scope() as session:
+        done = select(OutboxEntry.status).where(OutboxEntry.topic == NEWSLETTER_DELETE)
+        assert session.execute(done).scalar_one() == "done"
+
+
+def test_came_back_needs_a_confirmation_a_full_second_after_the_leave() -> None:
+    left = datetime(2026, 11, 1, 12, 0, 0, tzinfo=UTC)
+
+    def sub(status: str, consent: datetime | None) -> Subscriber:
+        return Subscriber(email="x@example.com", status=status, consent_at=consent)
+
+    assert _came_back(sub("subscribed", left + timedelta(seconds=1)), left)
+    assert not _came_back(sub("subscribed", left + timedelta(milliseconds=999)), left)
+    assert not _came_back(sub("subscribed", left - timedelta(days=1)), left)
+    assert not _came_back(sub("pending", left + timedelta(days=1)), left)
+    assert not _came_back(sub("subscribed", None), left)
+    assert not _came_back(sub("subscribed", left + timedelta(days=1)), None)
+    naive = (left + timedelta(seconds=5)).replace(tzinfo=None)  # as SQLite gives it back
+    assert _came_back(sub("subscribed", naive), left)
+    assert _came_back(sub("subscribed", left + timedelta(seconds=5)), left.replace(tzinfo=None))
+
+
+def test_known_leavers_are_skipped_not_rewritten(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "gone@example.com")
+    reconcile_newsletter(app, since=None)
+    emulator.unsubscribe_member("gone@example.com")  # the webhook tells us at once
+    report = reconcile_newsletter(app, since=None)
+    assert report.skipped == 1 and report.changed == 0
+    assert report.read == 1
+
+
+def test_a_provider_that_cannot_answer_after_a_push_changes_nothing_more(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    subscribe(app, "quiet@example.com")
+    emulator.faults.fail_next("GET /3.0/lists/*/members/*", status=500, times=10)
+    report = reconcile_newsletter(app, since=None)
+    assert report.failed == 0
+    assert local_status(app, "quiet@example.com") == "subscribed"
+    assert remote_status(emulator, "quiet@example.com") == "subscribed"
