@@ -204,7 +204,7 @@ class PayPalGateway:
         self._verifier.verify(raw_body, {k.upper(): v for k, v in headers.items()})
         try:
             data = json.loads(raw_body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise SignatureError("signed PayPal payload is not JSON", provider="paypal") from exc
         if not isinstance(data, dict) or "event_type" not in data:
             raise SignatureError("signed PayPal payload is not an event", provider="paypal")

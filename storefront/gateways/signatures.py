@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from storefront.gateways.port import SignatureError
+from storefront.signing import secrets_match
 
 STRIPE_TOLERANCE = 300
 PAYPAL_TOLERANCE = 600
@@ -65,7 +66,7 @@ def verify_stripe_signature(
         raise SignatureError("Stripe-Signature has no t= or v1=", provider="stripe")
     signed = f"{timestamp}.".encode() + payload
     expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+    if not any(secrets_match(candidate, expected) for candidate in candidates):
         raise SignatureError("Stripe signature does not match the payload", provider="stripe")
     current = time.time() if now is None else now
     if timestamp < current - tolerance:
