@@ -20,6 +20,7 @@ from emulators.mailchimp import MailchimpEmulator
 from emulators.paypal import PayPalEmulator
 from emulators.stripe import StripeEmulator
 from storefront.config import EMULATOR_PREFIXES, Settings
+from storefront.gateways.signatures import cert_fingerprint
 
 
 @dataclass
@@ -64,6 +65,20 @@ def build_embedded(settings: Settings, *, served_at: str | None = None) -> Embed
     }
     apps[EMULATOR_PREFIXES["sanity"]] = build_lake(settings)
     return Embedded(apps)
+
+
+def pin_paypal_emulator(settings: Settings, embedded: Embedded) -> Settings:
+    """``settings`` trusting exactly the PayPal emulator's certificate for webhooks.
+
+    Any local process could serve a certificate on 127.0.0.1, so the shop trusts no host
+    there: it pins this emulator's certificate (made fresh at each start). Pointed at a
+    real PayPal (``PAYPAL_API_BASE``), nothing is added.
+    """
+    emulator = embedded.apps.get(EMULATOR_PREFIXES["paypal"])
+    if settings.paypal_api_base is not None or not isinstance(emulator, PayPalEmulator):
+        return settings
+    pins = [*settings.paypal_cert_pin_list, cert_fingerprint(emulator.signer.cert_pem)]
+    return settings.model_copy(update={"paypal_cert_pins": ",".join(pins)})
 
 
 def build_lake(settings: Settings) -> Any:

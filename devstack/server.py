@@ -21,7 +21,7 @@ from flask import Flask
 from werkzeug.middleware.dispatcher import DispatcherMiddleware
 from werkzeug.serving import make_server
 
-from devstack.embedded import build_embedded
+from devstack.embedded import build_embedded, pin_paypal_emulator
 from storefront import devstate, migrate, observability
 from storefront.app import create_app
 from storefront.config import Settings, load_settings
@@ -52,16 +52,19 @@ def dev_choices(base: Settings, host: str, port: int) -> dict[str, Any]:
 
 
 def dev_settings(host: str, port: int) -> Settings:
-    """Embedded defaults for this address; PayPal certificates may come from the emulator."""
+    """Embedded defaults for this address; PayPal certificates may come from the emulator
+    (which :func:`build_dev_app` pins)."""
     return load_settings(**dev_choices(load_settings(), host, port))
 
 
 def build_dev_app(settings: Settings) -> tuple[Flask, DispatcherMiddleware]:
-    """The shop and, mounted under ``/_emulators``, every emulator and the lake."""
+    """The shop and, mounted under ``/_emulators``, every emulator and the lake; the shop
+    trusts the PayPal emulator's certificate and no other local one."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     migrate.upgrade(settings.database_url)
-    app = create_app(settings)
-    return app, DispatcherMiddleware(app, build_embedded(settings).mounts())
+    embedded = build_embedded(settings)
+    app = create_app(pin_paypal_emulator(settings, embedded))
+    return app, DispatcherMiddleware(app, embedded.mounts())
 
 
 def run_dev(*, host: str, port: int) -> None:

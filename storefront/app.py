@@ -97,6 +97,7 @@ def create_app(
         app.register_blueprint(blueprint)
     if not settings.is_production:
         app.register_blueprint(devtools.bp)
+    observability.register_secret_routes(rule.rule for rule in app.url_map.iter_rules())
     return app
 
 

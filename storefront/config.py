@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from storefront.crypto import DEV_DATA_KEYS, KeyRing, KeyRingError
 
 DEV_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - the known development value we refuse in production
+DEV_PAYPAL_WEBHOOK_ID = "WH-LOCAL"
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 #: Path prefixes under which ``storefront dev`` mounts each emulator next to the shop.
@@ -112,10 +113,18 @@ class Settings(BaseSettings):
     paypal_api_base: str | None = Field(
         None, description="PayPal REST base (default: https://api-m.paypal.com or the emulator)."
     )
-    paypal_webhook_id: str = Field("WH-LOCAL", description="Id of our PayPal webhook.")
+    paypal_webhook_id: str = Field(DEV_PAYPAL_WEBHOOK_ID, description="Id of our PayPal webhook.")
     paypal_cert_hosts: str = Field(
         "paypal.com",
         description="Hosts (and subdomains) PayPal webhook certs may come from, comma-separated.",
+    )
+    paypal_cert_pins: str = Field(
+        "",
+        description=(
+            "SHA-256 fingerprints of the only certificates PayPal webhooks may be signed with, "
+            "comma-separated; `storefront dev` pins its emulator's. A cert served from "
+            "127.0.0.1 is never trusted without one."
+        ),
     )
 
     # --- Gelato --------------------------------------------------------------------------------
@@ -284,6 +293,15 @@ class Settings(BaseSettings):
             )
         return self
 
+    @field_validator("paypal_cert_pins")
+    @classmethod
+    def _pins(cls, value: str) -> str:
+        pins = [p.strip().replace(":", "").lower() for p in value.split(",") if p.strip()]
+        for pin in pins:
+            if len(pin) != 64 or any(c not in "0123456789abcdef" for c in pin):
+                raise ValueError("each pin must be a certificate's SHA-256 (64 hex digits)")
+        return ",".join(pins)
+
     @field_validator("log_level")
     @classmethod
     def _log_level(cls, value: str) -> str:
@@ -316,6 +334,8 @@ class Settings(BaseSettings):
             secret = getattr(self, name).get_secret_value()
             if secret == type(self).model_fields[name].default.get_secret_value():
                 raise ValueError(f"{name.upper()}: set the real credential for production")
+        if self.paypal_webhook_id == DEV_PAYPAL_WEBHOOK_ID:
+            raise ValueError("PAYPAL_WEBHOOK_ID: set the id of your PayPal webhook for production")
         if self.sanity_project_id == "local":
             raise ValueError("SANITY_PROJECT_ID: set your Sanity project id for production")
         if self.smtp_url is None:
@@ -404,6 +424,10 @@ class Settings(BaseSettings):
     @property
     def backup_max_age_seconds(self) -> float:
         return self.backup_max_age or 3 * self.sync_backup_interval
+
+    @property
+    def paypal_cert_pin_list(self) -> tuple[str, ...]:
+        return tuple(p for p in self.paypal_cert_pins.split(",") if p)
 
     @property
     def lake_path(self) -> Path:

@@ -82,6 +82,19 @@ _HTTP_MESSAGES = {
 class Request(FlaskRequest):
     """Malformed or mistyped JSON bodies become our clear 400/415, not Werkzeug's page."""
 
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """Werkzeug turns only ``ValueError`` into a 400; JSON nested deeper than Python's
+        recursion limit raises ``RecursionError`` from the parser, which would be a 500."""
+        try:
+            return super().get_json(force=force, silent=silent, cache=cache)
+        except RecursionError:
+            if silent:
+                return None
+            raise BadRequest(
+                "The request body is JSON nested too deeply; send a flatter document.",
+                code="invalid_json",
+            ) from None
+
     def on_json_loading_failed(self, e: ValueError | None) -> Any:
         if e is None:
             raise UnsupportedMediaType()

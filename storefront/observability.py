@@ -1,4 +1,11 @@
-"""Structured JSON logs (structlog) and the per-request id and access log line."""
+"""Structured JSON logs (structlog) and the per-request id and access log line.
+
+No secret carried in a URL reaches a log line: the value of a route argument named
+``secret`` or ``token`` (webhook secrets in Gelato's and Mailchimp's paths, the tokens of
+password-reset, verification and newsletter links) and of a query parameter such as ``t``
+or ``token`` is replaced by ``[redacted]`` in every line, ours and the libraries' alike,
+exceptions included (:func:`redact`).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +14,7 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from io import TextIOWrapper
 from pathlib import Path
@@ -18,6 +25,19 @@ from flask import Flask, Request, Response, g, request
 
 #: Called after every request with (request, response, duration in ms).
 RequestObserver = Callable[[Request, Response, float | None], None]
+
+REDACTED = "[redacted]"
+#: Route arguments whose values are secrets (``/webhooks/gelato/<secret>``).
+SECRET_ARGS = frozenset({"secret", "token"})
+#: Query parameters whose values are secrets (``t`` is the signed order link's).
+SECRET_QUERY = ("t", "token", "secret", "key", "api_key", "access_token", "signature", "sig")
+_QUERY_SECRET = re.compile(
+    r"(?P<keep>[?&;](?:" + "|".join(SECRET_QUERY) + r")=)[^&;#\s\"'<>]+", re.IGNORECASE
+)
+_SEGMENT = r"[^/?#\s\"'<>]+"
+_RULE_ARG = re.compile(r"<(?:[^>:]+:)?(?P<name>[^>]+)>")
+#: One pattern per route with a secret argument, its secrets in groups named ``s0``, ``s1``…
+_secret_routes: dict[str, re.Pattern[str]] = {}
 
 _REQUEST_ID_OK = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _access = structlog.get_logger("storefront.access")
@@ -42,6 +62,51 @@ class _FileHandler(logging.FileHandler):
         return super()._open()
 
 
+def register_secret_routes(rules: Iterable[str]) -> None:
+    """Learn the app's routes (``/webhooks/gelato/<secret>``) whose arguments are secrets."""
+    for rule in rules:
+        if rule in _secret_routes:
+            continue
+        pattern, pos, secrets = [], 0, 0
+        for match in _RULE_ARG.finditer(rule):
+            pattern.append(re.escape(rule[pos : match.start()]))
+            if match.group("name") in SECRET_ARGS:
+                pattern.append(f"(?P<s{secrets}>{_SEGMENT})")
+                secrets += 1
+            else:
+                pattern.append(_SEGMENT)
+            pos = match.end()
+        if secrets:
+            pattern.append(re.escape(rule[pos:]))
+            _secret_routes[rule] = re.compile("".join(pattern))
+
+
+def _blank_secrets(match: re.Match[str]) -> str:
+    text, start = match.group(0), match.start()
+    for name, value in reversed(list(match.groupdict().items())):
+        if value is not None:
+            begin, end = match.span(name)
+            text = text[: begin - start] + REDACTED + text[end - start :]
+    return text
+
+
+def redact(text: str) -> str:
+    """``text`` with every secret route argument and secret query value replaced."""
+    text = _QUERY_SECRET.sub(lambda m: m.group("keep") + REDACTED, text)
+    for pattern in list(_secret_routes.values()):
+        text = pattern.sub(_blank_secrets, text)
+    return text
+
+
+def _redact_event(
+    _logger: object, _method: str, event_dict: structlog.typing.EventDict
+) -> structlog.typing.EventDict:
+    for key, value in event_dict.items():
+        if isinstance(value, str):
+            event_dict[key] = redact(value)
+    return event_dict
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Every log line, ours and the libraries', is one JSON object on stderr (or the file
     set by :func:`log_to_file`)."""
@@ -62,6 +127,7 @@ def configure_logging(level: str = "INFO") -> None:
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             structlog.processors.format_exc_info,
+            _redact_event,
             structlog.processors.JSONRenderer(),
         ],
     )
@@ -147,7 +213,7 @@ def init_app(app: Flask, observers: Sequence[RequestObserver] = ()) -> None:
         _access.info(
             "request",
             method=request.method,
-            path=request.path,
+            path=redact(request.path),
             status=response.status_code,
             duration_ms=duration_ms,
         )

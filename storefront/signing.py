@@ -5,6 +5,7 @@ Each purpose has its own salt, so a token for one purpose never works for anothe
 
 from __future__ import annotations
 
+import hmac
 from typing import Any
 
 from flask import current_app
@@ -48,3 +49,14 @@ def read_token(
         raise InvalidToken("expired") from exc
     except BadSignature as exc:
         raise InvalidToken("invalid") from exc
+
+
+def secrets_match(given: str, expected: str) -> bool:
+    """Constant-time comparison of a secret sent to us (a URL segment, a header) with ours.
+
+    ``hmac.compare_digest`` refuses ``str`` holding non-ASCII characters (``TypeError``),
+    so both sides are compared as UTF-8 bytes; whatever a prober sends is a plain mismatch.
+    """
+    return hmac.compare_digest(
+        given.encode("utf-8", "surrogatepass"), expected.encode("utf-8", "surrogatepass")
+    )

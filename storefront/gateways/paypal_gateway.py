@@ -88,6 +88,7 @@ class PayPalGateway:
         webhook_id: str,
         allowed_cert_hosts: Iterable[str] = PAYPAL_CERT_HOSTS,
         webhook_tolerance: int = PAYPAL_TOLERANCE,
+        cert_pins: Iterable[str] = (),
         brand_name: str | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -98,6 +99,7 @@ class PayPalGateway:
             client.get_bytes,
             allowed_cert_hosts=allowed_cert_hosts,
             tolerance=webhook_tolerance,
+            cert_pins=cert_pins,
             clock=clock,
         )
 
@@ -115,6 +117,7 @@ class PayPalGateway:
             client,
             webhook_id=settings.paypal_webhook_id,
             allowed_cert_hosts=settings.paypal_cert_host_list,
+            cert_pins=settings.paypal_cert_pin_list,
         )
 
     # --- checkout --------------------------------------------------------------------------
@@ -204,7 +207,7 @@ class PayPalGateway:
         self._verifier.verify(raw_body, {k.upper(): v for k, v in headers.items()})
         try:
             data = json.loads(raw_body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise SignatureError("signed PayPal payload is not JSON", provider="paypal") from exc
         if not isinstance(data, dict) or "event_type" not in data:
             raise SignatureError("signed PayPal payload is not an event", provider="paypal")

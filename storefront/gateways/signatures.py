@@ -1,8 +1,10 @@
 """Webhook signature checks for Stripe and PayPal — the one place each rule lives.
 
-Both work on the raw request bytes (never re-serialised JSON) and both refuse stale
-messages: Stripe's timestamp is signed; PayPal's transmission time is signed too, and we add
-our own freshness window since PayPal documents none.
+Both work on the raw request bytes (never re-serialised JSON) and both refuse a message
+whose signed time lies more than five minutes from our clock, in either direction: Stripe's
+timestamp and PayPal's transmission time are signed, so a message dated ahead would
+otherwise be a replay kept for later. (Stripe's own libraries refuse only old timestamps,
+and PayPal documents no window at all.)
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from storefront.gateways.port import SignatureError
+from storefront.signing import secrets_match
 
 STRIPE_TOLERANCE = 300
-PAYPAL_TOLERANCE = 600
+PAYPAL_TOLERANCE = 300
 PAYPAL_CERT_HOSTS = ("paypal.com",)
 
 
@@ -41,8 +44,9 @@ def verify_stripe_signature(
     """Check ``Stripe-Signature`` (``t=…,v1=…[,v1=…]``); returns the signed timestamp.
 
     Any ``v1`` may match (several are sent while a secret rotates); other schemes are
-    ignored. A timestamp older than ``tolerance`` seconds is refused — tolerance must be
-    positive, a zero would silently switch the replay protection off.
+    ignored. A timestamp more than ``tolerance`` seconds in the past or the future is
+    refused — tolerance must be positive, a zero would silently switch the replay
+    protection off.
     """
     if tolerance <= 0:
         raise ValueError("tolerance must be positive")
@@ -65,11 +69,13 @@ def verify_stripe_signature(
         raise SignatureError("Stripe-Signature has no t= or v1=", provider="stripe")
     signed = f"{timestamp}.".encode() + payload
     expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    if not any(hmac.compare_digest(expected, candidate) for candidate in candidates):
+    if not any(secrets_match(candidate, expected) for candidate in candidates):
         raise SignatureError("Stripe signature does not match the payload", provider="stripe")
     current = time.time() if now is None else now
     if timestamp < current - tolerance:
         raise SignatureError("Stripe signature timestamp is too old", provider="stripe")
+    if timestamp > current + tolerance:
+        raise SignatureError("Stripe signature timestamp is in the future", provider="stripe")
     return timestamp
 
 
@@ -79,6 +85,17 @@ def paypal_message(
     """What PayPal signs: ``id|time|webhook_id|crc32(raw body) as unsigned decimal``."""
     crc = zlib.crc32(payload) & 0xFFFFFFFF
     return f"{transmission_id}|{transmission_time}|{webhook_id}|{crc}".encode()
+
+
+def cert_fingerprint(certificate: x509.Certificate | bytes) -> str:
+    """SHA-256 of a certificate's DER bytes as 64 lower-case hex digits (a PEM is loaded)."""
+    if isinstance(certificate, bytes):
+        certificate = x509.load_pem_x509_certificate(certificate)
+    return certificate.fingerprint(hashes.SHA256()).hex()
+
+
+def _loopback(url: str) -> bool:
+    return (urlsplit(url).hostname or "").lower() in ("127.0.0.1", "localhost", "::1")
 
 
 def cert_host_allowed(url: str, allowed_hosts: Iterable[str]) -> bool:
@@ -97,6 +114,12 @@ class PayPalVerifier:
     """PayPal's self-verification: fetch the cert (allow-listed host, cached by URL), check
     the RSA-SHA256 PKCS#1 v1.5 signature over :func:`paypal_message` and the time window.
 
+    ``cert_pins`` (SHA-256 fingerprints, :func:`cert_fingerprint`): when given, only those
+    certificates are trusted, wherever they are served. A certificate served from this
+    machine (an emulator on 127.0.0.1) is trusted only when pinned: any local process can
+    serve one, so the host alone proves nothing. Without pins, the https URL on PayPal's
+    own host (TLS proves who serves it) and the certificate's validity period decide.
+
     ``fetch_cert(url) -> PEM bytes`` is injected by the adapter (it owns the HTTP client).
     """
 
@@ -107,11 +130,13 @@ class PayPalVerifier:
         *,
         allowed_cert_hosts: Iterable[str] = PAYPAL_CERT_HOSTS,
         tolerance: int = PAYPAL_TOLERANCE,
+        cert_pins: Iterable[str] = (),
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.webhook_id = webhook_id
         self._fetch = fetch_cert
         self._allowed = tuple(allowed_cert_hosts)
+        self._pins = frozenset(pin.replace(":", "").lower() for pin in cert_pins)
         self._tolerance = tolerance
         self._clock = clock
         self._certs: dict[str, x509.Certificate] = {}
@@ -132,7 +157,14 @@ class PayPalVerifier:
         self._check_time(transmission_time)
         if not cert_host_allowed(cert_url, self._allowed):
             raise SignatureError("PayPal cert URL is not on an allowed host", provider="paypal")
+        if _loopback(cert_url) and not self._pins:
+            raise SignatureError(
+                "a PayPal cert served from this machine is trusted only when pinned",
+                provider="paypal",
+            )
         certificate = self._certificate(cert_url)
+        if self._pins and cert_fingerprint(certificate) not in self._pins:
+            raise SignatureError("PayPal cert is not a pinned certificate", provider="paypal")
         public_key = certificate.public_key()
         if not isinstance(public_key, rsa.RSAPublicKey):
             raise SignatureError("PayPal cert does not hold an RSA key", provider="paypal")

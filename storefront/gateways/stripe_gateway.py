@@ -340,7 +340,7 @@ class StripeGateway:
         )
         try:
             data = json.loads(raw_body)
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise SignatureError("signed Stripe payload is not JSON", provider="stripe") from exc
         if not isinstance(data, dict) or data.get("object") != "event":
             raise SignatureError("signed Stripe payload is not an event", provider="stripe")

@@ -60,7 +60,20 @@ LABELS: dict[str, str] = {
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 ().\-/]+$")
-_COUNTRY = re.compile(r"^[A-Z]{2}$")
+_COUNTRY = re.compile(r"^[A-Za-z]{2}$")  # ASCII only: "ß".upper() is "SS"
+
+#: Every country value :func:`country_problem` accepts, as a JSON Schema pattern: two
+#: letters of an ISO 3166-1 code in either case, but not UK (the United Kingdom is GB).
+COUNTRY_PATTERN = r"^(?![Uu][Kk]$)[A-Za-z]{2}$"
+
+
+def country_problem(value: str) -> str | None:
+    """Why a country value is refused, for the shopper; ``None`` when it is fine."""
+    if value.upper() == "UK":
+        return "Use GB (not UK) for the United Kingdom."
+    if not _COUNTRY.match(value):
+        return "Country must be a two-letter ISO code, like DE or US."
+    return None
 
 
 @dataclass(frozen=True)
@@ -119,13 +132,9 @@ def validate_address(address: ShippingAddress) -> list[FieldError]:
                     f"(yours has {len(value)}). Please shorten it.",
                 )
             )
-    if a.country:
-        if a.country == "UK":
-            errors.append(FieldError("country", "Use GB (not UK) for the United Kingdom."))
-        elif not _COUNTRY.match(a.country):
-            errors.append(
-                FieldError("country", "Country must be a two-letter ISO code, like DE or US.")
-            )
+    problem = country_problem(a.country) if a.country else None
+    if problem:
+        errors.append(FieldError("country", problem))
     if a.country in STATE_REQUIRED_COUNTRIES and not a.state:
         errors.append(FieldError("state", f"{LABELS['state']} is required for {a.country}."))
     if a.email and not _EMAIL.match(a.email):

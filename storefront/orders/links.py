@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import url_for
 
-from storefront.signing import InvalidToken, make_token, read_token
+from storefront.signing import InvalidToken, make_token, read_token, secrets_match
 from storefront.urls import absolute_url
 
 
@@ -30,4 +28,4 @@ def token_matches(number: str, token: str | None) -> bool:
         signed = read_token("order-link", token)
     except InvalidToken:
         return False
-    return isinstance(signed, str) and hmac.compare_digest(signed, number)
+    return isinstance(signed, str) and secrets_match(number, signed)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storefront.db import insert_or_ignore, utcnow
@@ -53,6 +53,21 @@ def note_attempt(session: Session, order: Order, provider: str, provider_ref: st
             "created_at": now,
             "updated_at": now,
         },
+    )
+
+
+def note_approved(session: Session, provider: str, provider_ref: str) -> None:
+    """The shopper said yes at the provider (they came back to our return page, or the
+    provider told us they approved): from now on reconciliation asks about the payment at
+    its next run instead of waiting out the grace period kept for abandoned checkouts."""
+    session.execute(
+        update(Payment)
+        .where(
+            Payment.provider == provider,
+            Payment.provider_ref == provider_ref,
+            Payment.status == P.OPEN,
+        )
+        .values(status=P.APPROVED, updated_at=utcnow())
     )
 
 

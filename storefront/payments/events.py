@@ -93,6 +93,8 @@ def _apply(
             else "ignored:not-open"
         )
     if event.kind == "payment.approved":
+        if event.provider_ref:
+            payments.note_approved(session, event.provider, event.provider_ref)
         # Capturing is an outside call: promise it, the worker (or the return page) does it.
         outbox.enqueue(
             session,

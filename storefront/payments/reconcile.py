@@ -1,9 +1,11 @@
 """Catching what webhooks missed: ask the providers about every order still unpaid.
 
-Run by the sync process (``payments`` job) and callable from the CLI. For each order in
-``pending_payment`` past the grace period, the provider's own answer decides: paid →
-confirmed (the same idempotent path as the webhook), failed → failed, lapsed → cancelled
-and its stock released. Stripe's undelivered events are replayed too.
+Run by the sync process (``payments`` job) and callable from the CLI. It asks about each
+order in ``pending_payment`` whose shopper said yes at the provider (came back to the
+return page, approved, or has a pending capture) at once, and about the others — most of
+them abandoned checkouts — once they are past the grace period. The provider's own answer
+decides: paid → confirmed (the same idempotent path as the webhook), failed → failed,
+lapsed → cancelled and its stock released. Stripe's undelivered events are replayed too.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
 from storefront.db import Database, utcnow
 from storefront.gateways.port import PaymentError, PaymentGateway
@@ -26,6 +28,7 @@ from storefront.outbox import services as outbox
 from storefront.payments import confirmation as payments
 from storefront.payments.events import PAYPAL_CAPTURE, handle_event
 from storefront.payments.flow import apply_status, latest_ref
+from storefront.payments.models import AttemptStatus, Payment
 
 log = logging.getLogger(__name__)
 WORKER = f"payments-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -64,7 +67,7 @@ def reconcile_pending(
             select(Order.id, Order.number, Order.payment_provider, Order.payment_expires_at)
             .where(
                 Order.status == OrderStatus.PENDING_PAYMENT,
-                Order.created_at < now - grace,
+                or_(Order.created_at < now - grace, Order.id.in_(_shopper_said_yes())),
                 *([Order.payment_expires_at < now] if lapsed_only else []),
             )
             .order_by(Order.id)
@@ -110,6 +113,13 @@ def reconcile_pending(
             if not dry_run:
                 apply_status(db, order_id, status, actor="job:payments", order_link=order_link)
     return report
+
+
+def _shopper_said_yes() -> Select[int]:
+    """Orders with an attempt the shopper approved (or whose capture is pending)."""
+    return select(Payment.order_id).where(
+        Payment.status.in_((AttemptStatus.APPROVED, AttemptStatus.PENDING))
+    )
 
 
 def replay_undelivered_events(

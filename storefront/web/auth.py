@@ -71,9 +71,13 @@ def _load_user() -> CurrentUser | None:
     return None
 
 
+#: The session key that holds a login: a session without it carries no credential.
+LOGIN_KEY = "uid"
+
+
 def login_session(user_id: int, auth_version: str) -> None:
     session.clear()
-    session["uid"] = user_id
+    session[LOGIN_KEY] = user_id
     session["av"] = auth_version
     session.permanent = True
     g.pop("current_user", None)

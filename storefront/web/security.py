@@ -1,7 +1,9 @@
 """Web security in one place: CSRF on form posts, security headers, rate limits.
 
 - CSRF (Flask-WTF) guards every unsafe request made with the session cookie. Webhooks (their
-  own signatures), the emulators and bearer-token API calls are exempt. A form post without
+  own signatures), the emulators and bearer-token API calls are exempt, and so is an API call
+  whose session holds no login (no ambient credential to forge with: it gets the 401 any
+  anonymous caller gets, and a cross-site page cannot send JSON without CORS). A form post without
   a session cookie (from a page shared caches may keep, which carries no token: see
   :mod:`storefront.web.httpcache`) has no session to forge with; it is accepted only when the
   browser says it comes from our own origin (``Sec-Fetch-Site``, else ``Origin``, else
@@ -17,13 +19,14 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_wtf.csrf import CSRFError, CSRFProtect
 
 from storefront.config import Settings
 from storefront.errors import error_response
+from storefront.web.auth import LOGIN_KEY
 from storefront.web.httpcache import renders_shared_page
 
 csrf = CSRFProtect()
@@ -100,9 +103,11 @@ def init_app(app: Flask, settings: Settings) -> None:
             return
         no_session = app.config["SESSION_COOKIE_NAME"] not in request.cookies
         if request.path.startswith("/api/") and (
-            request.headers.get("Authorization", "").startswith("Bearer ") or no_session
+            request.headers.get("Authorization", "").startswith("Bearer ")
+            or no_session
+            or LOGIN_KEY not in session
         ):
-            return  # a token, or no cookie at all: no ambient credentials to forge with
+            return  # a token, or no login in the cookie: no ambient credentials to forge with
         if no_session and same_origin_post(settings.base_url):
             return  # a form from a shared page: no session to forge with, and our own origin
         csrf.protect()

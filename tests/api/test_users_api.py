@@ -95,11 +95,23 @@ def test_taken_email_is_409(client: FlaskClient, customer: Account) -> None:
     assert error["details"] == [{"field": "email", "message": "already has an account"}]
 
 
-def test_cookie_posts_without_the_csrf_header_are_refused(client: FlaskClient) -> None:
-    client.get("/api/v1/csrf-token")  # now the browser holds a session cookie
-    response = client.post("/api/v1/users", json={"email": "a@example.com", "password": PASSWORD})
+def test_cookie_posts_without_the_csrf_header_are_refused(
+    client: FlaskClient, customer: Account
+) -> None:
+    log_in(client, customer)  # now the browser holds a logged-in session cookie
+    response = client.post("/api/v1/tokens", json={"name": "from elsewhere"})
     assert response.status_code == 400
     assert response.get_json()["error"]["code"] == "csrf_failed"
+
+
+def test_a_session_without_a_login_is_no_credential(client: FlaskClient) -> None:
+    """Nothing to forge with: the anonymous caller's 401, or the public operation itself."""
+    client.get("/api/v1/csrf-token")  # a session cookie, holding no login
+    response = client.post("/api/v1/tokens", json={"name": "x"})
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "unauthorized"
+    response = client.post("/api/v1/users", json={"email": "a@example.com", "password": PASSWORD})
+    assert response.status_code == 201
 
 
 def test_cookieless_posts_need_no_csrf_token(app) -> None:  # type: ignore[no-untyped-def]

@@ -24,6 +24,7 @@ from storefront.container import services
 from storefront.gateways.paypal_client import PayPalClient
 from storefront.gateways.paypal_gateway import PayPalGateway
 from storefront.gateways.registry import Gateways
+from storefront.gateways.signatures import cert_fingerprint
 from storefront.gateways.stripe_gateway import StripeGateway
 from tests.checkout.fakes import LIMITED, TEE, Catalog
 from tests.conftest import make_settings
@@ -75,6 +76,7 @@ def shop(tmp_path, db_url: str) -> Iterator[Shop]:  # type: ignore[no-untyped-de
                 PayPalClient(PAYPAL_BASE, "local-client", "local-secret", http=paypal_http),
                 webhook_id="WH-E2E",
                 allowed_cert_hosts=("paypal.com", "127.0.0.1"),
+                cert_pins=(cert_fingerprint(paypal_emu.signer.cert_pem),),
             ),
         )
         yield Shop(app, app.test_client(), stripe_emu, paypal_emu, paypal_http)

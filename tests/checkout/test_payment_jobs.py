@@ -12,7 +12,7 @@ from storefront.db import utcnow
 from storefront.orders.models import Order
 from sync.registry import load_jobs
 from sync.runner import run_job
-from tests.checkout.conftest import Shop, press
+from tests.checkout.conftest import Shop, add_to_cart, checkout, press, shop_path
 from tests.checkout.test_pay_with_emulators import PAID_ONCE, start_stripe, tally
 from tests.support.timing import ANSWERED_TIMEOUT
 
@@ -60,3 +60,34 @@ def test_reservations_job_cancels_a_lapsed_order_once(shop: Shop) -> None:
     assert again.ok, again.error
     assert again.counts.changed == 0
     assert tally(shop)["orders"] == ["cancelled"]
+
+
+def test_payments_job_asks_at_once_about_a_returned_paypal_shopper(shop: Shop) -> None:
+    """Approved at PayPal, the webhooks lost, PayPal not answering when the shopper came
+    back: the next payments run (not one half an hour later) captures and confirms it."""
+    assert add_to_cart(shop.client).status_code == 303
+    resp = checkout(shop.client, provider="paypal")
+    assert resp.status_code == 303, resp.get_data(as_text=True)
+    shop.paypal.webhooks.drop_next(times=10)
+    approved = press(shop.paypal_http, resp.headers["Location"], "approve")
+    shop.paypal.faults.fail_next("POST /v2/checkout/orders/*/capture", times=10)
+    back = shop.client.get(shop_path(approved.headers["Location"]))
+    assert back.status_code == 303
+    assert tally(shop)["orders"] == ["pending_payment"]
+    shop.paypal.faults.clear()
+    load_jobs()
+
+    run = run_job(shop.app, "payments")  # with the default 30-minute grace
+    assert run.ok, run.error
+    assert tally(shop)["orders"] == ["paid"]
+
+
+def test_payments_job_leaves_an_abandoned_checkout_for_the_grace_period(shop: Shop) -> None:
+    assert add_to_cart(shop.client).status_code == 303
+    resp = checkout(shop.client, provider="paypal")
+    assert resp.status_code == 303  # and the shopper never comes back
+    load_jobs()
+    run = run_job(shop.app, "payments")
+    assert run.ok, run.error
+    assert run.counts.read == 0  # nobody asked PayPal about it yet
+    assert tally(shop)["orders"] == ["pending_payment"]

@@ -69,6 +69,7 @@ def test_hsts_in_production(tmp_path, sqlite_url) -> None:  # type: ignore[no-un
         stripe_api_key="b",
         stripe_webhook_secret="c",
         paypal_client_secret="d",
+        paypal_webhook_id="WH-REAL",
         gelato_api_key="e",
         gelato_webhook_secret="f",
         mailchimp_api_key="g-us1",

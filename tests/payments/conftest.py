@@ -14,6 +14,7 @@ from emulators.paypal import PayPalEmulator
 from emulators.stripe import StripeEmulator
 from storefront.gateways.paypal_client import PayPalClient
 from storefront.gateways.paypal_gateway import PayPalGateway
+from storefront.gateways.signatures import cert_fingerprint
 from storefront.gateways.stripe_gateway import StripeGateway
 from tests.payments.support import (
     PAYPAL_BASE,
@@ -115,7 +116,10 @@ def paypal_client(
 
 
 @pytest.fixture
-def paypal_gateway(paypal_client: PayPalClient) -> PayPalGateway:
+def paypal_gateway(paypal_client: PayPalClient, paypal_emu: PayPalEmulator) -> PayPalGateway:
     return PayPalGateway(
-        paypal_client, webhook_id=PAYPAL_WEBHOOK_ID, allowed_cert_hosts=("paypal.com", "127.0.0.1")
+        paypal_client,
+        webhook_id=PAYPAL_WEBHOOK_ID,
+        allowed_cert_hosts=("paypal.com", "127.0.0.1"),
+        cert_pins=(cert_fingerprint(paypal_emu.signer.cert_pem),),
     )

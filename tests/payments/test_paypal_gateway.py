@@ -337,8 +337,12 @@ def test_webhook_forgeries_are_refused(
     paypal_http: httpx.Client,
     paypal_inbox: Inbox,
     paypal_clock: FakeClock,
+    paypal_emu: PayPalEmulator,
 ) -> None:
     from storefront.gateways.port import SignatureError
+    from storefront.gateways.signatures import cert_fingerprint
+
+    pins = (cert_fingerprint(paypal_emu.signer.cert_pem),)
 
     approved_order(paypal_gateway, paypal_http)
     body, headers = paypal_inbox.last("CHECKOUT.ORDER.APPROVED", "event_type")
@@ -358,7 +362,10 @@ def test_webhook_forgeries_are_refused(
     with pytest.raises(SignatureError, match="allowed host"):
         production.parse_event(body, headers)
     other_hook = PayPalGateway(
-        paypal_client, webhook_id="WH-SOMEONE-ELSE", allowed_cert_hosts=("127.0.0.1",)
+        paypal_client,
+        webhook_id="WH-SOMEONE-ELSE",
+        allowed_cert_hosts=("127.0.0.1",),
+        cert_pins=pins,
     )
     with pytest.raises(SignatureError, match="does not match"):
         other_hook.parse_event(body, headers)
@@ -369,6 +376,7 @@ def test_webhook_forgeries_are_refused(
             paypal_client,
             webhook_id=PAYPAL_WEBHOOK_ID,
             allowed_cert_hosts=("127.0.0.1",),
+            cert_pins=pins,
             clock=paypal_clock,
         ).parse_event(body, headers)
 

@@ -17,6 +17,7 @@ from emulators.stripe import sign_payload
 from storefront.gateways.port import SignatureError
 from storefront.gateways.signatures import (
     PayPalVerifier,
+    cert_fingerprint,
     cert_host_allowed,
     verify_stripe_signature,
 )
@@ -24,12 +25,16 @@ from storefront.gateways.signatures import (
 BODY = json.dumps({"id": "evt_1", "object": "event"}).encode()
 
 
-def test_stripe_signature_accepts_fresh_and_future_timestamps() -> None:
+def test_stripe_signature_window_is_five_minutes_either_way() -> None:
     now = int(time.time())
     assert verify_stripe_signature(BODY, sign_payload(BODY, "whsec_a", now), "whsec_a") == now
-    # Like Stripe's own check, only old timestamps are refused.
-    later = sign_payload(BODY, "whsec_a", now + 30)
+    later = sign_payload(BODY, "whsec_a", now + 30)  # a clock a little ahead of ours
     assert verify_stripe_signature(BODY, later, "whsec_a") == now + 30
+    # Stripe's own check refuses only old timestamps; a future one would be a replay in wait.
+    ahead = sign_payload(BODY, "whsec_a", 1000)
+    assert verify_stripe_signature(BODY, ahead, "whsec_a", now=700) == 1000
+    with pytest.raises(SignatureError, match="future"):
+        verify_stripe_signature(BODY, ahead, "whsec_a", now=699)
 
 
 @pytest.mark.parametrize(
@@ -70,12 +75,54 @@ def test_cert_host_allow_list(url: str, hosts: tuple[str, ...], allowed: bool) -
 CERT_URL = "https://api.paypal.com/v1/notifications/certs/CERT-test"
 
 
-def verifier(pem: bytes, *, webhook_id: str = "WH-1", clock: float | None = None) -> PayPalVerifier:
+def verifier(
+    pem: bytes,
+    *,
+    webhook_id: str = "WH-1",
+    clock: float | None = None,
+    hosts: tuple[str, ...] = ("paypal.com",),
+    pins: tuple[str, ...] = (),
+) -> PayPalVerifier:
     return PayPalVerifier(
         webhook_id,
         lambda _url: pem,
+        allowed_cert_hosts=hosts,
+        cert_pins=pins,
         clock=(lambda: clock) if clock is not None else time.time,
     )
+
+
+def test_paypal_window_is_five_minutes_either_way() -> None:
+    signer = WebhookSigner()
+    sent = datetime.now(UTC).replace(microsecond=0)
+    headers = signer.headers(BODY, webhook_id="WH-1", cert_url=CERT_URL, now=sent)
+    for offset in (-300, 0, 300):
+        verifier(signer.cert_pem, clock=sent.timestamp() + offset).verify(BODY, headers)
+    for offset in (-301, 301, 360):
+        with pytest.raises(SignatureError, match="time window"):
+            verifier(signer.cert_pem, clock=sent.timestamp() + offset).verify(BODY, headers)
+
+
+def test_paypal_certs_from_this_machine_need_a_pin() -> None:
+    signer, other = WebhookSigner(), WebhookSigner()
+    local = "http://127.0.0.1:8000/v1/notifications/certs/CERT-local"
+    headers = signer.headers(BODY, webhook_id="WH-1", cert_url=local)
+    hosts = ("paypal.com", "127.0.0.1")
+    with pytest.raises(SignatureError, match="only when pinned"):
+        verifier(signer.cert_pem, hosts=hosts).verify(BODY, headers)
+    with pytest.raises(SignatureError, match="not a pinned"):
+        verifier(signer.cert_pem, hosts=hosts, pins=(cert_fingerprint(other.cert_pem),)).verify(
+            BODY, headers
+        )
+    pin = cert_fingerprint(signer.cert_pem)
+    verifier(signer.cert_pem, hosts=hosts, pins=(pin,)).verify(BODY, headers)
+    colons = ":".join(pin[i : i + 2] for i in range(0, 64, 2)).upper()
+    verifier(signer.cert_pem, hosts=hosts, pins=(colons,)).verify(BODY, headers)
+    # Pins bind PayPal's own host too: an unpinned cert is refused wherever it is served.
+    with pytest.raises(SignatureError, match="not a pinned"):
+        verifier(signer.cert_pem, pins=(cert_fingerprint(other.cert_pem),)).verify(
+            BODY, signer.headers(BODY, webhook_id="WH-1", cert_url=CERT_URL)
+        )
 
 
 def test_paypal_verifier_accepts_the_emulators_signature() -> None:

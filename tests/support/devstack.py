@@ -28,6 +28,8 @@ class DevStack:
     url: str
     app: Flask
     settings: Settings
+    #: The emulators served under ``/_emulators`` (prefix -> WSGI app), to drive them directly.
+    emulators: dict[str, Any]
 
 
 class _Late:
@@ -61,6 +63,6 @@ def dev_stack(database_url: str, data_dir: Path, **overrides: object) -> Iterato
     late.target = wsgi
     with server:
         try:
-            yield DevStack(server.url, app, settings)
+            yield DevStack(server.url, app, services(app).settings, dict(wsgi.mounts))
         finally:
             services(app).db.dispose()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import secrets
+from typing import Annotated
 
 from flask import g
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StringConstraints, field_validator
 from sqlalchemy.orm import Session
 
 from storefront.cart import services as carts
@@ -14,6 +15,7 @@ from storefront.checkout import services as checkout
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.container import services
 from storefront.errors import Conflict, NotFound, ValidationFailed
+from storefront.gelato.address import COUNTRY_PATTERN, country_problem
 from storefront.payments.flow import start_payment
 from storefront.web.api.framework import require_user, v1
 from storefront.web.auth import current_user
@@ -43,6 +45,12 @@ class CartOut(BaseModel):
 
 
 class CheckoutIn(CheckoutDetails):
+    # Exactly what the document's pattern says, untrimmed (the form trims, then validates
+    # the address as a whole): a schema looser than the server misleads every client.
+    country: Annotated[str, StringConstraints(strip_whitespace=False)] = Field(
+        description="Two-letter ISO 3166-1 code, e.g. DE (GB for the United Kingdom).",
+        json_schema_extra={"pattern": COUNTRY_PATTERN},
+    )
     checkout_key: str = Field(
         default_factory=lambda: secrets.token_urlsafe(18),
         min_length=16,
@@ -50,6 +58,16 @@ class CheckoutIn(CheckoutDetails):
         pattern=r"^[A-Za-z0-9_-]+$",
         description="Repeat it to get the same order back.",
     )
+
+    @field_validator("country", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:  # replaces the form's trimming validator
+        if isinstance(value, str):
+            problem = country_problem(value)
+            if problem:
+                raise ValueError(problem)
+            return value.upper()
+        return value
 
 
 class CheckoutOut(BaseModel):

@@ -29,7 +29,8 @@ _CONVERTER_TYPES = {"int": {"type": "integer"}, "float": {"type": "number"}}
 ERROR_RESPONSES = {
     400: (
         "BadRequest",
-        "Malformed JSON (invalid_json) or a missing CSRF token (csrf_failed).",
+        "Malformed JSON (invalid_json), or a logged-in session's unsafe request without its "
+        "CSRF token (csrf_failed).",
         "Error",
     ),
     401: ("Unauthorized", "Not logged in, or the bearer token is unknown or revoked.", "Error"),
@@ -52,10 +53,11 @@ a 422's `details` is a list of `{field, message}`.
 
 **Authentication.** Scripts send `Authorization: Bearer <token>` (tokens come from
 `storefront tokens create`, or `POST /api/v1/tokens` in a browser session). Browsers use the
-shop's session cookie. Every unsafe request (POST, PUT, PATCH, DELETE) *without* a bearer
-token must send the `X-CSRFToken` header together with the session cookie it was issued
-for: both come from `GET /api/v1/csrf-token`. An unknown or revoked bearer token is always
-a 401, even on public operations.
+shop's session cookie. Every unsafe request (POST, PUT, PATCH, DELETE) made with a
+logged-in session cookie and no bearer token must send the `X-CSRFToken` header issued for
+that session: both come from `GET /api/v1/csrf-token`. A cookie that holds no login is no
+credential (the operation answers as it does to anyone). An unknown or revoked bearer token
+is always a 401, even on public operations.
 
 **Lists** take `page` and `page_size` (at most 100) and answer
 `{"items", "total", "page", "page_size", "next"}`.

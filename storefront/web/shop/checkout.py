@@ -164,8 +164,11 @@ def returned(provider: str) -> ResponseReturnValue:
     """Back from the provider: ask it (never trust the redirect) and confirm if paid."""
     order = _order_for_return(request.args.get("order", ""))
     db = services().db
-    with db.session_scope() as session:
+    with db.session_scope(write=order.status == OrderStatus.PENDING_PAYMENT) as session:
         ref = latest_ref(session, order.id, provider)
+        if ref is not None and order.status == OrderStatus.PENDING_PAYMENT:
+            # Should the provider not answer now, the payments job asks at its next run.
+            payments.note_approved(session, provider, ref)
     if ref is not None and order.status == OrderStatus.PENDING_PAYMENT:
         try:
             gw = services().gateways.get(provider)

@@ -59,7 +59,7 @@ def sanity_webhook() -> ResponseReturnValue:
         ) from exc
     try:
         payload = json.loads(raw) if raw else {}
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise BadRequest("The webhook body is not JSON.", code="bad_event") from exc
     if not isinstance(payload, dict):
         payload = {}

@@ -6,7 +6,6 @@ and the payload is only a hint — :func:`sync_order` re-reads the order from Ge
 
 from __future__ import annotations
 
-import hmac
 import logging
 
 from flask import Blueprint, Flask, jsonify, request
@@ -17,6 +16,7 @@ from storefront.errors import BadRequest, NotFound
 from storefront.fulfillment.tracking import sync_order
 from storefront.inbox.services import record_delivery
 from storefront.orders.links import order_url
+from storefront.signing import secrets_match
 from storefront.web.auth import access
 
 log = logging.getLogger(__name__)
@@ -31,7 +31,7 @@ EVENTS = frozenset(
 def gelato(secret: str) -> ResponseReturnValue:
     expected = services().settings.gelato_webhook_secret.get_secret_value()
     header = request.headers.get("signature", "")
-    if not (hmac.compare_digest(secret, expected) and hmac.compare_digest(header, expected)):
+    if not (secrets_match(secret, expected) and secrets_match(header, expected)):
         raise NotFound()  # an unknown path, as far as a prober can tell
     payload = request.get_json(silent=True)
     if not isinstance(payload, dict) or not payload.get("orderReferenceId"):

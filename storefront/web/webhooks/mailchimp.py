@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
-
 from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
@@ -11,6 +9,7 @@ from storefront.container import services
 from storefront.errors import BadRequest, NotFound
 from storefront.mailchimp.provider import MemberStatus, NewsletterError, WebhookMalformed
 from storefront.newsletter import services as subscriptions
+from storefront.signing import secrets_match
 from storefront.web.auth import access
 
 bp = Blueprint("mailchimp_webhooks", __name__)
@@ -21,7 +20,7 @@ LEFT = (MemberStatus.UNSUBSCRIBED, MemberStatus.CLEANED, MemberStatus.ARCHIVED)
 @access("webhook")
 def mailchimp(secret: str) -> ResponseReturnValue:
     expected = services().settings.mailchimp_webhook_secret.get_secret_value()
-    if not hmac.compare_digest(secret, expected):
+    if not secrets_match(secret, expected):
         raise NotFound()
     if request.method == "GET":  # Mailchimp checks the URL when it is saved
         return jsonify(ok=True)
