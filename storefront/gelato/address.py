@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, fields
 from typing import Any
 
+from storefront.countries import in_sentence
+
 #: Maximum lengths (characters) Gelato accepts, by our field name.
 MAX_LENGTHS: dict[str, int] = {
     "first_name": 25,
@@ -136,7 +138,11 @@ def validate_address(address: ShippingAddress) -> list[FieldError]:
     if problem:
         errors.append(FieldError("country", problem))
     if a.country in STATE_REQUIRED_COUNTRIES and not a.state:
-        errors.append(FieldError("state", f"{LABELS['state']} is required for {a.country}."))
+        errors.append(
+            FieldError(
+                "state", f"{LABELS['state']} is required for addresses in {in_sentence(a.country)}."
+            )
+        )
     if a.email and not _EMAIL.match(a.email):
         errors.append(FieldError("email", "Please enter a valid e-mail address."))
     if a.phone and not _PHONE.match(a.phone):

@@ -15,36 +15,11 @@ from storefront.catalog.mockups import FORMATS, garment_for, mockup_path
 from storefront.catalog.mockups import WIDTHS as MOCKUP_WIDTHS
 from storefront.container import services
 from storefront.content.ptext import portable_text_to_plain, render_portable_text
+from storefront.countries import country_name, in_sentence
 from storefront.money import format_money
+from storefront.orders.states import status_label
 from storefront.sanity.client import SanityClient
 from storefront.web import fragments
-
-COUNTRY_NAMES = {
-    "DE": "Germany",
-    "AT": "Austria",
-    "NL": "the Netherlands",
-    "FR": "France",
-    "BE": "Belgium",
-    "ES": "Spain",
-    "IT": "Italy",
-    "SE": "Sweden",
-    "DK": "Denmark",
-    "IE": "Ireland",
-    "GB": "the United Kingdom",
-    "US": "the United States",
-    "CA": "Canada",
-    "AU": "Australia",
-    "PL": "Poland",
-    "CZ": "Czechia",
-    "PT": "Portugal",
-    "NO": "Norway",
-    "JP": "Japan",
-}
-
-
-def country_name(code: str) -> str:
-    return COUNTRY_NAMES.get((code or "").upper(), code)
-
 
 SRCSET_WIDTHS = (320, 480, 640, 960, 1280)
 
@@ -172,5 +147,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["markdown"] = _markdown
     app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["in_country"] = in_sentence
+    app.jinja_env.filters["status_label"] = status_label
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -70,7 +70,9 @@ def register() -> ResponseReturnValue:
                     )
                     uid, version = customer.id, accounts.session_version(customer)
             except accounts.EmailTaken:
-                errors = {"email": "already has an account — log in or reset the password"}
+                errors = {
+                    "email": "This e-mail already has an account: log in, or reset the password."
+                }
             else:
                 mail_worker.kick(services().postman)
                 login_session(uid, version)

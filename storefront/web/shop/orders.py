@@ -12,21 +12,15 @@ from storefront.errors import NotFound
 from storefront.fulfillment.tracking import delivery_of
 from storefront.orders.links import token_matches
 from storefront.orders.models import Order
-from storefront.orders.states import FULFILLMENT_RANK, OrderStatus
+from storefront.orders.states import FULFILLMENT_RANK, LABELS
 from storefront.payments.models import Refund
 from storefront.web.auth import access, current_user
 
 bp = Blueprint("orders", __name__)
 
-#: The shopper's progress bar: a label for each stage of fulfillment, in the order of
+#: The shopper's progress bar: each stage of fulfillment with its label, in the order of
 #: :data:`~storefront.orders.states.FULFILLMENT_RANK` (which also decides what is done).
-STEP_LABELS = {
-    OrderStatus.PAID: "Paid",
-    OrderStatus.SUBMITTED: "Sent to the printer",
-    OrderStatus.IN_PRODUCTION: "Printing",
-    OrderStatus.SHIPPED: "Shipped",
-    OrderStatus.DELIVERED: "Delivered",
-}
+STEP_LABELS = {status: LABELS[status] for status in FULFILLMENT_RANK}
 STEPS = sorted(STEP_LABELS.items(), key=lambda step: FULFILLMENT_RANK[step[0]])
 
 
