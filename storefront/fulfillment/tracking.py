@@ -197,3 +197,15 @@ def delivery_of(session: Session, order_id: int) -> Delivery | None:
         return None
     countries = sorted({r.fulfillment_country for r in records if r.fulfillment_country})
     return Delivery(countries, list(parcels))
+
+
+def parcels_by_order(session: Session, order_ids: list[int]) -> dict[int, list[Parcel]]:
+    """Each order's parcels (for the order history's tracking links), in one query."""
+    found: dict[int, list[Parcel]] = {}
+    if order_ids:
+        rows = session.execute(
+            select(Parcel).where(Parcel.order_id.in_(order_ids)).order_by(Parcel.id)
+        ).scalars()
+        for parcel in rows:
+            found.setdefault(parcel.order_id, []).append(parcel)
+    return found

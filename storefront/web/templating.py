@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -127,6 +128,11 @@ def _markdown(text: str | None) -> Markup:
     return Markup(_MARKDOWN.render(text or ""))  # noqa: S704 - html=False escapes raw HTML
 
 
+def long_date(value: datetime | None) -> str:
+    """``1 December 2026`` (UTC), the way people write a date."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
 def _json_ld(data: Any) -> Markup:
     """JSON-LD safe inside <script>: no "</" can close the element early."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -149,5 +155,6 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["country_name"] = country_name
     app.jinja_env.filters["in_country"] = in_sentence
     app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -13,6 +13,7 @@ from storefront.accounts import services as accounts
 from storefront.accounts.models import Customer
 from storefront.accounts.schemas import Login, NewPassword, Register, ResetRequest
 from storefront.container import services
+from storefront.fulfillment.tracking import parcels_by_order
 from storefront.mail import worker as mail_worker
 from storefront.mail.messages import queue_email
 from storefront.operations import privacy
@@ -130,7 +131,10 @@ def account() -> ResponseReturnValue:
             .scalars()
             .all()
         )
-    return render_template("accounts/account.html", customer=customer, orders=orders)
+        parcels = parcels_by_order(session, [o.id for o in orders])
+    return render_template(
+        "accounts/account.html", customer=customer, orders=orders, parcels=parcels
+    )
 
 
 @bp.get("/account/verify/<token>")
