@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront.countries import in_sentence
 from storefront.db import Database, utcnow
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.gelato.client import GelatoClient
@@ -123,11 +124,12 @@ def sync_order(
                     sorted({str(g.fulfillment_status) for g in orders})
                 )
                 transition(session, order, step, actor=actor, reason=why)
-        country = next((g.fulfillment_country for g in orders if g.fulfillment_country), None)
+        printed_in = {g.id: g.fulfillment_country for g in orders if g.fulfillment_country}
         for code in result.new_parcels:
             parcel = session.execute(
                 select(Parcel).where(Parcel.order_id == order.id, Parcel.tracking_code == code)
             ).scalar_one()
+            country = printed_in.get(parcel.gelato_order_id)  # this parcel's print hub
             link = order_link(order.number)
             queue_email(
                 session,
@@ -138,7 +140,7 @@ def sync_order(
                     "number": order.number,
                     "tracking_code": code,
                     "tracking_url": parcel.tracking_url or "",
-                    "country": country or "",
+                    "country": in_sentence(country) if country else "",
                     "link": link,
                 },
             )
