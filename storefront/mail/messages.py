@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +82,7 @@ class Composer:
         message["Subject"] = SUBJECTS[template].format(**context)
         message["From"] = self.sender()
         message["To"] = to
+        message["Date"] = formatdate(usegmt=True)
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message
