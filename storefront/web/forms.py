@@ -54,7 +54,8 @@ def human_message(field: str, error: ErrorDetails) -> str:
     kind = error["type"]
     ctx: dict[str, Any] = dict(error.get("ctx") or {})
     message = str(error["msg"]).removeprefix("Value error, ")
-    if kind == "missing" or (kind == "string_too_short" and ctx.get("min_length") == 1):
+    empty = isinstance(error.get("input"), str) and not str(error.get("input")).strip()
+    if kind == "missing" or empty or (kind == "string_too_short" and ctx.get("min_length") == 1):
         return f"Please enter your {label[0].lower() + label[1:]}."
     if kind == "string_too_short":
         return f"{label} must be at least {ctx['min_length']} characters."
