@@ -36,7 +36,7 @@ def _outbox() -> LocalOutboxMailer:
 
 
 def _parse(raw: bytes) -> EmailMessage:
-    return message_from_bytes(raw, policy=policy.default)  # type: ignore[return-value]
+    return message_from_bytes(raw, policy=policy.default)
 
 
 def sent_at(msg: EmailMessage, path: Path) -> datetime:
@@ -56,7 +56,7 @@ def _mail(mail_id: str) -> tuple[EmailMessage, Path]:
 
 def _part(msg: EmailMessage, subtype: str) -> str | None:
     body = msg.get_body(preferencelist=(subtype,))
-    return str(body.get_content()) if body is not None else None  # type: ignore[attr-defined]
+    return str(body.get_content()) if body is not None else None
 
 
 @bp.get("/mail")
