@@ -91,3 +91,16 @@ def country_code(value: str | None) -> str:
 
 def ships_to(code: str) -> bool:
     return code in SHIPPING_COUNTRIES
+
+
+def delivery_problem(value: str | None) -> str | None:
+    """Why an address form's country is refused, for the shopper; ``None`` when we deliver
+    there. (The API's stricter code check is :func:`storefront.gelato.address.country_problem`.)"""
+    code = country_code(value)
+    if not code:
+        return "Please choose your country from the list."
+    if not ships_to(code):
+        return (
+            f"We do not deliver to {country_name(code)} yet. Please choose a country from the list."
+        )
+    return None

@@ -6,8 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from storefront.countries import country_code, country_name, ships_to
-from storefront.gelato.address import ShippingAddress, validate_address
+from storefront.countries import country_code, delivery_problem
+from storefront.gelato.address import ShippingAddress, length_problems, validate_address
 
 
 class CheckoutDetails(BaseModel):
@@ -21,7 +21,7 @@ class CheckoutDetails(BaseModel):
     city: str = Field(min_length=1)
     post_code: str = Field(min_length=1)
     state: str = ""
-    country: str = Field(min_length=2, max_length=2, description="ISO 3166-1 alpha-2 code")
+    country: str = Field(min_length=2, max_length=2)
     phone: str = ""
     shipping_method: str = "normal"
     provider: Literal["stripe", "paypal"] = "stripe"
@@ -35,7 +35,7 @@ class CheckoutDetails(BaseModel):
             return value
         code = country_code(value)
         if not code:
-            raise ValueError("Please choose your country from the list.")
+            raise ValueError(delivery_problem(value))
         return code
 
     def address_errors(self) -> dict[str, str]:
@@ -44,23 +44,16 @@ class CheckoutDetails(BaseModel):
         errors: dict[str, str] = {}
         for problem in validate_address(self.address()):
             errors.setdefault(problem.field, problem.message)
-        if "country" not in errors and not ships_to(self.country):
-            errors["country"] = (
-                f"We do not deliver to {country_name(self.country)} yet. "
-                "Please choose a country from the list."
-            )
+        country = delivery_problem(self.country)
+        if country and "country" not in errors:
+            errors["country"] = country
         return errors
 
     @staticmethod
     def limits_errors(data: dict[str, str]) -> dict[str, str]:
         """Gelato's length limits on a form that did not validate, so every field's problem
         shows at once (not the lengths only after the rest is fixed)."""
-        fields = ShippingAddress.__dataclass_fields__
-        raw = ShippingAddress(
-            **{name: str(data.get(name) or "") for name in fields if name != "country"},
-            country="DE",  # the country has its own message
-        )
-        return {p.field: p.message for p in validate_address(raw) if "at most" in p.message}
+        return {p.field: p.message for p in length_problems(data)}
 
     def address(self) -> ShippingAddress:
         return ShippingAddress(

@@ -8,6 +8,7 @@ fix the form. Messages are written for the shopper, keyed by our field names.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -117,15 +118,11 @@ def normalized(address: ShippingAddress) -> ShippingAddress:
     return ShippingAddress(**values)
 
 
-def validate_address(address: ShippingAddress) -> list[FieldError]:
-    """Every problem Gelato would refuse, as shopper-readable messages (empty = valid)."""
-    a = normalized(address)
-    errors: list[FieldError] = []
-    for name in REQUIRED:
-        if not getattr(a, name):
-            errors.append(FieldError(name, f"{LABELS[name]} is required."))
+def length_problems(values: Mapping[str, Any]) -> list[FieldError]:
+    """The fields longer than Gelato takes (``values`` by our field names, e.g. a form)."""
+    errors = []
     for name, limit in MAX_LENGTHS.items():
-        value = getattr(a, name)
+        value = str(values.get(name) or "").strip()
         if len(value) > limit:
             errors.append(
                 FieldError(
@@ -134,6 +131,17 @@ def validate_address(address: ShippingAddress) -> list[FieldError]:
                     f"(yours has {len(value)}). Please shorten it.",
                 )
             )
+    return errors
+
+
+def validate_address(address: ShippingAddress) -> list[FieldError]:
+    """Every problem Gelato would refuse, as shopper-readable messages (empty = valid)."""
+    a = normalized(address)
+    errors: list[FieldError] = []
+    for name in REQUIRED:
+        if not getattr(a, name):
+            errors.append(FieldError(name, f"{LABELS[name]} is required."))
+    errors.extend(length_problems({f.name: getattr(a, f.name) for f in fields(a)}))
     problem = country_problem(a.country) if a.country else None
     if problem:
         errors.append(FieldError("country", problem))

@@ -242,7 +242,7 @@ def test_saved_addresses_are_validated_owned_and_prefill_checkout(
         },
     )
     assert bad.status_code == 422
-    assert "Please choose a country we deliver to from the list." in bad.get_data(as_text=True)
+    assert "Please choose your country from the list." in bad.get_data(as_text=True)
     assert "Address can be at most 35 characters" in bad.get_data(as_text=True)
     good = client.post(
         "/account/addresses",

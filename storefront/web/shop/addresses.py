@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from storefront.accounts.models import Address
 from storefront.container import services
-from storefront.countries import country_code, shipping_choices, ships_to
+from storefront.countries import country_code, delivery_problem, shipping_choices
 from storefront.errors import NotFound
 from storefront.gelato.address import ShippingAddress, validate_address
 from storefront.web.auth import CurrentUser, access, current_user
@@ -58,9 +58,9 @@ def _read_form() -> dict[str, str]:
 
 def _problems(form: dict[str, str], email: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    typed = form["country"]
-    if typed and not ships_to(typed):
-        errors["country"] = "Please choose a country we deliver to from the list."
+    country = delivery_problem(form["country"]) if form["country"] else None
+    if country:
+        errors["country"] = country
     for problem in validate_address(_shipping(form, email)):
         errors.setdefault(_OURS.get(problem.field, problem.field), problem.message)
     return errors
