@@ -39,11 +39,16 @@ class CheckoutDetails(BaseModel):
         return code
 
     def address_errors(self) -> dict[str, str]:
-        """Gelato's limits (field lengths, state for US/CA/AU, GB not UK), and a country we
-        deliver to, per field."""
+        """Gelato's limits (field lengths, state for US/CA/AU, GB not UK), per field."""
         errors: dict[str, str] = {}
         for problem in validate_address(self.address()):
             errors.setdefault(problem.field, problem.message)
+        return errors
+
+    def form_errors(self) -> dict[str, str]:
+        """The checkout form's checks: the address's, and a country from the form's list
+        (the API takes any code its document's pattern allows)."""
+        errors = self.address_errors()
         country = delivery_problem(self.country)
         if country and "country" not in errors:
             errors["country"] = country

@@ -115,7 +115,7 @@ def submit() -> ResponseReturnValue:
         return _render(
             priced, form, {**CheckoutDetails.limits_errors(form), **field_errors(exc)}, 422
         )
-    errors = details.address_errors()
+    errors = details.form_errors()
     if errors:
         return _render(priced, form, errors, 422)
     options = shipping_options(details.country, priced.currency or "EUR", priced)
