@@ -28,6 +28,9 @@ SUBJECTS = {
     "newsletter_confirm": "Confirm your newsletter subscription",
     "password_reset": "Reset your password",
     "verify_email": "Confirm your e-mail address",
+    "review_invite": "How is your order {number}? Tell us in a review",
+    "restock_confirm": "Confirm: tell me when {title} is back",
+    "back_in_stock": "{title} in {size} is back",
 }
 
 

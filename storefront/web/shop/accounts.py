@@ -22,7 +22,7 @@ from storefront.signing import InvalidToken, make_token, read_token
 from storefront.web.auth import CurrentUser, access, current_user, login_session, logout_session
 from storefront.web.forms import parse_form
 from storefront.web.security import limiter
-from storefront.web.shop import addresses
+from storefront.web.shop import addresses, reviews
 from storefront.web.shop.cart import merge_on_login
 from storefront.web.state import web_state
 
@@ -128,7 +128,12 @@ def account() -> ResponseReturnValue:
             .scalars()
             .all()
         )
-    return render_template("accounts/account.html", customer=customer, orders=orders)
+    return render_template(
+        "accounts/account.html",
+        customer=customer,
+        orders=orders,
+        reviewable=reviews.reviewable(user.id),
+    )
 
 
 @bp.get("/account/verify/<token>")
