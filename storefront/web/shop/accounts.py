@@ -272,6 +272,7 @@ def delete_account() -> ResponseReturnValue:
         return render_template("accounts/delete.html"), 422
     with services().db.session_scope(write=True) as session:
         privacy.forget(session, user.id, actor=f"customer:{user.id}")
+    services().reviews.expire()  # their reviews are gone: pages stop showing them now
     logout_session()
     flash(
         "Your account and personal data are deleted. Orders are kept for accounting, "

@@ -110,16 +110,21 @@ def preference() -> ResponseReturnValue:
 def reviewable(customer_id: int) -> list[dict[str, str]]:
     """Delivered shirts of the customer not reviewed yet: the account page's links."""
     with services().db.session_scope() as session:
-        orders = session.execute(
-            select(Order)
-            .where(Order.customer_id == customer_id, Order.status == OrderStatus.DELIVERED)
-            .order_by(Order.id.desc())
-        ).scalars()
-        done = set(
+        orders = (
             session.execute(
-                select(Review.order_id, Review.product_id).where(Review.customer_id == customer_id)
-            ).tuples()
+                select(Order)
+                .where(Order.customer_id == customer_id, Order.status == OrderStatus.DELIVERED)
+                .order_by(Order.id.desc())
+            )
+            .scalars()
+            .all()
         )
+        done = {
+            (row.order_id, row.product_id)
+            for row in session.execute(
+                select(Review.order_id, Review.product_id).where(Review.customer_id == customer_id)
+            )
+        }
         out: list[dict[str, str]] = []
         for order in orders:
             seen: set[str] = set()
