@@ -28,7 +28,7 @@ class RestockForm(BaseModel):
 
 @bp.post("/back-in-stock")
 @access("public")
-@limiter.limit("5/minute")
+@limiter.limit("10/minute")
 def ask() -> ResponseReturnValue:
     user = current_user()
     data = {k: v for k, v in request.form.to_dict().items() if v.strip()}
