@@ -80,6 +80,10 @@ class Composer:
         message["Subject"] = SUBJECTS[template].format(**context)
         message["From"] = self.sender()
         message["To"] = to
+        optout = context.get("one_click_optout")
+        if optout:  # RFC 8058: the mailbox's own "unsubscribe" button posts to this link
+            message["List-Unsubscribe"] = f"<{optout}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message

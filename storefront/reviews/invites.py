@@ -105,6 +105,7 @@ def send_invites(
                         for pid, title in products.items()
                     ],
                     "optout": optout_link(order.email),
+                    "one_click_optout": optout_link(order.email),
                 },
             )
             report.sent += 1

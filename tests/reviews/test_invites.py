@@ -11,6 +11,7 @@ from storefront.container import services
 from storefront.db import utcnow
 from storefront.orders.models import Order
 from storefront.orders.states import OrderStatus
+from storefront.outbox.models import OutboxEntry
 from sync.registry import load_jobs
 from sync.runner import run_job
 from tests.reviews.support import PRODUCT, customer, login, order
@@ -105,3 +106,33 @@ def test_account_preference_turns_invites_on_and_off(app: Flask) -> None:
     client.post("/account/review-invites", data={"csrf_token": token, "review_invites": "yes"})
     run_job(app, "review-invites")
     assert invites(app) == ["ada@example.com"]
+
+
+def test_the_mailbox_one_click_button_opts_out_without_a_session(app: Flask) -> None:
+    """RFC 8058: the invite carries List-Unsubscribe(-Post); the mailbox provider POSTs to
+    the link with no cookie, no token and no Origin of ours, and that is enough."""
+    load_jobs()
+    order(
+        app,
+        customer_id=None,
+        email="ada@example.com",
+        review_invites=True,
+        delivered_at=utcnow() - LONG_AGO,
+    )
+    run_job(app, "review-invites")
+    with services(app).db.session_scope() as session:
+        payload = session.execute(
+            select(OutboxEntry.payload).where(OutboxEntry.key.startswith("review_invite:"))
+        ).scalar_one()
+    message = services(app).composer.compose(payload["template"], payload["to"], payload["context"])
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    link = message["List-Unsubscribe"].strip("<>")
+    assert link == mails(app, "review_invite")[0].links[-1]
+    resp = app.test_client().post(
+        urlsplit(link).path,
+        data="List-Unsubscribe=One-Click",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert resp.status_code == 200
+    with services(app).db.session_scope() as session:
+        assert session.execute(select(Order.review_invites)).scalar_one() is False
