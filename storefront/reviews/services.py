@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from storefront.db import insert_or_ignore, utcnow
 from storefront.errors import Conflict, NotFound, ValidationFailed
 from storefront.orders.models import Order
+from storefront.orders.states import OrderStatus
 from storefront.reviews.models import Review
 from storefront.reviews.rules import ReviewInput, check_may_review, rating_label
 
@@ -170,3 +171,33 @@ def pending(session: Session, *, status: str = PENDING, limit: int = 100) -> lis
             .limit(limit)
         ).scalars()
     )
+
+
+def reviewable(session: Session, customer_id: int) -> list[tuple[str, str, str]]:
+    """``(order number, product id, title)`` of the customer's delivered shirts that have no
+    review yet, newest order first."""
+    orders = (
+        session.execute(
+            select(Order)
+            .where(Order.customer_id == customer_id, Order.status == OrderStatus.DELIVERED)
+            .options(selectinload(Order.items))
+            .order_by(Order.id.desc())
+        )
+        .scalars()
+        .all()
+    )
+    done = {
+        (row.order_id, row.product_id)
+        for row in session.execute(
+            select(Review.order_id, Review.product_id).where(Review.customer_id == customer_id)
+        )
+    }
+    out: list[tuple[str, str, str]] = []
+    for order in orders:
+        seen: set[str] = set()
+        for item in order.items:
+            if item.product_id in seen or (order.id, item.product_id) in done:
+                continue
+            seen.add(item.product_id)
+            out.append((order.number, item.product_id, item.title))
+    return out

@@ -5,16 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
-from sqlalchemy import select
 
 from storefront.accounts.models import Customer
 from storefront.container import services
 from storefront.errors import ValidationFailed, wants_json
 from storefront.orders.models import Order
-from storefront.orders.states import OrderStatus
 from storefront.reviews import services as reviews
 from storefront.reviews.invites import opt_out
-from storefront.reviews.models import Review
 from storefront.reviews.rules import ReviewInput
 from storefront.signing import InvalidToken, read_token
 from storefront.web.auth import access, current_user
@@ -110,35 +107,12 @@ def preference() -> ResponseReturnValue:
 def reviewable(customer_id: int) -> list[dict[str, str]]:
     """Delivered shirts of the customer not reviewed yet: the account page's links."""
     with services().db.session_scope() as session:
-        orders = (
-            session.execute(
-                select(Order)
-                .where(Order.customer_id == customer_id, Order.status == OrderStatus.DELIVERED)
-                .order_by(Order.id.desc())
-            )
-            .scalars()
-            .all()
-        )
-        done = {
-            (row.order_id, row.product_id)
-            for row in session.execute(
-                select(Review.order_id, Review.product_id).where(Review.customer_id == customer_id)
-            )
+        due = reviews.reviewable(session, customer_id)
+    return [
+        {
+            "title": title,
+            "number": number,
+            "link": url_for("reviews.write", number=number, product_id=product_id),
         }
-        out: list[dict[str, str]] = []
-        for order in orders:
-            seen: set[str] = set()
-            for item in order.items:
-                if item.product_id in seen or (order.id, item.product_id) in done:
-                    continue
-                seen.add(item.product_id)
-                out.append(
-                    {
-                        "title": item.title,
-                        "link": url_for(
-                            "reviews.write", number=order.number, product_id=item.product_id
-                        ),
-                        "number": order.number,
-                    }
-                )
-    return out
+        for number, product_id, title in due
+    ]
