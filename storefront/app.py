@@ -15,6 +15,7 @@ from storefront.config import Settings, load_settings
 from storefront.container import build_services
 from storefront.db import Database
 from storefront.web import api, auth, devtools, health, httpcache, metrics, security, templating
+from storefront.web.admin import reviews as admin_reviews
 from storefront.web.admin import views as admin_views
 from storefront.web.shop import accounts as accounts_views
 from storefront.web.shop import brand as brand_views
@@ -25,6 +26,8 @@ from storefront.web.shop import content as content_views
 from storefront.web.shop import mockups as mockup_views
 from storefront.web.shop import newsletter as newsletter_views
 from storefront.web.shop import orders as order_views
+from storefront.web.shop import restock as restock_views
+from storefront.web.shop import reviews as review_views
 from storefront.web.state import WebState
 from storefront.web.webhooks import gelato as fulfillment_views
 from storefront.web.webhooks import mailchimp as newsletter_webhook
@@ -91,6 +94,9 @@ def create_app(
         newsletter_views.bp,
         newsletter_webhook.bp,
         admin_views.bp,
+        admin_reviews.bp,
+        review_views.bp,
+        restock_views.bp,
         mockup_views.bp,
         brand_views.bp,
     ):

@@ -181,6 +181,15 @@ class Settings(BaseSettings):
     sync_content_sweep_interval: float = Field(
         60.0, description="Cache sweep for publish webhooks that never arrived."
     )
+    review_invite_delay_days: int = Field(
+        7,
+        ge=0,
+        le=365,
+        description="Days after delivery before a consenting buyer is asked for a review.",
+    )
+    sync_review_invites_interval: float = Field(
+        3600.0, gt=0, description="How often delivered orders are checked for review invites."
+    )
     circuit_failure_threshold: int = Field(
         5,
         ge=1,

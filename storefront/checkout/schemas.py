@@ -26,6 +26,9 @@ class CheckoutDetails(BaseModel):
     shipping_method: str = "normal"
     provider: Literal["stripe", "paypal"] = "stripe"
     checkout_key: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    review_invites: bool = Field(
+        False, description="May we e-mail once, some days after delivery, to ask for a review?"
+    )
 
     @field_validator("country", mode="before")
     @classmethod

@@ -113,6 +113,7 @@ def place_order(
             cart_id=priced.cart_id,
             checkout_key=details.checkout_key,
             payment_expires_at=expires_at,
+            review_invites=details.review_invites,
             items=[],
         )
         session.add(order)

@@ -29,6 +29,9 @@ SUBJECTS = {
     "newsletter_confirm": "Confirm your newsletter subscription",
     "password_reset": "Reset your password",
     "verify_email": "Confirm your e-mail address",
+    "review_invite": "How is your order {number}? Tell us in a review",
+    "restock_confirm": "Confirm: tell me when {title} is back",
+    "back_in_stock": "{title} in {size} is back",
 }
 
 
@@ -83,6 +86,10 @@ class Composer:
         message["From"] = self.sender()
         message["To"] = to
         message["Date"] = formatdate(usegmt=True)
+        optout = context.get("one_click_optout")
+        if optout:  # RFC 8058: the mailbox's own "unsubscribe" button posts to this link
+            message["List-Unsubscribe"] = f"<{optout}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message

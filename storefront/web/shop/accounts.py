@@ -23,7 +23,7 @@ from storefront.signing import InvalidToken, make_token, read_token
 from storefront.web.auth import CurrentUser, access, current_user, login_session, logout_session
 from storefront.web.forms import parse_form
 from storefront.web.security import limiter
-from storefront.web.shop import addresses
+from storefront.web.shop import addresses, reviews
 from storefront.web.shop.cart import merge_on_login
 from storefront.web.state import web_state
 
@@ -133,7 +133,11 @@ def account() -> ResponseReturnValue:
         )
         parcels = parcels_by_order(session, [o.id for o in orders])
     return render_template(
-        "accounts/account.html", customer=customer, orders=orders, parcels=parcels
+        "accounts/account.html",
+        customer=customer,
+        orders=orders,
+        parcels=parcels,
+        reviewable=reviews.reviewable(user.id),
     )
 
 
@@ -273,6 +277,7 @@ def delete_account() -> ResponseReturnValue:
         return render_template("accounts/delete.html"), 422
     with services().db.session_scope(write=True) as session:
         privacy.forget(session, user.id, actor=f"customer:{user.id}")
+    services().reviews.expire()  # their reviews are gone: pages stop showing them now
     logout_session()
     flash(
         "Your account and personal data are deleted. Orders are kept for accounting, "
