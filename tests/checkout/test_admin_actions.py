@@ -108,6 +108,10 @@ def test_lists_filters_and_csv(shop: Shop) -> None:
     assert number in operator.get("/admin/orders?status=paid").get_data(as_text=True)
     assert number not in operator.get("/admin/orders?status=shipped").get_data(as_text=True)
     assert number in operator.get(f"/admin/orders?q={number.lower()}").get_data(as_text=True)
+    # by a whole e-mail address in any case (its blind index); part of one finds nothing
+    assert number in operator.get("/admin/orders?q=ADA@example.com").get_data(as_text=True)
+    assert number not in operator.get("/admin/orders?q=ada@example").get_data(as_text=True)
+    assert number not in operator.get("/admin/orders?q=bob@example.com").get_data(as_text=True)
     assert number in operator.get("/admin/orders?provider=stripe&since=2020-01-01").get_data(
         as_text=True
     )
