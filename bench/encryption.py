@@ -222,7 +222,9 @@ def operator(shop: Shop) -> httpx.Client:
 
 def order_lists(shop: Shop, client: httpx.Client, n: int, orders: int) -> None:
     for i in range(n):
-        timed(shop, "order list", client.get, "/admin/orders", 200)
+        listed = timed(shop, "order list", client.get, "/admin/orders", 200)
+        if listed.text.count("SF-BENCH-") < 25:
+            raise BenchFailure(f"{shop.mode}: the order list shows no page of orders")
         email = f"buyer{(i * 37) % orders}@example.com"
         found = timed(
             shop, "search by e-mail", client.get, "/admin/orders", 200, params={"q": email}
