@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from storefront.accounts.models import Address, Customer
 from storefront.cart.models import Cart, CartStatus
 from storefront.db import utcnow
+from storefront.fieldcrypt import email_matches
 from storefront.newsletter.models import Subscriber
 from storefront.newsletter.services import NEWSLETTER_DELETE
 from storefront.orders.models import Order
@@ -34,7 +35,7 @@ def export(session: Session, customer_id: int) -> dict[str, Any]:
             select(Order)
             .where(
                 (Order.customer_id == customer.id)
-                | (func.lower(Order.email) == customer.email.lower())
+                | email_matches(session, Order.email_index, customer.email)
             )
             .order_by(Order.id)
         )
@@ -42,7 +43,7 @@ def export(session: Session, customer_id: int) -> dict[str, Any]:
         .all()
     )
     sub = session.execute(
-        select(Subscriber).where(func.lower(Subscriber.email) == customer.email.lower())
+        select(Subscriber).where(email_matches(session, Subscriber.email_index, customer.email))
     ).scalar_one_or_none()
     return {
         "account": {
@@ -145,7 +146,7 @@ def _restock_requests(session: Session, customer_id: int, email: str) -> list[Re
             select(RestockRequest)
             .where(
                 (RestockRequest.customer_id == customer_id)
-                | (func.lower(RestockRequest.email) == email.lower())
+                | email_matches(session, RestockRequest.email_index, email)
             )
             .order_by(RestockRequest.id)
         ).scalars()
@@ -166,7 +167,8 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
     orders = (
         session.execute(
             select(Order).where(
-                (Order.customer_id == customer.id) | (func.lower(Order.email) == email)
+                (Order.customer_id == customer.id)
+                | email_matches(session, Order.email_index, email)
             )
         )
         .scalars()
@@ -178,7 +180,7 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
     session.execute(
         delete(RestockRequest).where(
             (RestockRequest.customer_id == customer.id)
-            | (func.lower(RestockRequest.email) == email)
+            | email_matches(session, RestockRequest.email_index, email)
         )
     )
     for order in orders:
@@ -196,7 +198,7 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
         session.delete(address)
     session.query(Address).filter(Address.customer_id == customer.id).delete()
     subscriber = session.execute(
-        select(Subscriber).where(func.lower(Subscriber.email) == email)
+        select(Subscriber).where(email_matches(session, Subscriber.email_index, email))
     ).scalar_one_or_none()
     if subscriber is not None:
         session.delete(subscriber)

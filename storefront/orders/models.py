@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, TimestampMixin, utcnow
+from storefront.fieldcrypt import EncryptedJSON, EncryptedText, keep_blind_index
 
 
 class Order(TimestampMixin, Base):
@@ -19,7 +20,9 @@ class Order(TimestampMixin, Base):
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    # The buyer's e-mail and address are sealed; the e-mail is found by its blind index.
+    email: Mapped[str] = mapped_column(EncryptedText)
+    email_index: Mapped[str] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_amount: Mapped[int]
@@ -30,7 +33,7 @@ class Order(TimestampMixin, Base):
     # The choice as checkout worded it ("Standard (3–6 working days)"), shown again on the
     # order page and in e-mails; None on orders placed before it was kept.
     shipping_label: Mapped[str | None] = mapped_column(String(128))
-    shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     payment_provider: Mapped[str | None] = mapped_column(String(16))
     paid_at: Mapped[datetime | None]
     attention_reason: Mapped[str | None] = mapped_column(Text)
@@ -87,3 +90,6 @@ class OrderEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
+
+
+keep_blind_index(Order, "email", "email_index")

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db import Base, TimestampMixin
+from storefront.fieldcrypt import EncryptedText, keep_blind_index
 
 
 class RestockRequest(TimestampMixin, Base):
@@ -15,7 +16,8 @@ class RestockRequest(TimestampMixin, Base):
     __table_args__ = (Index("ix_restock_requests_uid_status", "product_uid", "status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    email: Mapped[str] = mapped_column(EncryptedText)  # sealed; found by its blind index
+    email_index: Mapped[str] = mapped_column(String(80), index=True)
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
@@ -27,3 +29,6 @@ class RestockRequest(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(16), default="pending")
     confirmed_at: Mapped[datetime | None]
     notified_at: Mapped[datetime | None]
+
+
+keep_blind_index(RestockRequest, "email", "email_index")

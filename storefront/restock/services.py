@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storefront.catalog.offers import Offer, OfferSource
 from storefront.db import Database, rows_matched, utcnow
 from storefront.errors import Conflict, NotFound
+from storefront.fieldcrypt import email_matches
 from storefront.mail.messages import queue_email
 from storefront.money import format_money
 from storefront.restock.models import RestockRequest
@@ -58,7 +59,7 @@ def request(
     email = normalise(email)
     existing = session.execute(
         select(RestockRequest).where(
-            func.lower(RestockRequest.email) == email,
+            email_matches(session, RestockRequest.email_index, email),
             RestockRequest.product_uid == offer.product_uid,
             RestockRequest.status.in_(WAITING),
         )
@@ -189,7 +190,7 @@ def for_email(session: Session, email: str) -> list[RestockRequest]:
     return list(
         session.execute(
             select(RestockRequest)
-            .where(func.lower(RestockRequest.email) == normalise(email))
+            .where(email_matches(session, RestockRequest.email_index, email))
             .order_by(RestockRequest.id)
         ).scalars()
     )

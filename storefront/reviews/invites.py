@@ -12,11 +12,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from storefront.accounts.models import Customer
 from storefront.db import Database, rows_matched, utcnow
+from storefront.fieldcrypt import email_matches
 from storefront.mail.messages import queue_email
 from storefront.orders.models import Order, OrderEvent
 from storefront.orders.states import OrderStatus
@@ -118,13 +119,15 @@ def opt_out(session: Session, email: str) -> int:
     changed = rows_matched(
         session,
         update(Order)
-        .where(func.lower(Order.email) == email, Order.review_invites.is_(True))
+        .where(email_matches(session, Order.email_index, email), Order.review_invites.is_(True))
         .values(review_invites=False),
     )
     changed += rows_matched(
         session,
         update(Customer)
-        .where(func.lower(Customer.email) == email, Customer.review_invites.is_(True))
+        .where(
+            email_matches(session, Customer.email_index, email), Customer.review_invites.is_(True)
+        )
         .values(review_invites=False),
     )
     return changed

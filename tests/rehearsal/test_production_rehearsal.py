@@ -33,7 +33,9 @@ import pytest
 from sqlalchemy import select
 
 from devstack.emulators_cli import shop_settings
+from storefront.crypto import KeyRing
 from storefront.db import Database, utcnow
+from storefront.fieldcrypt import FieldCipher
 from storefront.fulfillment.push import TOPIC
 from storefront.gelato.client import GelatoClient
 from storefront.jobs.models import JobRun
@@ -76,6 +78,11 @@ QUIET = {  # only the outbox runs often; everything else once at start, then hou
     "SYNC_BACKUP_INTERVAL": "3600",
     "CONTENT_CACHE_TTL": "600",
 }
+
+
+def keys_of(env: dict[str, str]) -> FieldCipher:
+    """The processes' DATA_KEYS: what opens the personal data they wrote."""
+    return FieldCipher(KeyRing.parse(env["DATA_KEYS"]))
 
 
 @dataclass
@@ -133,7 +140,7 @@ class Shop:
     def start_syncs(self) -> tuple[Process, Process]:
         """The first one leads (it is started alone and waited for), the second idles."""
         leader = self.start("sync", "sync", LOG_LEVEL="INFO")
-        db = Database(self.db_url)
+        db = Database(self.db_url, cipher=keys_of(self.env))
         try:
             self.wait(
                 "the first sync process to take the lease",
@@ -277,7 +284,7 @@ def test_production_rehearsal(shop: Shop) -> None:
     shop.release()
     shop.start_webs()
     leader, standby = shop.start_syncs()
-    db = Database(shop.db_url)
+    db = Database(shop.db_url, cipher=keys_of(shop.env))
     gelato_api = gelato(shop)
 
     # A Gelato call that stores the order and then never answers (in time): the leader will
@@ -368,7 +375,7 @@ def test_production_rehearsal(shop: Shop) -> None:
         shop.release()
         shop.start_webs()
         shop.start_syncs()
-        db = Database(shop.db_url)
+        db = Database(shop.db_url, cipher=keys_of(shop.env))
         for job in ("fulfillment-push", "mail"):
             shop.wait(
                 f"{job} to run after the restart",

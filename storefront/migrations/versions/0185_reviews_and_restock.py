@@ -53,7 +53,8 @@ def upgrade() -> None:
     op.create_table(
         "restock_requests",
         sa.Column("id", ID, nullable=False),
-        sa.Column("email", sa.String(length=254), nullable=False),
+        sa.Column("email", sa.Text(), nullable=False),
+        sa.Column("email_index", sa.String(length=80), nullable=False),
         sa.Column("customer_id", ID, nullable=True),
         sa.Column("product_id", sa.String(length=128), nullable=False),
         sa.Column("variant_key", sa.String(length=128), nullable=False),
@@ -75,7 +76,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_restock_requests_customer_id"), ["customer_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_restock_requests_email"), ["email"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_restock_requests_email_index"), ["email_index"], unique=False
+        )
         batch_op.create_index(
             "ix_restock_requests_uid_status", ["product_uid", "status"], unique=False
         )
@@ -101,7 +104,7 @@ def downgrade() -> None:
         batch_op.drop_column("review_invites")
     with op.batch_alter_table("restock_requests", schema=None) as batch_op:
         batch_op.drop_index("ix_restock_requests_uid_status")
-        batch_op.drop_index(batch_op.f("ix_restock_requests_email"))
+        batch_op.drop_index(batch_op.f("ix_restock_requests_email_index"))
         batch_op.drop_index(batch_op.f("ix_restock_requests_customer_id"))
     op.drop_table("restock_requests")
     with op.batch_alter_table("reviews", schema=None) as batch_op:
