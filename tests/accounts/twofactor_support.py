@@ -28,6 +28,11 @@ class Staff:
         """The code of the current step, or of a later one (still inside the drift window)."""
         return pyotp.TOTP(self.secret).at(time.time() + 30 * steps_ahead)
 
+    def wrong_code(self) -> str:
+        """Six digits that no step in the accepted window has (never right by chance)."""
+        valid = {self.code(step) for step in (-1, 0, 1)}
+        return next(c for c in ("000000", "111111", "222222", "333333") if c not in valid)
+
 
 def make_staff(app: Flask, email: str = "op@example.com", role: str = "operator") -> Staff:
     with services(app).db.session_scope(write=True) as session:
