@@ -109,6 +109,7 @@ def reset_2fa(state: CliState, email: str) -> None:
         if customer is None:
             raise click.ClickException(f"no account with e-mail {email}")
         had = twofactor.reset(session, customer.id)
+        email = customer.email
     if had:
         click.echo(f"two-factor login reset for {email}: they set it up again at their next login")
     else:
