@@ -36,7 +36,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storefront.accounts.twofactor_models import RecoveryCode, StaffTotp
-from storefront.crypto import KeyRing
+from storefront.crypto import KeyRing, UnknownKey
 
 FRESH_SECONDS = 600
 RECOVERY_CODES = 10
@@ -67,14 +67,30 @@ def seal(ring: KeyRing, customer_id: int, secret: str) -> str:
 
 def unseal(ring: KeyRing, customer_id: int, sealed: str) -> str:
     key_id, _, encoded = sealed.partition(":")
-    raw = base64.b64decode(encoded)
     try:
+        raw = base64.b64decode(encoded, validate=True)
         plain = AESGCM(ring.get(key_id).derive(_PURPOSE, _SALT)).decrypt(
             raw[:12], raw[12:], str(customer_id).encode()
         )
-    except InvalidTag:
+    except UnknownKey as exc:
+        raise SealError(f"the second-factor secret was sealed with a key gone: {exc}") from None
+    except (InvalidTag, ValueError):
         raise SealError("the stored second-factor secret does not open for this account") from None
     return plain.decode()
+
+
+def reseal_all(session: Session, ring: KeyRing) -> int:
+    """Seal every secret again with the newest key (after a key rotation, before the old
+    key is dropped); how many were sealed with an older one."""
+    moved = 0
+    for row in session.scalars(select(StaffTotp)):
+        if row.sealed_secret.partition(":")[0] != ring.newest.id:
+            row.sealed_secret = seal(
+                ring, row.customer_id, unseal(ring, row.customer_id, row.sealed_secret)
+            )
+            moved += 1
+    session.flush()
+    return moved
 
 
 # --- state -------------------------------------------------------------------------------------
@@ -126,7 +142,7 @@ def pending_secret(session: Session, ring: KeyRing, customer_id: int) -> str:
     else:
         try:
             return unseal(ring, customer_id, row.sealed_secret)
-        except (SealError, LookupError, ValueError):
+        except SealError:
             pass  # unreadable (e.g. its key was dropped): start over with a new secret
     secret = pyotp.random_base32()
     row.sealed_secret = seal(ring, customer_id, secret)

@@ -5,6 +5,7 @@ the browser: ``tests/browser/test_account_and_refund.py``.)"""
 
 from __future__ import annotations
 
+import base64
 import re
 import time
 from pathlib import Path
@@ -175,6 +176,24 @@ def test_enrolling_elsewhere_ends_password_only_sessions(app: Flask) -> None:
         sess["uid"], sess["av"] = uid, version
     logged_in_staff(app, staff)
     assert old.get("/admin", headers=HTML).headers["Location"].startswith("/login")
+
+
+def test_a_secret_whose_key_was_dropped_is_a_clear_403_not_a_500(app: Flask) -> None:
+    staff = make_staff(app)
+    logged_in_staff(app, staff)
+    found = services(app)
+    other_key = "new:" + base64.b64encode(b"\x02" * 32).decode()
+    found.settings = make_settings(
+        database_url=found.settings.database_url,
+        data_dir=found.settings.data_dir,
+        staff_2fa_required=True,
+        data_keys=other_key,
+    )
+    client = client_from(app, "10.1.0.4")
+    password_login(client, staff)
+    refused = send_code(client, staff.code(1))
+    assert refused.status_code == 403
+    assert "storefront users reset-2fa" in refused.get_data(as_text=True)
 
 
 # --- throttling ------------------------------------------------------------------------------

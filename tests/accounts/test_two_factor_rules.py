@@ -61,6 +61,21 @@ def test_a_sealed_secret_opens_only_for_its_account_and_after_a_rotation() -> No
         twofactor.unseal(other, 7, sealed)
 
 
+def test_after_a_rotation_secrets_are_resealed_with_the_newest_key(
+    db: Database, staff: tuple[int, pyotp.TOTP]
+) -> None:
+    uid, totp = staff
+    rotated = KeyRing.parse(key(os.urandom(32), "k2") + "," + key(b"\x01" * 32, "k1"))
+    only_new = KeyRing.parse(key(os.urandom(32), "k9"))
+    with db.session_scope(write=True) as session:
+        with pytest.raises(twofactor.SealError, match="key gone"):
+            twofactor.verify(session, only_new, uid, totp.at(T0), T0)
+        assert twofactor.reseal_all(session, rotated) == 1
+        assert session.get_one(StaffTotp, uid).sealed_secret.startswith("k2:")
+        assert twofactor.reseal_all(session, rotated) == 0
+        assert twofactor.verify(session, rotated, uid, totp.at(T0), T0) == "totp"
+
+
 # --- TOTP --------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("offset", "accepted"), [(-60, False), (-30, True), (0, True), (30, True), (60, False)]

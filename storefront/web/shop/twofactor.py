@@ -15,6 +15,7 @@ slowed per account and per address (:mod:`storefront.accounts.throttle`).
 
 from __future__ import annotations
 
+import logging
 import time
 from datetime import UTC, datetime
 from email.utils import parseaddr
@@ -52,6 +53,7 @@ from storefront.web.shop.accounts import _safe_next
 from storefront.web.shop.cart import merge_on_login
 
 bp = Blueprint("twofactor", __name__)
+log = logging.getLogger(__name__)
 
 PENDING_SECONDS = 300  # a password accepted this long ago still waits for its code
 #: Pages a staff member without a second factor may still reach when one is required.
@@ -81,7 +83,15 @@ def _check_code(customer_id: int, code: str) -> tuple[str | None, float]:
         wait = throttle.wait_seconds(db, keys, now)
         if wait > 0:
             return None, wait
-        kind = twofactor.verify(db, services().settings.data_key_ring, customer_id, code, now)
+        try:
+            kind = twofactor.verify(db, services().settings.data_key_ring, customer_id, code, now)
+        except twofactor.SealError:
+            log.error("second factor of account %s cannot be read; reset it", customer_id)
+            raise Forbidden(
+                "Your two-factor secret can no longer be read. Ask an admin to reset your "
+                "two-factor login (storefront users reset-2fa), then set it up again.",
+                code="second_factor_unreadable",
+            ) from None
         if kind is None:
             throttle.record_failure(db, keys, now)
         else:
