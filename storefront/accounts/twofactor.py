@@ -170,7 +170,7 @@ def confirm_enrolment(
 def new_recovery_codes(session: Session, customer_id: int) -> list[str]:
     """Replace every recovery code of the account with :data:`RECOVERY_CODES` new ones."""
     session.execute(delete(RecoveryCode).where(RecoveryCode.customer_id == customer_id))
-    codes = []
+    codes: list[str] = []
     selectors: set[str] = set()
     while len(codes) < RECOVERY_CODES:
         parts = ["".join(secrets.choice(_ALPHABET) for _ in range(n)) for n in (4, 5, 5)]

@@ -165,15 +165,15 @@ def enrol() -> ResponseReturnValue:
         keys = throttle.keys_for("2fa", user.id, _address())
         with db.session_scope(write=True) as write:
             wait = throttle.wait_seconds(write, keys, now)
-            codes = None
+            made: list[str] | None = None
             if not wait:
                 code = request.form.get("code", "")
-                codes = twofactor.confirm_enrolment(write, ring, user.id, code, now)
-                if codes is None:
+                made = twofactor.confirm_enrolment(write, ring, user.id, code, now)
+                if made is None:
                     throttle.record_failure(write, keys, now)
-        if codes is not None:
+        if made is not None:
             session[SECOND_FACTOR_AT] = int(time.time())
-            return _no_store(render_template("accounts/two_factor_codes.html", codes=codes))
+            return _no_store(render_template("accounts/two_factor_codes.html", codes=made))
         if wait:
             seconds = max(1, int(wait + 0.999))
             errors = {"form": f"Too many wrong codes. Try again in {seconds} seconds."}
