@@ -196,6 +196,35 @@ def test_a_secret_whose_key_was_dropped_is_a_clear_403_not_a_500(app: Flask) -> 
     assert "storefront users reset-2fa" in refused.get_data(as_text=True)
 
 
+def test_a_reset_factor_ends_the_sessions_that_proved_it(app: Flask) -> None:
+    staff = make_staff(app)
+    client = logged_in_staff(app, staff)
+    assert client.get("/admin", headers=HTML).status_code == 200
+    with services(app).db.session_scope(write=True) as session:
+        customer = accounts.find_by_email(session, staff.email)
+        assert customer is not None
+        twofactor.reset(session, customer.id)  # what `storefront users reset-2fa` does
+    assert client.get("/admin", headers=HTML).headers["Location"].startswith("/login")
+    again = client_from(app, "10.1.0.5")  # the password leads to a new enrolment
+    assert password_login(again, staff).headers["Location"] == "/admin"
+    assert again.get("/admin", headers=HTML).headers["Location"] == "/account/two-factor"
+
+
+def test_new_recovery_codes_need_a_fresh_factor(app: Flask) -> None:
+    staff = make_staff(app)
+    client = logged_in_staff(app, staff)
+    made = post_form(client, "/account/two-factor", {"action": "new-codes"})
+    fresh = re.findall(r"<li><code>([a-z0-9-]+)</code></li>", made.get_data(as_text=True))
+    assert len(fresh) == 10 and not set(fresh) & set(staff.recovery)
+    with later(STALE):
+        asked = post_form(client, "/account/two-factor", {"action": "new-codes"})
+        assert asked.headers["Location"] == "/account/two-factor/confirm?next=/account/two-factor"
+    old = client_from(app, "10.1.0.6")
+    password_login(old, staff)
+    assert send_code(old, staff.recovery[0]).status_code == 401  # the old ones are gone
+    assert send_code(old, fresh[0]).status_code == 303
+
+
 # --- throttling ------------------------------------------------------------------------------
 def test_wrong_codes_make_the_account_wait_longer_and_longer(app: Flask) -> None:
     with time_machine.travel(time.time(), tick=False) as clock:  # waits read exactly

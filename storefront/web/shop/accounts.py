@@ -245,8 +245,10 @@ def session_user() -> CurrentUser | None:
             cookie.clear()
             return None
         second_factor = customer.role != "customer" and twofactor.is_enabled(session, customer.id)
-        if second_factor and SECOND_FACTOR_AT not in cookie:
-            cookie.clear()  # enrolled since this session began: log in again, with a code
+        if second_factor != (SECOND_FACTOR_AT in cookie) and customer.role != "customer":
+            # Enrolled since this session began, or its factor was reset since (a lost
+            # phone — and maybe a stolen session): log in again, with the password.
+            cookie.clear()
             return None
         return CurrentUser(
             id=customer.id,
