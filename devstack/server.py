@@ -61,7 +61,7 @@ def build_dev_app(settings: Settings) -> tuple[Flask, DispatcherMiddleware]:
     """The shop and, mounted under ``/_emulators``, every emulator and the lake; the shop
     trusts the PayPal emulator's certificate and no other local one."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(settings.database_url, cipher=settings.field_cipher)
     embedded = build_embedded(settings)
     app = create_app(pin_paypal_emulator(settings, embedded))
     return app, DispatcherMiddleware(app, embedded.mounts())

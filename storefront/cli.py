@@ -53,7 +53,7 @@ def db_upgrade(state: CliState, revision: str) -> None:
     """Create or migrate the database to REVISION."""
 
     settings = state.get_settings()
-    migrate.upgrade(settings.database_url, revision)
+    migrate.upgrade(settings.database_url, revision, cipher=settings.field_cipher)
     click.echo(f"database at {revision}: {_safe_url(settings.database_url)}")
 
 
@@ -63,7 +63,8 @@ def db_upgrade(state: CliState, revision: str) -> None:
 def db_downgrade(state: CliState, revision: str) -> None:
     """Step the schema back to REVISION (e.g. -1 or base)."""
 
-    migrate.downgrade(state.get_settings().database_url, revision)
+    settings = state.get_settings()
+    migrate.downgrade(settings.database_url, revision, cipher=settings.field_cipher)
     click.echo(f"database at {revision}")
 
 

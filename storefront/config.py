@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storefront.crypto import DEV_DATA_KEYS, KeyRing, KeyRingError
+from storefront.fieldcrypt import FieldCipher
 
 DEV_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - the known development value we refuse in production
 DEV_PAYPAL_WEBHOOK_ID = "WH-LOCAL"
@@ -409,6 +410,11 @@ class Settings(BaseSettings):
         """``DATA_KEYS``, or the well-known development ring outside production."""
         text = self.data_keys.get_secret_value() if self.data_keys else DEV_DATA_KEYS
         return KeyRing.parse(text)
+
+    @cached_property
+    def field_cipher(self) -> FieldCipher:
+        """What seals personal data in the database: the keys of :attr:`data_key_ring`."""
+        return FieldCipher(self.data_key_ring)
 
     @property
     def backup_location(self) -> str:

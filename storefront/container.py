@@ -69,7 +69,9 @@ def build_services(
     if unknown:
         raise TypeError(f"no such service: {', '.join(sorted(unknown))}")
     built: dict[str, Any] = dict(overrides)
-    db = built.setdefault("db", database or Database(settings.database_url))
+    db = built.setdefault(
+        "db", database or Database(settings.database_url, cipher=settings.field_cipher)
+    )
     breakers = built.setdefault("breakers", breakers_from_settings(settings))
     if "content" not in built:
         built["content"] = build_content(settings, db, breakers("sanity"))

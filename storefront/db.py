@@ -37,6 +37,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from storefront.fieldcrypt import FieldCipher, attach, development_cipher, has_cipher
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_N_name)s",
@@ -116,11 +118,20 @@ class NestedSession(RuntimeError):
 
 
 class Database:
-    """Flask extension holding the engine and a session factory."""
+    """Flask extension holding the engine and a session factory.
 
-    def __init__(self, url: str, *, engine: Engine | None = None) -> None:
+    ``cipher`` seals personal data (:mod:`storefront.fieldcrypt`); the app passes the one of
+    ``DATA_KEYS``. Without it the development keys are used, as the settings would outside
+    production.
+    """
+
+    def __init__(
+        self, url: str, *, engine: Engine | None = None, cipher: FieldCipher | None = None
+    ) -> None:
         self.url = url
         self.engine = engine or make_engine(url)
+        if cipher is not None or not has_cipher(self.engine):
+            attach(self.engine, cipher or development_cipher())
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessionmaker = sessionmaker(
             self.engine.execution_options(sqlite_begin="IMMEDIATE"), expire_on_commit=False

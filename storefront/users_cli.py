@@ -23,6 +23,7 @@ from storefront.accounts.schemas import NewPassword, ResetRequest
 from storefront.accounts.token_models import ApiToken
 from storefront.clistate import CliState, pass_state
 from storefront.db import Database
+from storefront.fieldcrypt import email_matches
 from storefront.web.forms import field_errors
 
 STAFF_ROLES = ("operator", "admin")
@@ -30,7 +31,8 @@ STAFF_ROLES = ("operator", "admin")
 
 @contextmanager
 def _session(state: CliState, *, write: bool = False) -> Iterator[Session]:
-    db = Database(state.get_settings().database_url)
+    settings = state.get_settings()
+    db = Database(settings.database_url, cipher=settings.field_cipher)
     try:
         with db.session_scope(write=write) as session:
             yield session
@@ -135,7 +137,7 @@ def list_tokens(state: CliState, email: str | None) -> None:
             .order_by(ApiToken.id)
         )
         if email:
-            stmt = stmt.where(Customer.email == email.strip().lower())
+            stmt = stmt.where(email_matches(session, Customer.email_index, email))
         rows = session.execute(stmt).all()
     if not rows:
         click.echo("no API tokens")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -14,6 +14,7 @@ from storefront.accounts.passwords import (
     verify_password,
 )
 from storefront.db import utcnow
+from storefront.fieldcrypt import email_matches
 
 
 class EmailTaken(Exception):
@@ -22,7 +23,7 @@ class EmailTaken(Exception):
 
 def find_by_email(session: Session, email: str) -> Customer | None:
     return session.execute(
-        select(Customer).where(func.lower(Customer.email) == email.strip().lower())
+        select(Customer).where(email_matches(session, Customer.email_index, email))
     ).scalar_one_or_none()
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, String, Text, UniqueConstraint
+from sqlalchemy import String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db import Base, utcnow
+from storefront.fieldcrypt import EncryptedJSON
 
 
 class WebhookEvent(Base):
@@ -21,6 +22,7 @@ class WebhookEvent(Base):
     event_type: Mapped[str] = mapped_column(String(128))
     outcome: Mapped[str] = mapped_column(String(24), default="received")
     detail: Mapped[str | None] = mapped_column(Text)
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Sealed: a payment event names the buyer (storefront.fieldcrypt).
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storefront.jobs.schedule import PLANS
@@ -28,7 +28,8 @@ def request_run(session: Session, job_id: str, *, actor: str) -> bool:
         select(OutboxEntry.id).where(
             OutboxEntry.topic == TOPIC,
             OutboxEntry.status.in_((outbox.PENDING, outbox.SUBMITTING)),
-            OutboxEntry.payload["job"].as_string() == job_id,
+            # by key, not payload: outbox payloads are sealed (storefront.fieldcrypt)
+            func.substr(OutboxEntry.key, 1, len(job_id) + 1) == f"{job_id}:",
         )
     ).first()
     if waiting is not None:

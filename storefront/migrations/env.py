@@ -1,7 +1,9 @@
 """Alembic environment: the URL comes from the caller (``storefront db …``), never a file."""
 
+from typing import Any
+
 from alembic import context
-from sqlalchemy import Connection
+from sqlalchemy import Connection, event
 
 from storefront.models import metadata
 
@@ -17,11 +19,25 @@ def run_migrations_online() -> None:
         if url is None:
             raise RuntimeError("alembic was given neither a connection nor sqlalchemy.url")
         engine = make_engine(url)
+        if engine.dialect.name == "sqlite":
+            # SQLite alters a table by copying it and dropping the old one; with foreign keys
+            # enforced, that drop would cascade to (delete) every row that refers to it.
+            event.listen(engine, "connect", _foreign_keys_off)
         with engine.connect() as connection:
             _run(connection)
+            if engine.dialect.name == "sqlite":
+                broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                if broken:
+                    raise RuntimeError(f"the migration left broken foreign keys: {broken[:5]}")
         engine.dispose()
     else:
         _run(connectable)
+
+
+def _foreign_keys_off(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")  # outside a transaction, or it does nothing
+    cursor.close()
 
 
 def _run(connection: Connection) -> None:

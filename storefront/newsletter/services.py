@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storefront.db import utcnow
+from storefront.fieldcrypt import email_matches, normalise_email
 from storefront.mail.messages import queue_email
 from storefront.newsletter.models import Subscriber
 
@@ -22,19 +23,19 @@ NEWSLETTER_DELETE = "newsletter.delete"
 LEFT = frozenset({"unsubscribed", "cleaned"})
 
 
+def normalise(email: str) -> str:
+    return normalise_email(email)
+
+
 @dataclass(frozen=True)
 class SignupResult:
     status: str
     email_sent: bool
 
 
-def normalise(email: str) -> str:
-    return email.strip().lower()
-
-
 def find(session: Session, email: str) -> Subscriber | None:
     return session.execute(
-        select(Subscriber).where(func.lower(Subscriber.email) == normalise(email))
+        select(Subscriber).where(email_matches(session, Subscriber.email_index, email))
     ).scalar_one_or_none()
 
 

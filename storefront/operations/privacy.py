@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from storefront.accounts.models import Address, Customer
 from storefront.cart.models import Cart, CartStatus
 from storefront.db import utcnow
+from storefront.fieldcrypt import email_matches
 from storefront.newsletter.models import Subscriber
 from storefront.newsletter.services import NEWSLETTER_DELETE
 from storefront.orders.models import Order
@@ -32,7 +33,7 @@ def export(session: Session, customer_id: int) -> dict[str, Any]:
             select(Order)
             .where(
                 (Order.customer_id == customer.id)
-                | (func.lower(Order.email) == customer.email.lower())
+                | email_matches(session, Order.email_index, customer.email)
             )
             .order_by(Order.id)
         )
@@ -40,7 +41,7 @@ def export(session: Session, customer_id: int) -> dict[str, Any]:
         .all()
     )
     sub = session.execute(
-        select(Subscriber).where(func.lower(Subscriber.email) == customer.email.lower())
+        select(Subscriber).where(email_matches(session, Subscriber.email_index, customer.email))
     ).scalar_one_or_none()
     return {
         "account": {
@@ -116,7 +117,8 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
     orders = (
         session.execute(
             select(Order).where(
-                (Order.customer_id == customer.id) | (func.lower(Order.email) == email)
+                (Order.customer_id == customer.id)
+                | email_matches(session, Order.email_index, email)
             )
         )
         .scalars()
@@ -136,7 +138,7 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
         session.delete(address)
     session.query(Address).filter(Address.customer_id == customer.id).delete()
     subscriber = session.execute(
-        select(Subscriber).where(func.lower(Subscriber.email) == email)
+        select(Subscriber).where(email_matches(session, Subscriber.email_index, email))
     ).scalar_one_or_none()
     if subscriber is not None:
         session.delete(subscriber)

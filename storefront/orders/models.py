@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, TimestampMixin, utcnow
+from storefront.fieldcrypt import EncryptedJSON, EncryptedText, keep_blind_index
 
 
 class Order(TimestampMixin, Base):
@@ -19,7 +20,9 @@ class Order(TimestampMixin, Base):
     customer_id: Mapped[int | None] = mapped_column(
         ForeignKey("customers.id", ondelete="SET NULL"), index=True
     )
-    email: Mapped[str] = mapped_column(String(254), index=True)
+    # The buyer's e-mail and address are sealed; the e-mail is found by its blind index.
+    email: Mapped[str] = mapped_column(EncryptedText)
+    email_index: Mapped[str] = mapped_column(String(80), index=True)
     status: Mapped[str] = mapped_column(String(32), index=True)
     currency: Mapped[str] = mapped_column(String(3))
     subtotal_amount: Mapped[int]
@@ -27,7 +30,7 @@ class Order(TimestampMixin, Base):
     total_amount: Mapped[int]
     refunded_amount: Mapped[int] = mapped_column(default=0)
     shipping_method: Mapped[str | None] = mapped_column(String(64))
-    shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
+    shipping_address: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON)
     payment_provider: Mapped[str | None] = mapped_column(String(16))
     paid_at: Mapped[datetime | None]
     attention_reason: Mapped[str | None] = mapped_column(Text)
@@ -81,3 +84,6 @@ class OrderEvent(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")
+
+
+keep_blind_index(Order, "email", "email_index")

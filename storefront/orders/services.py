@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from storefront.db import rows_matched
+from storefront.fieldcrypt import email_matches
 from storefront.orders.models import Order
 
 
@@ -15,6 +16,8 @@ def adopt_guest_orders(session: Session, customer_id: int, verified_email: str) 
     return rows_matched(
         session,
         update(Order)
-        .where(Order.customer_id.is_(None), func.lower(Order.email) == verified_email.lower())
+        .where(
+            Order.customer_id.is_(None), email_matches(session, Order.email_index, verified_email)
+        )
         .values(customer_id=customer_id),
     )

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Index, String, Text, UniqueConstraint
+from sqlalchemy import Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storefront.db import Base, TimestampMixin, utcnow
+from storefront.fieldcrypt import EncryptedJSON
 
 
 class OutboxEntry(TimestampMixin, Base):
@@ -22,7 +23,8 @@ class OutboxEntry(TimestampMixin, Base):
     topic: Mapped[str] = mapped_column(String(64))
     # What makes the entry unique within its topic, e.g. the order number.
     key: Mapped[str] = mapped_column(String(255))
-    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Sealed: an e-mail to send or a person to delete names them (storefront.fieldcrypt).
+    payload: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
     available_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -60,7 +60,7 @@ def test_operator_subscribers_and_sync_trigger(app: Flask) -> None:
         plain = tokens.create_token(session, op, role="operator", name="t").plaintext
     client = app.test_client(use_cookies=False)
     headers = {"Authorization": f"Bearer {plain}"}
-    subs = client.get("/api/v1/operator/subscribers?q=list", headers=headers).get_json()
+    subs = client.get("/api/v1/operator/subscribers?q=List@example.com", headers=headers).get_json()
     assert [s["email"] for s in subs["items"]] == ["list@example.com"]
     assert client.get("/api/v1/operator/subscribers").status_code == 401
     started = client.post("/api/v1/operator/inventory-sync", headers=headers)

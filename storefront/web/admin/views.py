@@ -19,11 +19,13 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import Session
 
 from storefront.accounts import tokens
 from storefront.accounts.models import Customer
 from storefront.container import services
 from storefront.errors import NotFound
+from storefront.fieldcrypt import email_matches
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.jobs.health import HealthReport, compute_health
 from storefront.jobs.schedule import PLANS
@@ -233,12 +235,15 @@ def jobs() -> ResponseReturnValue:
     return render_template("admin/jobs.html", health=_health())
 
 
-def _subscribers(q: str) -> Select[Subscriber]:
+def _subscribers(session: Session, q: str) -> Select[Subscriber]:
+    """``q`` is a status or a whole e-mail address (found by its blind index)."""
     stmt = select(Subscriber).order_by(Subscriber.id.desc())
     if q:
-        like = f"%{q.lower()}%"
         stmt = stmt.where(
-            or_(func.lower(Subscriber.email).like(like), Subscriber.status == q.lower())
+            or_(
+                email_matches(session, Subscriber.email_index, q),
+                Subscriber.status == q.strip().lower(),
+            )
         )
     return stmt
 
@@ -248,7 +253,7 @@ def _subscribers(q: str) -> Select[Subscriber]:
 def subscribers() -> ResponseReturnValue:
     q = request.args.get("q", "")[:100]
     with services().db.session_scope() as session:
-        rows = session.execute(_subscribers(q).limit(200)).scalars().all()
+        rows = session.execute(_subscribers(session, q).limit(200)).scalars().all()
         total = session.scalar(select(func.count()).select_from(Subscriber)) or 0
     return render_template("admin/subscribers.html", subscribers=rows, q=q, total=total)
 
@@ -269,7 +274,7 @@ def subscribers_csv() -> ResponseReturnValue:
         ["email", "status", "consent_at", "consent_source", "confirmed_at", "unsubscribed_at"]
     )
     with services().db.session_scope() as session:
-        for s in session.execute(_subscribers(q)).scalars():
+        for s in session.execute(_subscribers(session, q)).scalars():
             values = (
                 s.email,
                 s.status,
@@ -334,7 +339,7 @@ def customers() -> ResponseReturnValue:
             rows = (
                 session.execute(
                     select(Customer)
-                    .where(func.lower(Customer.email).like(f"%{q}%"))
+                    .where(email_matches(session, Customer.email_index, q))
                     .order_by(Customer.id)
                     .limit(50)
                 )

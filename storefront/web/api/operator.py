@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, or_, select
 
 from storefront.container import services
+from storefront.fieldcrypt import email_matches
 from storefront.jobs.requests import request_run
 from storefront.newsletter.models import Subscriber
 from storefront.web.api.framework import Page, PageQuery, page_of, require_user, v1
@@ -28,7 +29,7 @@ class SubscriberOut(BaseModel):
 
 
 class SubscriberQuery(PageQuery):
-    q: str | None = Field(None, max_length=100, description="Part of an e-mail, or a status.")
+    q: str | None = Field(None, max_length=100, description="A whole e-mail address, or a status.")
 
 
 @v1.post(
@@ -60,13 +61,15 @@ def trigger_inventory_sync() -> SyncTriggered:
     tags=["operator"],
 )
 def list_subscribers(query: SubscriberQuery) -> Page[SubscriberOut]:
-    stmt = select(Subscriber)
-    if query.q:
-        like = f"%{query.q.lower()}%"
-        stmt = stmt.where(
-            or_(func.lower(Subscriber.email).like(like), Subscriber.status == query.q.lower())
-        )
     with services().db.session_scope() as session:
+        stmt = select(Subscriber)
+        if query.q:
+            stmt = stmt.where(
+                or_(
+                    email_matches(session, Subscriber.email_index, query.q),
+                    Subscriber.status == query.q.strip().lower(),
+                )
+            )
         total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
         rows = (
             session.execute(

@@ -58,7 +58,9 @@ class OrderAction(BaseModel):
 class OperatorOrderQuery(PageQuery):
     status: str | None = None
     provider: Literal["stripe", "paypal"] | None = None
-    q: str | None = Field(None, max_length=100, description="Order number or e-mail.")
+    q: str | None = Field(
+        None, max_length=100, description="Part of an order number, or a whole e-mail address."
+    )
 
 
 def _mine(number: str) -> Order:
@@ -129,7 +131,7 @@ def operator_orders(query: OperatorOrderQuery) -> Page[OrderOut]:
         status=query.status or "", provider=query.provider or "", q=query.q or ""
     )
     with services().db.session_scope() as session:
-        stmt = admin_queries.filtered(filters)
+        stmt = admin_queries.filtered(session, filters)
         return paginate(session, stmt.order_by(Order.id.desc()), query, OrderOut)
 
 
