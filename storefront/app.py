@@ -25,6 +25,7 @@ from storefront.web.shop import content as content_views
 from storefront.web.shop import mockups as mockup_views
 from storefront.web.shop import newsletter as newsletter_views
 from storefront.web.shop import orders as order_views
+from storefront.web.shop import twofactor as twofactor_views
 from storefront.web.state import WebState
 from storefront.web.webhooks import gelato as fulfillment_views
 from storefront.web.webhooks import mailchimp as newsletter_webhook
@@ -79,6 +80,7 @@ def create_app(
         content_views,
         catalog_views,
         accounts_views,
+        twofactor_views,
         api,
         cart_views,
         checkout_views,

@@ -200,6 +200,11 @@ class Settings(BaseSettings):
         None,
         description="Data keys, newest first: id:base64-of-32-bytes,…; required in production.",
     )
+    staff_2fa_required: bool | None = Field(
+        None,
+        description="Operators and admins must log in with a second factor (TOTP) "
+        "(default: on in production, off otherwise).",
+    )
     outbox_lease: float = Field(
         45.0,
         gt=0,
@@ -404,6 +409,11 @@ class Settings(BaseSettings):
     @property
     def paypal_cert_host_list(self) -> tuple[str, ...]:
         return tuple(h.strip().lower() for h in self.paypal_cert_hosts.split(",") if h.strip())
+
+    @property
+    def staff_second_factor_required(self) -> bool:
+        """``STAFF_2FA_REQUIRED``, or on exactly in production."""
+        return self.is_production if self.staff_2fa_required is None else self.staff_2fa_required
 
     @cached_property
     def data_key_ring(self) -> KeyRing:

@@ -1,7 +1,9 @@
 """Every table of the shop, imported once so the metadata (and Alembic) sees them all."""
 
 from storefront.accounts.models import Address, Customer
+from storefront.accounts.throttle import AuthFailure
 from storefront.accounts.token_models import ApiToken
+from storefront.accounts.twofactor_models import RecoveryCode, StaffTotp
 from storefront.cart.models import Cart, CartItem
 from storefront.content.models import ContentInvalidation
 from storefront.db import Base
@@ -19,6 +21,7 @@ metadata = Base.metadata
 __all__ = [
     "Address",
     "ApiToken",
+    "AuthFailure",
     "Cart",
     "CartItem",
     "ContentInvalidation",
@@ -32,8 +35,10 @@ __all__ = [
     "OutboxEntry",
     "Parcel",
     "Payment",
+    "RecoveryCode",
     "Refund",
     "Reservation",
+    "StaffTotp",
     "StockCounter",
     "Subscriber",
     "WebhookEvent",

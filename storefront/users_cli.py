@@ -15,7 +15,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from storefront.accounts import services
+from storefront.accounts import services, twofactor
 from storefront.accounts import tokens as token_service
 from storefront.accounts.models import Customer
 from storefront.accounts.roles import ROLES
@@ -94,6 +94,28 @@ def create_admin(state: CliState, email: str, role: str, password_stdin: bool) -
             verb = "updated"
         session.flush()
         click.echo(f"{verb} {customer.email} (id {customer.id}) with role {role}")
+
+
+@users.command("reset-2fa")
+@click.argument("email")
+@pass_state
+def reset_2fa(state: CliState, email: str) -> None:
+    """Turn off a staff member's two-factor login (lost phone and recovery codes).
+
+    Their recovery codes go too; with STAFF_2FA_REQUIRED they enrol again at their next
+    login. Check who is asking before you run this: it is what a second factor protects.
+    """
+    email = _checked(ResetRequest, email=email)
+    with _session(state, write=True) as session:
+        customer = services.find_by_email(session, email)
+        if customer is None:
+            raise click.ClickException(f"no account with e-mail {email}")
+        had = twofactor.reset(session, customer.id)
+        email = customer.email
+    if had:
+        click.echo(f"two-factor login reset for {email}: they set it up again at their next login")
+    else:
+        click.echo(f"{email} had no two-factor login; nothing to reset")
 
 
 # --- tokens ------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from storefront.accounts import twofactor
 from storefront.accounts.models import Address, Customer
 from storefront.cart.models import Cart, CartStatus
 from storefront.db import utcnow
@@ -146,4 +147,5 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
     customer.email = placeholder
     customer.name = None
     customer.password_hash = None
+    twofactor.reset(session, customer.id)  # an erased staff member's sealed secret goes too
     customer.anonymised_at = utcnow()

@@ -8,6 +8,7 @@ The current user comes from the session cookie (browsers) or a bearer API token.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -16,11 +17,18 @@ from flask import Flask, g, has_request_context, redirect, request, session, url
 from flask.typing import ResponseReturnValue
 
 from storefront.accounts.roles import at_least
+from storefront.accounts.twofactor import FRESH_SECONDS
 from storefront.container import services
 from storefront.errors import Forbidden, NotFound, Unauthorized, wants_json
 from storefront.web.state import web_state
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+STEP_UP_MESSAGE = (
+    "This needs a fresh second factor: confirm it is you with a code from your "
+    "authenticator app at /account/two-factor/confirm, then try again "
+    f"(a code counts for {FRESH_SECONDS // 60} minutes)."
+)
 
 LEVELS = ("public", "webhook", "dev", "customer", "operator", "admin")
 
@@ -31,6 +39,8 @@ class CurrentUser:
     email: str
     role: str
     via: Literal["session", "token"]
+    #: Staff with a second factor enrolled (:mod:`storefront.web.shop.twofactor`).
+    second_factor: bool = False
 
     def has_role(self, role: str) -> bool:
         return at_least(self.role, role)
@@ -73,14 +83,48 @@ def _load_user() -> CurrentUser | None:
 
 #: The session key that holds a login: a session without it carries no credential.
 LOGIN_KEY = "uid"
+#: When the session's holder last gave a second factor (epoch seconds).
+SECOND_FACTOR_AT = "2fa_at"
+#: A password accepted, the second factor still to come: no login yet.
+PENDING_LOGIN = "2fa_login"
 
 
-def login_session(user_id: int, auth_version: str) -> None:
+def login_session(user_id: int, auth_version: str, *, second_factor_at: int | None = None) -> None:
     session.clear()
     session[LOGIN_KEY] = user_id
     session["av"] = auth_version
+    if second_factor_at is not None:
+        session[SECOND_FACTOR_AT] = second_factor_at
     session.permanent = True
     g.pop("current_user", None)
+
+
+def hold_login(user_id: int, auth_version: str, next_path: str, now: int) -> None:
+    """The password was right for staff with a second factor: remember that, log in later."""
+    session.clear()
+    session[PENDING_LOGIN] = {"uid": user_id, "av": auth_version, "next": next_path, "at": now}
+    g.pop("current_user", None)
+
+
+def second_factor_is_fresh() -> bool:
+    """The current user gave a second factor in the last ten minutes, or has none to give
+    (customers; staff before enrolling where ``STAFF_2FA_REQUIRED`` is off)."""
+    user = current_user()
+    if user is None or not user.second_factor:
+        return True
+    given = session.get(SECOND_FACTOR_AT)
+    return isinstance(given, int) and 0 <= time.time() - given <= FRESH_SECONDS
+
+
+def require_fresh_second_factor(back: str) -> ResponseReturnValue | None:
+    """Before a refund, an erasure or a new API token: None when it may go ahead, else the
+    redirect to the step-up page (which returns to ``back``); JSON callers get a 403
+    ``second_factor_required`` saying what to do."""
+    if second_factor_is_fresh():
+        return None
+    if wants_json():
+        raise Forbidden(STEP_UP_MESSAGE, code="second_factor_required")
+    return redirect(url_for("twofactor.confirm", next=back), 303)
 
 
 def logout_session() -> None:

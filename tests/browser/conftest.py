@@ -46,7 +46,13 @@ class LiveShop:
 
 
 @pytest.fixture
-def live_shop(tmp_path: Path) -> Iterator[LiveShop]:
+def live_shop_overrides() -> dict[str, object]:
+    """More settings for :func:`live_shop` (a test module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def live_shop(tmp_path: Path, live_shop_overrides: dict[str, object]) -> Iterator[LiveShop]:
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     settings = make_settings(
@@ -55,6 +61,7 @@ def live_shop(tmp_path: Path) -> Iterator[LiveShop]:
         data_dir=tmp_path / "var",
         paypal_cert_hosts="paypal.com,127.0.0.1",
         gelato_order_type="order",
+        **live_shop_overrides,
     )
     app, wsgi = build_dev_app(settings)
     services(app).mail_delivery = "sync"

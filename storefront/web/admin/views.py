@@ -40,7 +40,7 @@ from storefront.outbox.models import OutboxEntry
 from storefront.payments.models import Payment, Refund
 from storefront.stock.models import Reservation
 from storefront.web.admin import charts, queries
-from storefront.web.auth import access, current_user
+from storefront.web.auth import access, current_user, require_fresh_second_factor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 STATUSES = [s.value for s in OrderStatus]
@@ -158,6 +158,13 @@ def order_detail(number: str) -> ResponseReturnValue:
 @access("operator")
 def refund(number: str) -> ResponseReturnValue:
     order = _load(number)
+    back = (
+        request.full_path
+        if request.method == "GET"
+        else url_for("admin.refund", number=number, amount=request.form.get("amount") or None)
+    )
+    if (gate := require_fresh_second_factor(back)) is not None:
+        return gate
     if request.method == "GET":
         return render_template(
             "admin/confirm_refund.html",
@@ -300,6 +307,10 @@ def api_tokens() -> ResponseReturnValue:
     assert user is not None
     created = None
     db = services().db
+    if request.method == "POST" and not request.form.get("revoke"):
+        gate = require_fresh_second_factor(url_for("admin.api_tokens"))
+        if gate is not None:
+            return gate
     if request.method == "POST":
         if request.form.get("revoke"):
             with db.session_scope(write=True) as session:
@@ -372,6 +383,8 @@ def customer_export(customer_id: int) -> ResponseReturnValue:
 def customer_forget(customer_id: int) -> ResponseReturnValue:
     """Erase a person on their request: anonymise here, delete at the e-mail provider."""
 
+    if (gate := require_fresh_second_factor(url_for("admin.customers"))) is not None:
+        return gate
     if request.form.get("confirm") != "forget":
         flash("Type “forget” to confirm.")
         return redirect(url_for("admin.customers"), 303)

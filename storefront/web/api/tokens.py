@@ -16,6 +16,7 @@ from storefront.container import services
 from storefront.errors import NotFound
 from storefront.web.api.framework import require_user, v1
 from storefront.web.api.schemas import CsrfOut, TokenCreatedOut, TokenCreateIn, TokenOut
+from storefront.web.auth import require_fresh_second_factor
 
 
 @v1.get(
@@ -41,12 +42,18 @@ def get_csrf_token() -> CsrfOut:
     access="customer",
     limit="20/hour",
     auth=["session"],
+    errors=[403],
     summary="Mint a customer-scoped API token (session only)",
-    description="The secret is in the answer once; only its hash is kept.",
+    description=(
+        "The secret is in the answer once; only its hash is kept. Staff with two-factor "
+        "login need a second factor from the last ten minutes (403 second_factor_required "
+        "otherwise: confirm at /account/two-factor/confirm)."
+    ),
     tags=["tokens"],
 )
 def create_token(body: TokenCreateIn) -> TokenCreatedOut:
     user = require_user()
+    require_fresh_second_factor("/")  # JSON: raises the 403 that says what to do
     with services().db.session_scope(write=True) as session:
         customer = session.get(Customer, user.id)
         if customer is None:

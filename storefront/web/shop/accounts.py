@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
@@ -10,6 +11,7 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from storefront.accounts import services as accounts
+from storefront.accounts import twofactor
 from storefront.accounts.models import Customer
 from storefront.accounts.schemas import Login, NewPassword, Register, ResetRequest
 from storefront.container import services
@@ -19,7 +21,16 @@ from storefront.operations import privacy
 from storefront.orders.models import Order
 from storefront.orders.services import adopt_guest_orders
 from storefront.signing import InvalidToken, make_token, read_token
-from storefront.web.auth import CurrentUser, access, current_user, login_session, logout_session
+from storefront.web.auth import (
+    SECOND_FACTOR_AT,
+    CurrentUser,
+    access,
+    current_user,
+    hold_login,
+    login_session,
+    logout_session,
+    require_fresh_second_factor,
+)
 from storefront.web.forms import parse_form
 from storefront.web.security import limiter
 from storefront.web.shop import addresses
@@ -92,12 +103,21 @@ def login() -> ResponseReturnValue:
             with services().db.session_scope(write=True) as session:
                 customer = accounts.authenticate(session, form.email, form.password)
                 signed_in = (
-                    None if customer is None else (customer.id, accounts.session_version(customer))
+                    None
+                    if customer is None
+                    else (
+                        customer.id,
+                        accounts.session_version(customer),
+                        twofactor.is_enabled(session, customer.id),
+                    )
                 )
             if signed_in is None:
                 errors = {"form": "That e-mail and password do not match an account."}
             else:
-                uid, version = signed_in
+                uid, version, second_factor = signed_in
+                if second_factor:  # staff: the code comes next, the login after it
+                    hold_login(uid, version, _safe_next(request.args.get("next")), int(time.time()))
+                    return redirect(url_for("twofactor.login_code"), 303)
                 login_session(uid, version)
                 merge_on_login(uid)  # the guest cart joins the account's
                 return redirect(_safe_next(request.args.get("next")))
@@ -224,7 +244,19 @@ def session_user() -> CurrentUser | None:
         ):
             cookie.clear()
             return None
-        return CurrentUser(id=customer.id, email=customer.email, role=customer.role, via="session")
+        second_factor = customer.role != "customer" and twofactor.is_enabled(session, customer.id)
+        if second_factor != (SECOND_FACTOR_AT in cookie) and customer.role != "customer":
+            # Enrolled since this session began, or its factor was reset since (a lost
+            # phone — and maybe a stolen session): log in again, with the password.
+            cookie.clear()
+            return None
+        return CurrentUser(
+            id=customer.id,
+            email=customer.email,
+            role=customer.role,
+            via="session",
+            second_factor=second_factor,
+        )
 
 
 def init_app(app: object) -> None:
@@ -260,6 +292,8 @@ def delete_account() -> ResponseReturnValue:
 
     user = current_user()
     assert user is not None
+    if (gate := require_fresh_second_factor(url_for("accounts.delete_account"))) is not None:
+        return gate  # staff: a fresh second factor first
     if request.method == "GET":
         return render_template("accounts/delete.html")
     if request.form.get("confirm") != "delete":
