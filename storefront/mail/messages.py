@@ -28,6 +28,7 @@ SUBJECTS = {
     "newsletter_confirm": "Confirm your newsletter subscription",
     "password_reset": "Reset your password",
     "verify_email": "Confirm your e-mail address",
+    "login_failures": "Someone is trying to log in to your account",
 }
 
 
