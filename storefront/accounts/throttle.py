@@ -53,10 +53,26 @@ PER_ACCOUNT = Policy(free=3)
 PER_ADDRESS = Policy(free=10)
 
 
+#: Passwords, one account: 5 wrong ones free, then 5 s, 10 s, 20 s … up to 15 minutes.
+LOGIN_PER_ACCOUNT = Policy(free=5)
+#: Passwords, one address: 10 free (an office or a phone network shares an address), and
+#: forgotten after an hour without failures, so a busy office is not slowed all day.
+LOGIN_PER_ADDRESS = Policy(free=10, forget_after=3600.0)
+
+
 @dataclass(frozen=True)
 class Key:
     name: str
     policy: Policy
+
+
+def login_keys(email_index: str, address: str | None) -> tuple[Key, Key]:
+    """The account is named by its e-mail's blind index, so an address with no account
+    is throttled exactly like one with an account (the delays tell nothing)."""
+    return (
+        Key(f"login:email:{email_index}"[:160], LOGIN_PER_ACCOUNT),
+        Key(f"login:address:{address or 'unknown'}"[:160], LOGIN_PER_ADDRESS),
+    )
 
 
 def keys_for(purpose: str, account_id: int, address: str | None) -> tuple[Key, Key]:

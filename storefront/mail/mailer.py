@@ -10,7 +10,9 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.parser import BytesParser
+from email.policy import default
+from email.utils import getaddresses, make_msgid
 from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
@@ -24,6 +26,10 @@ class MailError(Exception):
 
 class Mailer(Protocol):
     def send(self, message: EmailMessage) -> str: ...
+
+    def forget(self, address: str) -> int:
+        """Remove the copies kept of messages to ``address`` (an erasure); how many."""
+        ...
 
 
 class LocalOutboxMailer:
@@ -41,6 +47,19 @@ class LocalOutboxMailer:
         tmp.write_bytes(bytes(message))
         tmp.replace(path)
         return message_id
+
+    def forget(self, address: str) -> int:
+        """The local outbox is the only place sent mail is kept: delete what went to them."""
+        wanted = address.strip().lower()
+        removed = 0
+        for path in self.messages():
+            with path.open("rb") as handle:
+                message = BytesParser(policy=default).parse(handle, headersonly=True)
+            recipients = getaddresses(message.get_all("To", []) + message.get_all("Cc", []))
+            if any(addr.strip().lower() == wanted for _, addr in recipients):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
 
     def messages(self) -> list[Path]:
         if not self.folder.exists():
@@ -83,6 +102,10 @@ class SmtpMailer:
             raise MailError(f"SMTP delivery to {self.host}:{self.port} failed: {exc}") from exc
         message_id: str = message["Message-ID"]
         return message_id
+
+    def forget(self, address: str) -> int:
+        """Mail handed to an SMTP server has left the shop: no copy is kept here."""
+        return 0
 
 
 def mailer_from_settings(settings: Settings) -> Mailer:

@@ -32,6 +32,7 @@ SUBJECTS = {
     "review_invite": "How is your order {number}? Tell us in a review",
     "restock_confirm": "Confirm: tell me when {title} is back",
     "back_in_stock": "{title} in {size} is back",
+    "login_failures": "Someone is trying to log in to your account",
 }
 
 

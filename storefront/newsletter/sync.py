@@ -213,5 +213,5 @@ def _deletions(
                     outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
                 continue
             with db.session_scope() as session:
-                outbox.complete(session, entry.id)
+                outbox.complete(session, entry.id, forget_payload=True)  # erased: no copy
             report.changed += 1

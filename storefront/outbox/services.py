@@ -201,9 +201,13 @@ def mark_submitting(session: Session, entry_id: int, *, worker: str | None = Non
     return cast("CursorResult[Any]", result).rowcount == 1
 
 
-def complete(session: Session, entry_id: int) -> None:
+def complete(session: Session, entry_id: int, *, forget_payload: bool = False) -> None:
+    """Done. ``forget_payload`` empties the payload too, for work whose payload names a person
+    who asked to be forgotten (the entry stays, so the same key is never queued again)."""
     row = session.get_one(OutboxEntry, entry_id)
     row.status, row.locked_by, row.locked_until, row.last_error = DONE, None, None, None
+    if forget_payload:
+        row.payload = {}
 
 
 def retry_later(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storefront.fulfillment.tracking import open_order_numbers, sync_order
+from storefront.operations.privacy import finish_erasures
 from storefront.orders.links import order_url
 from sync.context import JobContext
 from sync.registry import scheduled
@@ -34,3 +35,11 @@ def fulfillment_status(ctx: JobContext) -> None:
             )
         else:
             ctx.skipped()
+    if not ctx.dry_run:
+        # Erasures that waited for an order in fulfillment finish once it is done with.
+        with found.db.session_scope(write=True) as session:
+            forgotten = finish_erasures(session, actor="job:fulfillment-status")
+        for email in forgotten:
+            found.mailer.forget(email)
+        if forgotten:
+            ctx.note(f"finished {len(forgotten)} waiting erasure(s)")

@@ -159,6 +159,7 @@ def test_erased_customer_is_deleted_permanently_at_the_provider(shop) -> None:  
     reconcile_newsletter(app, since=None)
     with services(app).db.session_scope() as session:
         customer = accounts.register(session, "gone@example.com", "correct horse battery")
+        accounts.mark_email_verified(session, customer)  # only the proven owner erases it
         privacy.forget(session, customer.id, actor="customer")
     reconcile_newsletter(app, since=None)
     assert remote_status(emulator, "gone@example.com") is None

@@ -8,7 +8,7 @@ serve`` in a process of their own. Then, as in real life:
 2. a shopper pays through web A, and the order page on web B shows the order paid;
 3. an editor publishes, and both web processes serve the change (the content cache lasts
    ten minutes here, so only the publish webhook and the shared cache can explain it);
-4. login throttling counts the attempts of one address across both web processes;
+4. login throttling counts the wrong passwords for one account across both web processes;
 5. the leading sync process is killed with SIGKILL while its Gelato call is in flight (the
    order is already stored at Gelato, the answer never arrives); the other one takes the
    lease over and finishes the order: exactly one Gelato order;
@@ -33,6 +33,7 @@ import pytest
 from sqlalchemy import select
 
 from devstack.emulators_cli import shop_settings
+from storefront.accounts.throttle import LOGIN_PER_ACCOUNT
 from storefront.crypto import KeyRing
 from storefront.db import Database, utcnow
 from storefront.fieldcrypt import FieldCipher
@@ -64,7 +65,7 @@ T = TypeVar("T")
 
 PRODUCT = "compost-happens"
 SHOPPER_IP, GUESSER_IP = "203.0.113.10", "198.51.100.23"
-LOGIN_LIMIT = 10  # per minute and address (storefront/web/shop/accounts.py)
+LOGIN_LIMIT = LOGIN_PER_ACCOUNT.free  # wrong passwords before the account is slowed
 #: Short leases, so that a crash is taken over in seconds (production: 30 s and 45 s).
 LEASES = {"SYNC_LEASE_TTL": "6", "OUTBOX_LEASE": "6"}
 QUIET = {  # only the outbox runs often; everything else once at start, then hourly
@@ -317,7 +318,7 @@ def test_production_rehearsal(shop: Shop) -> None:
         )
     shop.measured["publish visible on both webs (s)"] = time.monotonic() - published
 
-    # 4. One address guessing passwords, alternating between the two web processes.
+    # 4. Guessing one account's password, alternating between the two web processes.
     guesser = Shopper(GUESSER_IP)
     token = form_value(guesser.get(shop.web_a, "/login").text, "csrf_token")
     attempt = {"csrf_token": token, "email": "ada@example.com", "password": "wrong guess"}

@@ -389,7 +389,17 @@ def customer_forget(customer_id: int) -> ResponseReturnValue:
         flash("Type “forget” to confirm.")
         return redirect(url_for("admin.customers"), 303)
     with services().db.session_scope(write=True) as session:
-        privacy.forget(session, customer_id, actor=_actor())
+        erasure = privacy.forget(session, customer_id, actor=_actor())
     services().reviews.expire()  # their reviews are gone: pages stop showing them now
-    flash("Personal data erased; the e-mail provider deletes the member on the next sync.")
+    if erasure.email:
+        services().mailer.forget(erasure.email)
+    flash(
+        "Personal data erased; the e-mail provider deletes the member on the next sync."
+        + (
+            f" {erasure.waiting} order(s) still being printed or delivered keep the address "
+            "until they arrive, then it is erased too."
+            if erasure.waiting
+            else ""
+        )
+    )
     return redirect(url_for("admin.customers"), 303)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, Response, flash, redirect, render_template, request, url_for
@@ -11,10 +12,12 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from storefront.accounts import services as accounts
-from storefront.accounts import twofactor
+from storefront.accounts import throttle, twofactor
 from storefront.accounts.models import Customer
 from storefront.accounts.schemas import Login, NewPassword, Register, ResetRequest
 from storefront.container import services
+from storefront.db import utcnow
+from storefront.fieldcrypt import session_cipher
 from storefront.fulfillment.tracking import parcels_by_order
 from storefront.mail import worker as mail_worker
 from storefront.mail.messages import queue_email
@@ -50,9 +53,9 @@ def _safe_next(target: str | None) -> str:
     return url_for("accounts.account")
 
 
-def _absolute(endpoint: str, *, token: str) -> str:
+def _absolute(endpoint: str, **values: Any) -> str:
     base = services().settings.base_url
-    return base + url_for(endpoint, token=token)
+    return base + url_for(endpoint, **values)
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -97,23 +100,18 @@ def register() -> ResponseReturnValue:
 
 @bp.route("/login", methods=["GET", "POST"])
 @access("public")
-@limiter.limit("10/minute", methods=["POST"])
 def login() -> ResponseReturnValue:
+    """Log in, with wrong passwords slowed per account and per address (growing delays, never
+    a lock: see :mod:`storefront.accounts.throttle`); the owner hears of a guessing streak."""
     errors: dict[str, str] = {}
     if request.method == "POST":
         form, errors = parse_form(Login, request.form)
         if form is not None:
-            with services().db.session_scope(write=True) as session:
-                customer = accounts.authenticate(session, form.email, form.password)
-                signed_in = (
-                    None
-                    if customer is None
-                    else (
-                        customer.id,
-                        accounts.session_version(customer),
-                        twofactor.is_enabled(session, customer.id),
-                    )
-                )
+            wait, signed_in, warned = _attempt_login(form.email, form.password)
+            if wait > 0:
+                return _too_many_logins(wait)
+            if warned:
+                mail_worker.kick(services().postman)
             if signed_in is None:
                 errors = {"form": "That e-mail and password do not match an account."}
             else:
@@ -127,6 +125,53 @@ def login() -> ResponseReturnValue:
     return render_template("accounts/login.html", errors=errors, form=request.form), (
         401 if errors.get("form") else 422 if errors else 200
     )
+
+
+def _attempt_login(email: str, password: str) -> tuple[float, tuple[int, str, bool] | None, bool]:
+    """(seconds to wait first, the signed-in account or None, whether the owner is warned)."""
+    now = utcnow()
+    with services().db.session_scope(write=True) as session:
+        keys = throttle.login_keys(session_cipher(session).blind_index(email), request.remote_addr)
+        wait = throttle.wait_seconds(session, keys, now)
+        if wait > 0:  # refused before the password is even looked at
+            return wait, None, False
+        customer = accounts.authenticate(session, email, password)
+        if customer is not None:
+            throttle.clear(session, keys[0])
+            return (
+                0.0,
+                (
+                    customer.id,
+                    accounts.session_version(customer),
+                    twofactor.is_enabled(session, customer.id),
+                ),
+                False,
+            )
+        throttle.record_failure(session, keys, now)
+        warned = False
+        if throttle.failures(session, keys[0]) == throttle.LOGIN_PER_ACCOUNT.free:
+            owner = accounts.find_by_email(session, email)
+            if owner is not None and owner.anonymised_at is None:
+                warned = queue_email(
+                    session,
+                    "login_failures",
+                    owner.email,
+                    f"{owner.id}:{now:%Y%m%dT%H%M%S}",
+                    {
+                        "attempts": throttle.LOGIN_PER_ACCOUNT.free,
+                        "reset_link": _absolute("accounts.password_reset_request"),
+                    },
+                )
+        return 0.0, None, warned
+
+
+def _too_many_logins(wait: float) -> ResponseReturnValue:
+    seconds = max(1, int(wait + 0.999))
+    errors = {
+        "form": f"Too many wrong passwords. Try again in {seconds} seconds, or reset your password."
+    }
+    body = render_template("accounts/login.html", errors=errors, form=request.form)
+    return Response(body, 429, {"Retry-After": str(seconds)})
 
 
 @bp.post("/logout")
@@ -310,11 +355,19 @@ def delete_account() -> ResponseReturnValue:
         flash("Type “delete” to confirm.")
         return render_template("accounts/delete.html"), 422
     with services().db.session_scope(write=True) as session:
-        privacy.forget(session, user.id, actor=f"customer:{user.id}")
+        erasure = privacy.forget(session, user.id, actor=f"customer:{user.id}")
     services().reviews.expire()  # their reviews are gone: pages stop showing them now
+    if erasure.email:
+        services().mailer.forget(erasure.email)
     logout_session()
     flash(
         "Your account and personal data are deleted. Orders are kept for accounting, "
         "without your name or address."
+        + (
+            " An order still on its way keeps your address until it arrives; then that is "
+            "deleted too."
+            if erasure.waiting
+            else ""
+        )
     )
     return redirect(url_for("catalog.home"), 303)
