@@ -5,6 +5,7 @@ from storefront.accounts.token_models import ApiToken
 from storefront.cart.models import Cart, CartItem
 from storefront.content.models import ContentInvalidation
 from storefront.db import Base
+from storefront.discounts.models import DiscountCode, DiscountRedemption
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.inbox.models import WebhookEvent
 from storefront.jobs.models import JobRun, Lease
@@ -23,6 +24,8 @@ __all__ = [
     "CartItem",
     "ContentInvalidation",
     "Customer",
+    "DiscountCode",
+    "DiscountRedemption",
     "GelatoOrderRecord",
     "JobRun",
     "Lease",

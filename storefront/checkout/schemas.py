@@ -25,6 +25,8 @@ class CheckoutDetails(BaseModel):
     shipping_method: str = "normal"
     provider: Literal["stripe", "paypal"] = "stripe"
     checkout_key: str = Field(min_length=16, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")
+    #: Optional; a code that does not apply is reported and the checkout goes on without it.
+    discount_code: str = Field("", max_length=64)
 
     @field_validator("country", mode="before")
     @classmethod

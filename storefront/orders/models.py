@@ -26,6 +26,10 @@ class Order(TimestampMixin, Base):
     shipping_amount: Mapped[int]
     total_amount: Mapped[int]
     refunded_amount: Mapped[int] = mapped_column(default=0)
+    #: A discount code's effect: off the goods, and off the shipping (total is after both).
+    discount_code: Mapped[str | None] = mapped_column(String(32))
+    discount_amount: Mapped[int] = mapped_column(default=0)
+    shipping_discount_amount: Mapped[int] = mapped_column(default=0)
     shipping_method: Mapped[str | None] = mapped_column(String(64))
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     payment_provider: Mapped[str | None] = mapped_column(String(16))
@@ -59,6 +63,8 @@ class OrderItem(Base):
     unit_amount: Mapped[int]
     quantity: Mapped[int]
     line_amount: Mapped[int]
+    #: This line's share of the order's goods discount (the shares sum to it).
+    discount_amount: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3))
     print_files: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

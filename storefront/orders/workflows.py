@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storefront.cart import services as carts
+from storefront.discounts import services as discounts
 from storefront.mail.messages import queue_email
 from storefront.money import format_money
 from storefront.orders.models import Order
@@ -42,6 +43,7 @@ def order_paid(
     close the cart — one transaction, so each happens exactly once."""
     transition(session, order, S.PAID, actor=actor, reason=reason, data=data)
     stock.consume(session, order.id)
+    discounts.consume(session, order.id)
     outbox.enqueue(session, FULFILMENT_TOPIC, order.number, {"order_id": order.id})
     queue_email(
         session,
@@ -75,6 +77,7 @@ def payment_doubtful(session: Session, order: Order, *, actor: str, reason: str)
         # pending_payment has no direct edge to needs_attention: it is paid, but doubtful.
         transition(session, order, S.PAID, actor=actor, reason="payment received")
         stock.consume(session, order.id)
+        discounts.consume(session, order.id)
     if order.status in (S.PAYMENT_FAILED, S.CANCELLED):
         record_event(session, order, "payment_after_close", actor=actor, reason=reason)
         order.attention_reason = reason
@@ -88,6 +91,7 @@ def payment_failed(session: Session, order: Order, *, actor: str, reason: str) -
         return False
     transition(session, order, S.PAYMENT_FAILED, actor=actor, reason=reason)
     stock.release(session, order.id)
+    discounts.release(session, order.id)
     queue_email(
         session,
         "payment_failed",
@@ -104,6 +108,7 @@ def order_cancelled(session: Session, order: Order, *, actor: str, reason: str) 
     if order.status != S.CANCELLED:
         transition(session, order, S.CANCELLED, actor=actor, reason=reason)
     stock.release(session, order.id)
+    discounts.release(session, order.id)
     if was_unpaid and order.cart_id is not None:
         carts.reopen(session, order.cart_id)
 
