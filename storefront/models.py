@@ -8,6 +8,7 @@ from storefront.db import Base
 from storefront.discounts.models import DiscountCode, DiscountRedemption
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.inbox.models import WebhookEvent
+from storefront.invoices.models import CreditNote, DocumentCounter, Invoice
 from storefront.jobs.models import JobRun, Lease
 from storefront.newsletter.models import Subscriber
 from storefront.orders.models import Order, OrderEvent, OrderItem
@@ -23,10 +24,13 @@ __all__ = [
     "Cart",
     "CartItem",
     "ContentInvalidation",
+    "CreditNote",
     "Customer",
     "DiscountCode",
     "DiscountRedemption",
+    "DocumentCounter",
     "GelatoOrderRecord",
+    "Invoice",
     "JobRun",
     "Lease",
     "Order",

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from storefront.accounts.models import Address, Customer
 from storefront.cart.models import Cart, CartStatus
 from storefront.db import utcnow
+from storefront.invoices import services as invoices
+from storefront.invoices.models import CreditNote
 from storefront.newsletter.models import Subscriber
 from storefront.newsletter.services import NEWSLETTER_DELETE
 from storefront.orders.models import Order
@@ -77,6 +79,9 @@ def export(session: Session, customer_id: int) -> dict[str, Any]:
                 "total": o.total_amount,
                 "currency": o.currency,
                 "shipping_address": o.shipping_address,
+                "discount_code": o.discount_code,
+                "discount": o.discount_amount + o.shipping_discount_amount,
+                "invoice": _invoice(session, o.id),
                 "items": [
                     {
                         "title": i.title,
@@ -145,3 +150,14 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
     customer.name = None
     customer.password_hash = None
     customer.anonymised_at = utcnow()
+
+
+def _invoice(session: Session, order_id: int) -> dict[str, Any] | None:
+    """The invoice's figures and its credit notes' (the PDFs are at the order's links)."""
+    invoice = invoices.invoice_for(session, order_id)
+    if invoice is None:
+        return None
+    notes = session.execute(
+        select(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.id)
+    ).scalars()
+    return {**invoice.data, "credit_notes": [note.data for note in notes]}
