@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -57,7 +57,9 @@ class Sale:
     total: int
 
 
-def _data(sale: Sale, number: str, issued_at: datetime, vat: Sequence[VatLine] | None) -> dict:  # type: ignore[type-arg]
+def _data(
+    sale: Sale, number: str, issued_at: datetime, vat: Sequence[VatLine] | None
+) -> dict[str, Any]:
     vat = vat or [VatLine("0", sale.total, 0)]
     return {
         "number": number,
@@ -182,7 +184,10 @@ def pdf_bytes(
 ) -> bytes | None:
     """The stored PDF of the document ``number``; rendered and stored the first time."""
     with db.session_scope() as session:
-        doc = session.execute(select(model).where(model.number == number)).scalar_one_or_none()
+        doc = cast(
+            "Invoice | CreditNote | None",
+            session.execute(select(model).where(model.number == number)).scalar_one_or_none(),
+        )
         if doc is None:
             return None
         if doc.pdf is not None:
@@ -197,5 +202,7 @@ def pdf_bytes(
             .values(pdf=rendered)
             .execution_options(synchronize_session=False)
         )
-        stored = session.execute(select(model.pdf).where(model.number == number)).scalar_one()
+        stored: bytes | None = session.execute(
+            select(model.pdf).where(model.number == number)
+        ).scalar_one()
     return stored
