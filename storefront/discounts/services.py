@@ -131,6 +131,19 @@ def reserve(
     )
     if matched != 1:
         raise DiscountRefused(f"The code {applied.code} has just been used up.")
+    # The UPDATE holds the code's row until commit, so this shopper's other checkouts queue
+    # here and count each other's uses: the per-customer limit holds under races too.
+    limit = session.scalar(
+        select(DiscountCode.max_uses_per_customer).where(DiscountCode.id == applied.code_id)
+    )
+    if limit is not None and customer_uses(session, applied.code_id, customer_key) >= limit:
+        session.execute(
+            update(DiscountCode)
+            .where(DiscountCode.id == applied.code_id)
+            .values(uses=DiscountCode.uses - 1)
+            .execution_options(synchronize_session=False)
+        )
+        raise DiscountRefused(f"You have already used the code {applied.code}.")
     session.add(
         DiscountRedemption(
             code_id=applied.code_id,
