@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from storefront.accounts.models import Address, Customer
 from storefront.cart.models import Cart, CartStatus
 from storefront.db import utcnow
+from storefront.discounts.models import DiscountRedemption
 from storefront.invoices import services as invoices
 from storefront.invoices.models import CreditNote
 from storefront.newsletter.models import Subscriber
@@ -126,6 +127,13 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
         )
         .scalars()
         .all()
+    )
+    # Codes used count per e-mail; the count stays, the address goes. Invoices and credit
+    # notes are kept as issued: the law requires keeping them (GDPR art. 17(3)(b)).
+    session.execute(
+        update(DiscountRedemption)
+        .where(func.lower(DiscountRedemption.customer_key) == email)
+        .values(customer_key=placeholder)
     )
     for order in orders:
         country = (order.shipping_address or {}).get("country")

@@ -31,7 +31,7 @@ class DiscountOut(BaseModel):
 
 
 class DiscountState(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     paused: bool
 
 
