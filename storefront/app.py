@@ -15,6 +15,7 @@ from storefront.config import Settings, load_settings
 from storefront.container import build_services
 from storefront.db import Database
 from storefront.web import api, auth, devtools, health, httpcache, metrics, security, templating
+from storefront.web.admin import discounts as admin_discounts
 from storefront.web.admin import reviews as admin_reviews
 from storefront.web.admin import views as admin_views
 from storefront.web.shop import accounts as accounts_views
@@ -99,6 +100,7 @@ def create_app(
         admin_reviews.bp,
         review_views.bp,
         restock_views.bp,
+        admin_discounts.bp,
         mockup_views.bp,
         brand_views.bp,
     ):

@@ -162,6 +162,14 @@ class Settings(BaseSettings):
         description="Sender of shop e-mails (the name is replaced by siteSettings' sender name).",
     )
 
+    # --- invoices -------------------------------------------------------------------------------
+    seller_name: str = Field("Grim Cotton", description="Seller's legal name on invoices.")
+    seller_address: str = Field(
+        "Grim Cotton GmbH, Kastanienallee 1, 10435 Berlin, Germany",
+        description="Seller's address on invoices (commas start new lines).",
+    )
+    seller_vat_id: str | None = Field(None, description="Seller's VAT id on invoices.")
+
     # --- sync process (seconds) ------------------------------------------------------------
     sync_lease_ttl: float = Field(
         30.0,

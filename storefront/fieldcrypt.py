@@ -213,6 +213,23 @@ class EncryptedJSON(TypeDecorator[Any]):
         return json.loads(cipher_of(dialect).decrypt(value))
 
 
+class EncryptedBytes(TypeDecorator[bytes]):
+    """Binary content sealed as a whole (a stored invoice PDF names its buyer)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return cipher_of(dialect).encrypt(base64.b64encode(value).decode("ascii"))
+
+    def process_result_value(self, value: str | None, dialect: Any) -> bytes | None:
+        if value is None:
+            return None
+        return base64.b64decode(cipher_of(dialect).decrypt(value))
+
+
 # --- blind index upkeep and lookups ------------------------------------------------------------
 #: (table, e-mail column, index column) for every blind index, for ``storefront keys``.
 BLIND_INDEXES: list[tuple[str, str, str]] = []

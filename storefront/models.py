@@ -7,8 +7,10 @@ from storefront.accounts.twofactor_models import RecoveryCode, StaffTotp
 from storefront.cart.models import Cart, CartItem
 from storefront.content.models import ContentInvalidation
 from storefront.db import Base
+from storefront.discounts.models import DiscountCode, DiscountRedemption
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.inbox.models import WebhookEvent
+from storefront.invoices.models import CreditNote, DocumentCounter, Invoice
 from storefront.jobs.models import JobRun, Lease
 from storefront.newsletter.models import Subscriber
 from storefront.orders.models import Order, OrderEvent, OrderItem
@@ -27,8 +29,13 @@ __all__ = [
     "Cart",
     "CartItem",
     "ContentInvalidation",
+    "CreditNote",
     "Customer",
+    "DiscountCode",
+    "DiscountRedemption",
+    "DocumentCounter",
     "GelatoOrderRecord",
+    "Invoice",
     "JobRun",
     "Lease",
     "Order",

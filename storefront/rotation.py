@@ -22,6 +22,7 @@ from storefront.db import Database
 from storefront.fieldcrypt import (
     BLIND_INDEXES,
     VERSION,
+    EncryptedBytes,
     EncryptedJSON,
     EncryptedText,
     FieldCipher,
@@ -52,7 +53,7 @@ def columns(metadata: MetaData) -> list[Column]:
         Column(table.name, column.name)
         for table in metadata.sorted_tables
         for column in table.columns
-        if isinstance(column.type, EncryptedText | EncryptedJSON)
+        if isinstance(column.type, EncryptedText | EncryptedJSON | EncryptedBytes)
     ]
     found += [Column(table, target, source) for table, source, target in BLIND_INDEXES]
     return found

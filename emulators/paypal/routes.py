@@ -33,6 +33,9 @@ APPROVAL_PAGE = """<!doctype html>
 <body><main>
  <p class="notice">Local PayPal emulator — no real money moves.</p>
  <h1>Pay {{ amount }}</h1>
+ {% if breakdown %}<table>
+  {% for label, value in breakdown %}<tr><td>{{ label }}</td><td>{{ value }}</td></tr>
+  {% endfor %}</table>{% endif %}
  {% if payable %}
  <form method="post" action="{{ action }}">
   <input type="hidden" name="token" value="{{ token }}">
@@ -168,6 +171,17 @@ def build_app(emu: PayPalEmulator) -> Flask:
         html = render_template_string(
             APPROVAL_PAGE,
             amount=f"{amount['value']} {amount['currency_code']}",
+            breakdown=[
+                (label, ("-" if key in ("discount", "shipping_discount") else "") + part["value"])
+                for key, label in (
+                    ("item_total", "Items"),
+                    ("shipping", "Shipping"),
+                    ("shipping_discount", "Shipping discount"),
+                    ("discount", "Discount"),
+                    ("tax_total", "Tax"),
+                )
+                if (part := (amount.get("breakdown") or {}).get(key))
+            ],
             token=order["id"],
             payable=order["status"] in ("CREATED", "PAYER_ACTION_REQUIRED", "APPROVED"),
             status=order["status"].lower(),

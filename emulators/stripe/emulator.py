@@ -22,6 +22,7 @@ from emulators.common import (
     new_id,
 )
 from emulators.stripe import objects
+from emulators.stripe.coupons import new_coupon
 from emulators.stripe.errors import StripeApiError, as_int
 from emulators.stripe.events import EventLog, sign_payload
 from emulators.stripe.sessions import validate_session
@@ -81,6 +82,7 @@ class StripeEmulator:
             self.payment_intents: dict[str, dict[str, Any]] = {}
             self.charges: dict[str, dict[str, Any]] = {}
             self.refunds: dict[str, dict[str, Any]] = {}
+            self.coupons: dict[str, dict[str, Any]] = {}
             self.event_log = EventLog(api_version=self.api_version)
             self._idempotency: dict[tuple[str, str], tuple[str, int, dict[str, Any]]] = {}
             self._in_flight: set[tuple[str, str]] = set()
@@ -139,7 +141,8 @@ class StripeEmulator:
         self, params: dict[str, Any], *, base_url: str, request_id: str | None = None
     ) -> dict[str, Any]:
         now = int(self.clock())
-        checked = validate_session(params, now)
+        with self._lock:
+            checked = validate_session(params, now, self.coupons)
         session_id = new_id("cs_test_", 58)
         session = objects.checkout_session(
             session_id=session_id,
@@ -150,6 +153,8 @@ class StripeEmulator:
             amount_subtotal=checked.subtotal,
             amount_shipping=checked.shipping,
             params=params,
+            amount_discount=checked.discount,
+            discounts=checked.discounts,
         )
         with self._lock:
             self.sessions[session_id] = session
@@ -160,6 +165,26 @@ class StripeEmulator:
                 ),
             }
         return objects.snapshot(session)
+
+    # --- coupons ---------------------------------------------------------------------------------
+    def create_coupon(self, params: dict[str, Any]) -> dict[str, Any]:
+        coupon_id = str(params.get("id") or new_id("", 8))
+        coupon = new_coupon(coupon_id, params, int(self.clock()))
+        with self._lock:
+            if coupon_id in self.coupons:
+                raise StripeApiError(
+                    400, "Coupon already exists.", param="id", code="resource_already_exists"
+                )
+            self.coupons[coupon_id] = coupon
+        return objects.snapshot(coupon)
+
+    def coupon(self, coupon_id: str) -> dict[str, Any]:
+        with self._lock:
+            if coupon_id not in self.coupons:
+                raise StripeApiError(
+                    404, f"No such coupon: '{coupon_id}'", param="id", code="resource_missing"
+                )
+            return objects.snapshot(self.coupons[coupon_id])
 
     def session(self, session_id: str, *, expand: Iterable[str] = ()) -> dict[str, Any]:
         with self._lock:
@@ -324,6 +349,10 @@ class StripeEmulator:
             processing=None,
         )
         session["payment_status"] = "paid"
+        for discount in session.get("discounts") or []:
+            coupon = self.coupons.get(discount.get("coupon") or "")
+            if coupon is not None:
+                coupon["times_redeemed"] += 1
         self._emit("charge.succeeded", charge)
         self._emit("payment_intent.succeeded", intent)
 

@@ -112,6 +112,8 @@ def checkout_session(
     amount_subtotal: int,
     amount_shipping: int,
     params: dict[str, Any],
+    amount_discount: int = 0,
+    discounts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     customer_email = params.get("customer_email")
     return {
@@ -121,7 +123,7 @@ def checkout_session(
         "after_expiration": None,
         "allow_promotion_codes": None,
         "amount_subtotal": amount_subtotal,
-        "amount_total": amount_subtotal + amount_shipping,
+        "amount_total": amount_subtotal - amount_discount + amount_shipping,
         "automatic_tax": {"enabled": False, "liability": None, "provider": None, "status": None},
         "billing_address_collection": params.get("billing_address_collection"),
         "cancel_url": params.get("cancel_url"),
@@ -145,7 +147,7 @@ def checkout_session(
         "customer_creation": "if_required",
         "customer_details": None,
         "customer_email": customer_email,
-        "discounts": [],
+        "discounts": list(discounts or []),
         "expires_at": expires_at,
         "integration_identifier": None,
         "invoice": None,
@@ -185,7 +187,7 @@ def checkout_session(
         "subscription": None,
         "success_url": params.get("success_url"),
         "total_details": {
-            "amount_discount": 0,
+            "amount_discount": amount_discount,
             "amount_shipping": amount_shipping,
             "amount_tax": 0,
         },

@@ -31,6 +31,8 @@ PAGE = """<!doctype html>
     {% for line in lines %}
     <tr><td>{{ line.quantity }} × {{ line.name }}</td><td class="amount">{{ line.amount }}</td></tr>
     {% endfor %}
+    {% if discount %}<tr><td>Discount ({{ discount_name }})</td>
+      <td class="amount">{{ discount }}</td></tr>{% endif %}
     {% if shipping %}<tr><td>Shipping</td><td class="amount">{{ shipping }}</td></tr>{% endif %}
   </table>
   {% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
@@ -63,7 +65,8 @@ def format_amount(amount: int, currency: str) -> str:
     """Display only: zero-decimal currencies are shown without a fraction."""
     if currency.lower() in ZERO_DECIMAL:
         return f"{amount} {currency.upper()}"
-    return f"{amount / 100:.2f} {currency.upper()}"
+    sign = "-" if amount < 0 else ""
+    return f"{sign}{abs(amount) / 100:.2f} {currency.upper()}"
 
 
 #: Stripe's zero-decimal currencies (amounts are already whole units).

@@ -86,6 +86,14 @@ def build_app(emu: StripeEmulator) -> Flask:
     def create_session() -> Response:
         return post(lambda p: emu.create_session(p, base_url=_base_url(), request_id=g.request_id))
 
+    @app.post("/v1/coupons")
+    def create_coupon() -> Response:
+        return post(emu.create_coupon)
+
+    @app.get("/v1/coupons/<coupon_id>")
+    def get_coupon(coupon_id: str) -> Response:
+        return _json(200, emu.coupon(coupon_id))
+
     @app.get("/v1/checkout/sessions/<session_id>")
     def get_session(session_id: str) -> Response:
         return _json(200, emu.session(session_id, expand=query().get("expand") or ()))
@@ -131,12 +139,18 @@ def build_app(emu: StripeEmulator) -> Flask:
             for line in ctx["lines"]
         ]
         shipping = session["total_details"]["amount_shipping"]
+        discount = session["total_details"]["amount_discount"]
         html = render_template_string(
             PAGE,
             shop="Storefront",
             total=format_amount(session["amount_total"], currency),
             lines=lines,
             shipping=format_amount(shipping, currency) if shipping else None,
+            discount=format_amount(-discount, currency) if discount else None,
+            discount_name=", ".join(
+                str(emu.coupon(d["coupon"]).get("name") or d["coupon"])
+                for d in session["discounts"]
+            ),
             status=session["status"],
             error=error,
             action=f"{request.script_root}/pay/{session_id}",

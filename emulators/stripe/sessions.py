@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from emulators.stripe.coupons import session_discount
 from emulators.stripe.errors import StripeApiError, as_int
 
 MIN_EXPIRY, MAX_EXPIRY = 30 * 60, 24 * 60 * 60
@@ -17,9 +18,13 @@ class CheckedSession:
     shipping: int
     expires_at: int
     lines: list[dict[str, Any]]
+    discount: int = 0
+    discounts: list[dict[str, Any]] | None = None
 
 
-def validate_session(params: dict[str, Any], now: int) -> CheckedSession:
+def validate_session(
+    params: dict[str, Any], now: int, coupons: dict[str, dict[str, Any]] | None = None
+) -> CheckedSession:
     """Refuse what Stripe refuses (400 with ``param``); compute the amounts."""
     if params.get("mode") != "payment":
         raise StripeApiError(400, "The emulator supports mode=payment only.", param="mode")
@@ -65,4 +70,7 @@ def validate_session(params: dict[str, Any], now: int) -> CheckedSession:
                 "Checkout Session creation.",
                 param="expires_at",
             )
-    return CheckedSession(currency or "usd", subtotal, shipping, expires_at, lines)
+    discount, discounts = session_discount(params, coupons or {}, currency or "usd", subtotal)
+    return CheckedSession(
+        currency or "usd", subtotal, shipping, expires_at, lines, discount, discounts
+    )

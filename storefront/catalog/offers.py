@@ -28,6 +28,8 @@ class Offer:
     limited_quantity: int | None = None
     image_url: str | None = None
     print_files: dict[str, str] = field(default_factory=dict)
+    #: Slugs of the collections (categories) the product is in: what discount codes target.
+    collections: tuple[str, ...] = ()
 
     @property
     def key(self) -> OfferKey:

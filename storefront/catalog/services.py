@@ -338,6 +338,9 @@ class Catalog:
                     if garment
                     else None,
                     print_files=files,
+                    collections=tuple(
+                        c["slug"] for c in view.raw.get("categories") or [] if c and c.get("slug")
+                    ),
                 )
         return out
 

@@ -29,6 +29,8 @@ class CheckoutDetails(BaseModel):
     review_invites: bool = Field(
         False, description="May we e-mail once, some days after delivery, to ask for a review?"
     )
+    #: Optional; a code that does not apply is reported and the checkout goes on without it.
+    discount_code: str = Field("", max_length=64)
 
     @field_validator("country", mode="before")
     @classmethod

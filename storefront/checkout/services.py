@@ -17,6 +17,8 @@ from storefront.catalog.offers import OfferSource
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.checkout.shipping import ShippingOption, find_option
 from storefront.db import Database, utcnow
+from storefront.discounts import services as discounts
+from storefront.discounts.rules import Applied, CartLine, DiscountRefused
 from storefront.gelato.address import normalized
 from storefront.orders.models import Order, OrderItem
 from storefront.orders.numbers import new_order_number
@@ -38,6 +40,8 @@ class Placed:
     created: bool
     #: The order as committed, its items loaded (detached: read, don't change it).
     order: Order | None = None
+    #: Why the discount code typed was not applied (the order was placed without it).
+    discount_notice: str | None = None
 
 
 def place_order(
@@ -97,15 +101,20 @@ def place_order(
                 "please review it and pay again."
             )
         expires_at = utcnow() + PAYMENT_WINDOW
+        email = str(details.email).lower()
+        applied, notice = _discount(session, details, priced, option.amount, email)
         order = Order(
             number=new_order_number(),
             customer_id=customer_id,
-            email=str(details.email).lower(),
+            email=email,
             status=OrderStatus.PENDING_PAYMENT,
             currency=priced.currency or option.currency,
             subtotal_amount=priced.subtotal,
             shipping_amount=option.amount,
             total_amount=priced.subtotal + option.amount,
+            discount_code=None,
+            discount_amount=0,
+            shipping_discount_amount=0,
             shipping_method=option.id,
             shipping_label=option.label[:128],
             shipping_address=asdict(address),
@@ -118,7 +127,20 @@ def place_order(
         )
         session.add(order)
         session.flush()
-        for line in priced.lines:
+        if applied is not None:
+            try:
+                discounts.reserve(
+                    session, applied, order_id=order.id, customer_key=email, currency=order.currency
+                )
+            except DiscountRefused as exc:
+                applied, notice = None, str(exc)
+        if applied is not None:
+            order.discount_code = applied.code
+            order.discount_amount = applied.goods
+            order.shipping_discount_amount = applied.shipping
+            order.total_amount -= applied.total
+        shares = applied.per_line if applied is not None else (0,) * len(priced.lines)
+        for line, share in zip(priced.lines, shares, strict=True):
             offer = line.offer
             assert offer is not None and line.unit_amount is not None
             order.items.append(
@@ -133,6 +155,7 @@ def place_order(
                     unit_amount=line.unit_amount,
                     quantity=line.quantity,
                     line_amount=line.line_amount,
+                    discount_amount=share,
                     currency=offer.currency,
                     print_files=dict(offer.print_files),
                 )
@@ -164,9 +187,43 @@ def place_order(
                 "total": order.total_amount,
                 "currency": order.currency,
                 "provider": details.provider,
+                **({"discount_code": applied.code, "discount": applied.total} if applied else {}),
             },
         )
-        return Placed(order.id, order.number, created=True, order=order)
+        return Placed(order.id, order.number, created=True, order=order, discount_notice=notice)
+
+
+def _discount(
+    session: Session,
+    details: CheckoutDetails,
+    priced: carts.PricedCart,
+    shipping: int,
+    email: str,
+) -> tuple[Applied | None, str | None]:
+    """The code's effect on this cart, or why it has none (the checkout goes on without)."""
+    if not details.discount_code.strip():
+        return None, None
+    try:
+        return (
+            discounts.check(
+                session,
+                details.discount_code,
+                lines=discount_lines(priced),
+                currency=priced.currency or "",
+                shipping=shipping,
+                customer_key=email,
+            ),
+            None,
+        )
+    except DiscountRefused as exc:
+        return None, str(exc)
+
+
+def discount_lines(priced: carts.PricedCart) -> list[CartLine]:
+    return [
+        CartLine(line.line_amount, line.offer.collections if line.offer else ())
+        for line in priced.lines
+    ]
 
 
 def _by_checkout_key(session: Session, key: str) -> Order | None:

@@ -127,6 +127,10 @@ class PayPalGateway:
         breakdown: dict[str, Any] = {"item_total": _money(request.items_total, currency)}
         if request.shipping_amount:
             breakdown["shipping"] = _money(request.shipping_amount, currency)
+        if request.shipping_discount:
+            breakdown["shipping_discount"] = _money(request.shipping_discount, currency)
+        if request.discount_amount:
+            breakdown["discount"] = _money(request.discount_amount, currency)
         context: dict[str, Any] = {
             "return_url": request.success_url,
             "cancel_url": request.cancel_url,

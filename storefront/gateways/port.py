@@ -65,12 +65,21 @@ class CheckoutRequest:
     expires_at: datetime | None = None
     #: Bumped when a new attempt for the same order must not replay the previous one.
     attempt: int = 1
+    #: A discount code's effect, computed by the shop: off the goods and off the shipping.
+    discount_amount: int = 0
+    shipping_discount: int = 0
+    #: What the provider's page calls the discount (the code).
+    discount_label: str | None = None
 
     def __post_init__(self) -> None:
         if not self.lines:
             raise ValueError("a checkout needs at least one line")
         if len(self.currency) != 3 or self.shipping_amount < 0:
             raise ValueError("currency must be ISO 4217 and shipping_amount >= 0")
+        if not 0 <= self.discount_amount <= self.items_total:
+            raise ValueError("discount_amount must be between 0 and the items' total")
+        if not 0 <= self.shipping_discount <= self.shipping_amount:
+            raise ValueError("shipping_discount must be between 0 and shipping_amount")
         if self.expires_at is not None and self.expires_at.tzinfo is None:
             raise ValueError("expires_at must be timezone-aware")
 
@@ -80,7 +89,9 @@ class CheckoutRequest:
 
     @property
     def total(self) -> int:
-        return self.items_total + self.shipping_amount
+        return (
+            self.items_total + self.shipping_amount - self.discount_amount - self.shipping_discount
+        )
 
     @property
     def idempotency_key(self) -> str:

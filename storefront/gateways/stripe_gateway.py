@@ -37,7 +37,7 @@ from storefront.http_retry import struggling
 from storefront.money import CurrencyError, exponent, normalise_currency
 
 if TYPE_CHECKING:
-    from stripe.params import EventListParams, RefundCreateParams
+    from stripe.params import CouponCreateParams, EventListParams, RefundCreateParams
     from stripe.params.checkout import SessionCreateParams
 
 DEFAULT_API_BASE = "https://api.stripe.com"
@@ -201,8 +201,26 @@ class StripeGateway:
         )
 
     # --- checkout --------------------------------------------------------------------------
+    def coupon_params(self, request: CheckoutRequest) -> CouponCreateParams:
+        """A one-off coupon carrying the discount the shop computed (Stripe applies a coupon
+        to the line items, never to shipping; a free-shipping code lowers the shipping rate
+        instead). Redeemable once: it exists for this order's session only."""
+        currency = request.currency.lower()
+        return {
+            "amount_off": to_stripe_amount(request.discount_amount, currency),
+            "currency": currency,
+            "duration": "once",
+            "max_redemptions": 1,
+            "name": (request.discount_label or "Discount")[:40],
+            "metadata": {"order_id": request.order_id, "order_number": request.order_number},
+        }
+
     def session_params(
-        self, request: CheckoutRequest, *, now: datetime | None = None
+        self,
+        request: CheckoutRequest,
+        *,
+        now: datetime | None = None,
+        coupon_id: str | None = None,
     ) -> SessionCreateParams:
         """The Checkout Session we ask for (public for inspection in tests).
 
@@ -240,14 +258,21 @@ class StripeGateway:
             now = now or datetime.now(UTC)
             expires_at = min(max(request.expires_at, now + MIN_EXPIRY), now + MAX_EXPIRY)
             params["expires_at"] = int(expires_at.timestamp())
+        if coupon_id is not None:
+            params["discounts"] = [{"coupon": coupon_id}]
         if request.shipping_amount:
+            shipping = request.shipping_amount - request.shipping_discount
             params["shipping_options"] = [
                 {
                     "shipping_rate_data": {
                         "type": "fixed_amount",
-                        "display_name": "Shipping",
+                        "display_name": (
+                            f"Free shipping ({request.discount_label or 'discount'})"
+                            if request.shipping_discount and not shipping
+                            else "Shipping"
+                        ),
                         "fixed_amount": {
-                            "amount": to_stripe_amount(request.shipping_amount, currency),
+                            "amount": to_stripe_amount(shipping, currency),
                             "currency": currency,
                         },
                     }
@@ -259,8 +284,14 @@ class StripeGateway:
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted:
         try:
+            coupon_id = None
+            if request.discount_amount:
+                coupon_id = self._client.v1.coupons.create(
+                    params=self.coupon_params(request),
+                    options={"idempotency_key": f"{request.idempotency_key}-coupon"},
+                ).id
             session = self._client.v1.checkout.sessions.create(
-                params=self.session_params(request),
+                params=self.session_params(request, coupon_id=coupon_id),
                 options={"idempotency_key": request.idempotency_key},
             )
         except stripe.StripeError as exc:

@@ -19,8 +19,11 @@ from storefront.accounts import twofactor
 from storefront.accounts.models import Address, Customer
 from storefront.cart.models import Cart, CartStatus
 from storefront.db import utcnow
+from storefront.discounts.models import DiscountRedemption
 from storefront.fieldcrypt import email_matches, normalise_email
 from storefront.inbox.models import WebhookEvent
+from storefront.invoices import services as invoices
+from storefront.invoices.models import CreditNote
 from storefront.mail.messages import TOPIC as MAIL_TOPIC
 from storefront.newsletter.models import Subscriber
 from storefront.newsletter.services import NEWSLETTER_DELETE
@@ -74,6 +77,9 @@ def export(session: Session, customer_id: int) -> dict[str, Any]:
                 "total": o.total_amount,
                 "currency": o.currency,
                 "shipping_address": o.shipping_address,
+                "discount_code": o.discount_code,
+                "discount": o.discount_amount + o.shipping_discount_amount,
+                "invoice": _invoice(session, o.id),
                 "items": [
                     {
                         "title": i.title,
@@ -207,6 +213,13 @@ def forget(session: Session, customer_id: int, *, actor: str) -> Erasure:
         session.delete(review)
     session.execute(delete(RestockRequest).where(_restock_of(session, customer)))
     _purge_copies(session, email, orders)
+    # Codes used count per customer; the count stays, who it was goes. Invoices and credit
+    # notes are kept as issued: the law requires keeping them (GDPR art. 17(3)(b)).
+    session.execute(
+        update(DiscountRedemption)
+        .where(DiscountRedemption.order_id.in_([o.id for o in orders]))
+        .values(customer_key=f"erased-{customer.id}")
+    )
     for order in orders:
         order.customer_id = customer.id  # a verified guest order: found again when it is done
         order.review_invites = False
@@ -304,3 +317,14 @@ def _purge_copies(session: Session, email: str, orders: list[Order]) -> None:
     for entry in mails:
         if normalise_email(str(entry.payload.get("to", ""))) == email:
             session.delete(entry)  # sent: a copy; queued: not to be sent to them any more
+
+
+def _invoice(session: Session, order_id: int) -> dict[str, Any] | None:
+    """The invoice's figures and its credit notes' (the PDFs are at the order's links)."""
+    invoice = invoices.invoice_for(session, order_id)
+    if invoice is None:
+        return None
+    notes = session.execute(
+        select(CreditNote).where(CreditNote.invoice_id == invoice.id).order_by(CreditNote.id)
+    ).scalars()
+    return {**invoice.data, "credit_notes": [note.data for note in notes]}

@@ -29,6 +29,10 @@ class Order(TimestampMixin, Base):
     shipping_amount: Mapped[int]
     total_amount: Mapped[int]
     refunded_amount: Mapped[int] = mapped_column(default=0)
+    #: A discount code's effect: off the goods, and off the shipping (total is after both).
+    discount_code: Mapped[str | None] = mapped_column(String(32))
+    discount_amount: Mapped[int] = mapped_column(default=0)
+    shipping_discount_amount: Mapped[int] = mapped_column(default=0)
     shipping_method: Mapped[str | None] = mapped_column(String(64))
     # The choice as checkout worded it ("Standard (3–6 working days)"), shown again on the
     # order page and in e-mails; None on orders placed before it was kept.
@@ -68,6 +72,8 @@ class OrderItem(Base):
     unit_amount: Mapped[int]
     quantity: Mapped[int]
     line_amount: Mapped[int]
+    #: This line's share of the order's goods discount (the shares sum to it).
+    discount_amount: Mapped[int] = mapped_column(default=0)
     currency: Mapped[str] = mapped_column(String(3))
     print_files: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 

@@ -12,11 +12,15 @@ commits.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy.orm import Session
 
 from storefront.cart import services as carts
 from storefront.countries import country_name
+from storefront.db import utcnow
+from storefront.discounts import services as discounts
+from storefront.invoices import services as invoices
 from storefront.mail.messages import queue_email
 from storefront.money import format_money
 from storefront.orders.models import Order
@@ -43,6 +47,8 @@ def order_paid(
     close the cart — one transaction, so each happens exactly once."""
     transition(session, order, S.PAID, actor=actor, reason=reason, data=data)
     stock.consume(session, order.id)
+    discounts.consume(session, order.id)
+    invoice = invoices.issue_invoice(session, order.id, sale_of(order), issued_at=utcnow())
     outbox.enqueue(session, FULFILMENT_TOPIC, order.number, {"order_id": order.id})
     queue_email(
         session,
@@ -56,6 +62,8 @@ def order_paid(
             "shipping": order.shipping_label or "Shipping",
             "shipping_amount": format_money(order.shipping_amount, order.currency),
             "address": address_lines(order.shipping_address),
+            "invoice_number": invoice.number,
+            "invoice_link": _beside(order_link, "invoice.pdf"),
             "items": [
                 {
                     "title": i.title,
@@ -96,6 +104,7 @@ def payment_doubtful(session: Session, order: Order, *, actor: str, reason: str)
         # pending_payment has no direct edge to needs_attention: it is paid, but doubtful.
         transition(session, order, S.PAID, actor=actor, reason="payment received")
         stock.consume(session, order.id)
+        discounts.consume(session, order.id)
     if order.status in (S.PAYMENT_FAILED, S.CANCELLED):
         record_event(session, order, "payment_after_close", actor=actor, reason=reason)
         order.attention_reason = reason
@@ -109,6 +118,7 @@ def payment_failed(session: Session, order: Order, *, actor: str, reason: str) -
         return False
     transition(session, order, S.PAYMENT_FAILED, actor=actor, reason=reason)
     stock.release(session, order.id)
+    discounts.release(session, order.id)
     queue_email(
         session,
         "payment_failed",
@@ -136,6 +146,7 @@ def order_cancelled(
         return
     transition(session, order, S.CANCELLED, actor=actor, reason=reason)
     stock.release(session, order.id)
+    discounts.release(session, order.id)
     if was_unpaid and order.cart_id is not None:
         carts.reopen(session, order.cart_id)
     if was_unpaid:
@@ -167,7 +178,12 @@ def order_refunded(
 ) -> None:
     """Money went back to the shopper (part or all): recorded, and the shopper told."""
     order.refunded_amount += amount
+    note = invoices.issue_credit_note(
+        session, order.id, amount, refund_key=refund_key, issued_at=utcnow()
+    )
     details = {"amount": amount, **(data or {})}
+    if note is not None:
+        details["credit_note"] = note.number
     record_event(session, order, "refunded", actor=actor, reason=reason, data=details)
     if order.refunded_amount >= order.total_amount and S.REFUNDED in ALLOWED[S(order.status)]:
         transition(session, order, S.REFUNDED, actor=actor, reason="refunded in full")
@@ -182,3 +198,41 @@ def order_refunded(
             "link": order_link,
         },
     )
+
+
+def sale_of(order: Order) -> invoices.Sale:
+    """What the invoice says was sold: the order's price snapshots and discount shares."""
+    address = order.shipping_address or {}
+    buyer = [
+        f"{address.get('first_name', '')} {address.get('last_name', '')}".strip(),
+        address.get("address_line1", ""),
+        address.get("address_line2", ""),
+        f"{address.get('post_code', '')} {address.get('city', '')}".strip(),
+        address.get("country", ""),
+        order.email,
+    ]
+    return invoices.Sale(
+        order_number=order.number,
+        currency=order.currency,
+        buyer=[line for line in buyer if line],
+        lines=[
+            invoices.Line(
+                description=f"{i.title} ({i.colour}, {i.size})",
+                quantity=i.quantity,
+                unit_amount=i.unit_amount,
+                gross=i.line_amount,
+                discount=i.discount_amount,
+            )
+            for i in order.items
+        ],
+        shipping=order.shipping_amount,
+        shipping_discount=order.shipping_discount_amount,
+        discount_code=order.discount_code,
+        total=order.total_amount,
+    )
+
+
+def _beside(order_link: str, name: str) -> str:
+    """``…/orders/N?t=…`` → ``…/orders/N/<name>?t=…`` (the same signed token opens it)."""
+    parts = urlsplit(order_link)
+    return urlunsplit(parts._replace(path=f"{parts.path}/{name}"))

@@ -77,6 +77,9 @@ def _checkout_request(order: Order) -> CheckoutRequest | None:
             for i in order.items
         ),
         shipping_amount=order.shipping_amount,
+        discount_amount=order.discount_amount,
+        shipping_discount=order.shipping_discount_amount,
+        discount_label=order.discount_code,
         customer_email=order.email,
         success_url=success,
         cancel_url=absolute_url("checkout.cancelled", order=order.number, t=token),

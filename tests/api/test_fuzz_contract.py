@@ -16,8 +16,10 @@ from emulators.common import LiveServer
 from tests.api.conftest import bearer, issue_token, make_account
 
 #: The JSON Schema "email" format is wider than what email-validator accepts (it refuses
-#: special-use domains such as .test), so generated addresses may be rightly refused.
-NARROWER_THAN_SCHEMA = ["create_user", "subscribe"]
+#: special-use domains such as .test), so generated addresses may be rightly refused. A new
+#: discount code has rules across fields (a fixed code needs amounts, ends after it starts)
+#: and currencies the shop sells in, which JSON Schema does not state; the 422 says which.
+NARROWER_THAN_SCHEMA = ["create_user", "subscribe", "create_discount"]
 
 
 def run_schemathesis(base_url: str, headers: dict[str, str]) -> tuple[int, list[str]]:

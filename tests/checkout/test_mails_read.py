@@ -40,11 +40,15 @@ def test_the_confirmation_names_the_order_its_lines_and_total_and_links_to_it(
     assert "Total: €62.95" in mail.text  # 2 × 29.00 + 4.95 shipping
     assert order.total_amount == 6295
     assert f"{order.number}" in mail.html and "€62.95" in mail.html
-    [link] = mail.links
+    [invoice] = [u for u in mail.links if "/invoice.pdf" in u]
+    [link] = [u for u in mail.links if u != invoice]
     stranger = shop.app.test_client()  # the shopper's phone: no session, no cookie
     page = stranger.get(shop_path(link))
     assert page.status_code == 200
     assert order.number in page.get_data(as_text=True)
+    assert "/invoice.pdf?t=" in invoice and "Invoice INV-" in mail.text
+    pdf = stranger.get(shop_path(invoice))
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
 
 
 def test_a_failed_payment_says_which_order_and_why(shop: Shop) -> None:

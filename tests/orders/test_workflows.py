@@ -14,7 +14,7 @@ from sqlalchemy import select
 from storefront.cart.models import Cart
 from storefront.checkout import services as checkout
 from storefront.checkout.shipping import table_options
-from storefront.db import Database
+from storefront.db import Database, utcnow
 from storefront.orders import workflows
 from storefront.orders.models import Order, OrderEvent
 from storefront.orders.states import OrderStatus as S
@@ -124,6 +124,8 @@ def test_order_paid_does_everything_once_for_this_order(db: Database) -> None:
             "shipping": "Standard (3–6 working days)",
             "shipping_amount": "€4.95",
             "address": ["Ada Lovelace", "Kastanienallee 1", "10435 Berlin", "Germany"],
+            "invoice_number": f"INV-{utcnow().year}-000001",
+            "invoice_link": "http://shop.test/orders/SF-1/invoice.pdf?t=signed",
             "items": [
                 {
                     "title": "Last Of Its Kind",
@@ -241,7 +243,7 @@ def test_a_partial_refund_is_recorded_and_mailed_and_the_order_stays(db: Databas
         "refunded",
         None,
         "stain",
-        {"amount": 500, "refund": "re_1"},
+        {"amount": 500, "refund": "re_1", "credit_note": f"CN-{utcnow().year}-000001"},
     )
     with db.session_scope() as session:
         order = session.get_one(Order, order_id)
@@ -279,7 +281,12 @@ def test_a_full_refund_moves_the_order_only_where_the_table_allows(db: Database)
         ),
     )  # fmt: skip
     assert events(db, order_id)[-1] == ("status", "refunded", "refunded in full", {})
-    assert events(db, order_id)[-2] == ("refunded", None, None, {"amount": 295})
+    assert events(db, order_id)[-2] == (
+        "refunded",
+        None,
+        None,
+        {"amount": 295, "credit_note": f"CN-{utcnow().year}-000002"},
+    )
 
     shipped = place(db)
     act(

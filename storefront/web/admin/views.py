@@ -27,6 +27,7 @@ from storefront.container import services
 from storefront.errors import NotFound
 from storefront.fieldcrypt import email_matches
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
+from storefront.invoices import services as invoices
 from storefront.jobs.health import HealthReport, compute_health
 from storefront.jobs.schedule import PLANS
 from storefront.money import CurrencyError, parse_amount
@@ -147,6 +148,7 @@ def order_detail(number: str) -> ResponseReturnValue:
             "outbox": session.execute(select(OutboxEntry).where(OutboxEntry.key == number))
             .scalars()
             .all(),
+            "invoice": invoices.invoice_for(session, order.id),
             "refundable": operations.refundable(order),
             "can_cancel": OrderStatus.CANCELLED in ALLOWED[OrderStatus(order.status)],
             "key": secrets.token_urlsafe(16),

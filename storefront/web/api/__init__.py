@@ -24,6 +24,7 @@ ENDPOINT_MODULES = (
     "storefront.web.api.cart",
     "storefront.web.api.orders",
     "storefront.web.api.operator",
+    "storefront.web.api.discounts",
     "storefront.web.api.newsletter",
     "storefront.web.api.openapi",
     "storefront.web.api.docs",

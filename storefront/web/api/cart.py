@@ -74,6 +74,13 @@ class CheckoutOut(BaseModel):
     order_number: str
     redirect_url: str
     created: bool
+    currency: str | None = None
+    total_amount: int | None = Field(None, description="What the provider will charge.")
+    discount_code: str | None = Field(None, description="The code applied, if any.")
+    discount_amount: int = Field(0, description="Taken off the goods and the shipping.")
+    discount_notice: str | None = Field(
+        None, description="Why the code sent was not applied (the order was placed without it)."
+    )
 
 
 def _cart_for_api(session: Session, token: str | None, *, create: bool = False) -> Cart | None:
@@ -227,4 +234,14 @@ def start_checkout(body: CheckoutIn) -> CheckoutOut:
         raise Conflict(str(exc), code="checkout_refused") from exc
     found = services()
     url = start_payment(found.db, found.gateways, placed.order_id, order=placed.order)
-    return CheckoutOut(order_number=placed.number, redirect_url=url, created=placed.created)
+    order = placed.order
+    return CheckoutOut(
+        order_number=placed.number,
+        redirect_url=url,
+        created=placed.created,
+        currency=order.currency if order else None,
+        total_amount=order.total_amount if order else None,
+        discount_code=order.discount_code if order else None,
+        discount_amount=(order.discount_amount + order.shipping_discount_amount) if order else 0,
+        discount_notice=placed.discount_notice,
+    )

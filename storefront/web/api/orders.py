@@ -39,6 +39,9 @@ class OrderOut(BaseModel):
     shipping_amount: int
     total_amount: int
     refunded_amount: int
+    discount_code: str | None = None
+    discount_amount: int = 0
+    shipping_discount_amount: int = 0
     payment_provider: str | None = None
     created_at: datetime
     items: list[OrderItemOut]

@@ -22,6 +22,8 @@ from storefront.checkout.shipping import ShippingOption, table_options
 from storefront.circuit import circuit_open
 from storefront.container import services
 from storefront.countries import country_code, shipping_choices
+from storefront.discounts import services as discounts
+from storefront.discounts.rules import DiscountRefused
 from storefront.errors import NotFound
 from storefront.gateways.port import PaymentError
 from storefront.orders.links import order_path, order_url, token_matches
@@ -67,6 +69,20 @@ def _render(
     country = country_code(form.get("country")) or "DE"
     options = shipping_options(country, priced.currency or "EUR", priced)
     chosen = next((o for o in options if o.id == form.get("shipping_method")), options[0])
+    discount = None
+    if form.get("discount_code", "").strip():
+        try:
+            with services().db.session_scope() as session:
+                discount = discounts.check(
+                    session,
+                    form["discount_code"],
+                    lines=checkout.discount_lines(priced),
+                    currency=priced.currency or "EUR",
+                    shipping=chosen.amount,
+                    customer_key=form.get("email") or None,
+                )
+        except DiscountRefused as exc:
+            errors = {**errors, "discount_code": f"{exc} You can pay without it."}
     return render_template(
         "checkout/checkout.html",
         cart=priced,
@@ -75,7 +91,8 @@ def _render(
         options=options,
         chosen=chosen,
         countries=shipping_choices(),
-        total=priced.subtotal + chosen.amount,
+        discount=discount,
+        total=priced.subtotal + chosen.amount - (discount.total if discount else 0),
     ), status
 
 
@@ -132,6 +149,8 @@ def submit() -> ResponseReturnValue:
         )
     except checkout.CheckoutError as exc:
         return _render(_priced() or priced, form, {"form": str(exc)}, 409)
+    if placed.discount_notice:
+        flash(f"{placed.discount_notice} Your order was placed without it.")
     found = services()
     url = start_payment(found.db, found.gateways, placed.order_id, order=placed.order)
     return redirect(url, 303)

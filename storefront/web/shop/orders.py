@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,6 +18,9 @@ from storefront.container import services
 from storefront.db import utcnow
 from storefront.errors import NotFound
 from storefront.fulfillment.tracking import delivery_of
+from storefront.invoices import services as invoices
+from storefront.invoices.models import CreditNote, Invoice
+from storefront.invoices.pdf import Seller
 from storefront.orders.links import token_matches
 from storefront.orders.models import Order
 from storefront.orders.states import FULFILLMENT_RANK, LABELS, status_label
@@ -75,6 +78,18 @@ def order_page(number: str) -> ResponseReturnValue:
             .all()
         )
         delivery = delivery_of(session, order.id)
+        invoice = invoices.invoice_for(session, order.id)
+        notes = (
+            session.execute(
+                select(CreditNote.number)
+                .where(CreditNote.invoice_id == invoice.id)
+                .order_by(CreditNote.id)
+            )
+            .scalars()
+            .all()
+            if invoice is not None
+            else []
+        )
     fresh = order.paid_at is not None and utcnow() - order.paid_at < THANKS_FOR
     return render_template(
         "orders/order.html",
@@ -87,6 +102,8 @@ def order_page(number: str) -> ResponseReturnValue:
         shipping=shipping_label(order),
         thank_you=fresh and order.status in FULFILLMENT_RANK,
         status_url=url_for("orders.order_status", number=order.number, t=token),
+        invoice_number=invoice.number if invoice else None,
+        credit_notes=notes,
     )
 
 
@@ -98,3 +115,61 @@ def order_status(number: str) -> ResponseReturnValue:
     return jsonify(
         {"number": order.number, "status": order.status, "label": status_label(order.status)}
     )
+
+
+def seller() -> Seller:
+    settings = services().settings
+    return Seller(
+        settings.seller_name,
+        "\n".join(part.strip() for part in settings.seller_address.split(",")),
+        settings.seller_vat_id,
+    )
+
+
+def pdf_response(body: bytes, number: str) -> Response:
+    return Response(
+        body,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="{number}.pdf"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _document(number: str, model: type[Invoice] | type[CreditNote], doc: str | None) -> Response:
+    token = request.args.get("t")
+    current_user()
+    with services().db.session_scope() as session:
+        order = session.execute(select(Order).where(Order.number == number)).scalar_one_or_none()
+        if order is None or not may_see(order, token):
+            raise NotFound("We could not find that order. Use the link from your e-mail.")
+        invoice = invoices.invoice_for(session, order.id)
+        wanted = invoice.number if invoice is not None and doc is None else doc
+        if invoice is None or (
+            doc is not None
+            and session.execute(
+                select(CreditNote.id).where(
+                    CreditNote.number == doc, CreditNote.invoice_id == invoice.id
+                )
+            ).first()
+            is None
+        ):
+            raise NotFound("This order has no such document yet; it comes once it is paid.")
+    assert wanted is not None
+    body = invoices.pdf_bytes(services().db, model, wanted, seller())
+    if body is None:
+        raise NotFound("No such document.")
+    return pdf_response(body, wanted)
+
+
+@bp.get("/orders/<number>/invoice.pdf")
+@access("public")
+def invoice_pdf(number: str) -> ResponseReturnValue:
+    return _document(number, Invoice, None)
+
+
+@bp.get("/orders/<number>/credit-notes/<note>.pdf")
+@access("public")
+def credit_note_pdf(number: str, note: str) -> ResponseReturnValue:
+    return _document(number, CreditNote, note[:32])

@@ -1,0 +1,1 @@
+"""Discount codes: the rules, the atomic use counter, and the pro-rata split of a discount."""

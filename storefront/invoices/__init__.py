@@ -1,0 +1,1 @@
+"""Invoices and credit notes: gapless numbers per year, an immutable PDF each."""
