@@ -15,6 +15,7 @@ from storefront.config import Settings, load_settings
 from storefront.container import build_services
 from storefront.db import Database
 from storefront.web import api, auth, devtools, health, httpcache, metrics, security, templating
+from storefront.web.admin import campaigns as campaign_views
 from storefront.web.admin import views as admin_views
 from storefront.web.shop import accounts as accounts_views
 from storefront.web.shop import brand as brand_views
@@ -91,6 +92,7 @@ def create_app(
         newsletter_views.bp,
         newsletter_webhook.bp,
         admin_views.bp,
+        campaign_views.bp,
         mockup_views.bp,
         brand_views.bp,
     ):

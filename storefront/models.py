@@ -8,6 +8,7 @@ from storefront.db import Base
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.inbox.models import WebhookEvent
 from storefront.jobs.models import JobRun, Lease
+from storefront.newsletter.campaigns.models import CampaignSend
 from storefront.newsletter.models import Subscriber
 from storefront.orders.models import Order, OrderEvent, OrderItem
 from storefront.outbox.models import OutboxEntry
@@ -19,6 +20,7 @@ metadata = Base.metadata
 __all__ = [
     "Address",
     "ApiToken",
+    "CampaignSend",
     "Cart",
     "CartItem",
     "ContentInvalidation",

@@ -18,6 +18,7 @@ PURPOSES = {
     "newsletter-confirm": 7 * 24 * 3600,
     "newsletter-unsubscribe": None,  # works forever (law and decency)
     "preview": 60 * 60,
+    "campaign-preview": 60 * 60,
     "cart": None,
 }
 

@@ -7,6 +7,24 @@ Nothing else needs to change: the scheduler, ``storefront sync``, health and met
 read the registry.
 """
 
-from sync.jobs import backup, content, fulfillment, inventory, newsletter, outbox, payments
+from sync.jobs import (
+    backup,
+    campaigns,
+    content,
+    fulfillment,
+    inventory,
+    newsletter,
+    outbox,
+    payments,
+)
 
-__all__ = ["backup", "content", "fulfillment", "inventory", "newsletter", "outbox", "payments"]
+__all__ = [
+    "backup",
+    "campaigns",
+    "content",
+    "fulfillment",
+    "inventory",
+    "newsletter",
+    "outbox",
+    "payments",
+]
