@@ -16,7 +16,7 @@ from emulators.mailchimp import MailchimpEmulator
 from storefront.container import campaign_dispatcher, services
 from storefront.http_retry import RetryPolicy
 from storefront.mailchimp.client import MailchimpProvider
-from storefront.newsletter.campaigns.dispatch import Dispatcher
+from storefront.newsletter.campaigns.dispatch import Dispatcher, DispatchReport
 from tests.support.lake import LakeHandle
 
 KEY, LIST = "campaign-key-us21", "list-campaigns"
@@ -70,6 +70,11 @@ class Shop:
 
     def campaigns(self) -> list[dict[str, Any]]:
         return list(self.mailchimp.campaigns.campaigns.values())
+
+    def run(self, dispatcher: Dispatcher, **kw: Any) -> DispatchReport:
+        """One pass of a dispatcher, as the job runs it (inside the app)."""
+        with self.app.app_context():
+            return dispatcher.run(**kw)
 
     def dispatcher(self, **overrides: Any) -> Dispatcher:
         found = campaign_dispatcher(services(self.app))
