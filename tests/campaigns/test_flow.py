@@ -123,3 +123,17 @@ def test_unapproved_campaigns_are_left_alone(shop: Shop) -> None:
     result = run_job(shop.app, "campaigns")
     assert result.outcome == "succeeded"
     assert shop.campaigns() == [] and rows(shop) == []
+
+
+def test_a_dry_run_renders_and_says_what_would_go_to_how_many(shop: Shop) -> None:
+    shop.mailchimp.campaigns.tag("vip", ["ana@example.com", "ben@example.com"])
+    shop.publish(audience={"kind": "tag", "tag": "vip"})
+    result = run_job(shop.app, "campaigns", dry_run=True)
+    assert result.outcome == "succeeded"
+    (note,) = result.notes
+    assert note.startswith(
+        "would send 'Three new ways to be gloomy' (campaign-december) to 2 people "
+        "(the tag 'vip') now: "
+    )
+    assert shop.campaigns() == [] and rows(shop) == []
+    assert "delivery" not in shop.document("campaign-december")
