@@ -137,3 +137,16 @@ def test_a_dry_run_renders_and_says_what_would_go_to_how_many(shop: Shop) -> Non
     )
     assert shop.campaigns() == [] and rows(shop) == []
     assert "delivery" not in shop.document("campaign-december")
+
+
+def test_renaming_a_sent_campaign_is_not_a_change_its_report_keeps_coming(shop: Shop) -> None:
+    shop.publish()
+    run_job(shop.app, "campaigns")
+    renamed = shop.patch("campaign-december", title="December drop (done)")
+    assert campaign_problems(renamed) == []  # the title is the editor's label, not content
+    (campaign,) = shop.campaigns()
+    shop.mailchimp.campaigns.simulate_activity(campaign["id"], opens=1)
+    result = run_job(shop.app, "campaigns")
+    assert not any("refused" in note for note in result.notes)
+    assert shop.document("campaign-december")["delivery"]["report"]["opens"] == 1
+    assert len(shop.campaigns()) == 1
