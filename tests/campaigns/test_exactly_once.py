@@ -159,3 +159,53 @@ def test_threads_started_together_make_one_campaign(shop: Shop) -> None:
     assert shop.mailchimp.calls["create_campaign"] == 1
     assert shop.campaigns()[0]["status"] == "sent"
     assert sum(r.failed for r in reports) == 0
+
+
+def test_an_edit_after_a_crash_that_sent_is_refused_not_sent_again(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop.publish()
+    real = MailchimpCampaigns.send
+
+    def send_then_die(self: MailchimpCampaigns, campaign_id: str) -> None:
+        real(self, campaign_id)
+        raise Crash()
+
+    monkeypatch.setattr(MailchimpCampaigns, "send", send_then_die)
+    with pytest.raises(Crash):
+        shop.run(shop.dispatcher())
+    monkeypatch.setattr(MailchimpCampaigns, "send", real)
+    shop.patch("campaign-december", subject="Edited while nobody knew it went out")
+    later = shop.dispatcher(clock=lambda: utcnow() + timedelta(minutes=5), owner="second")
+    report = shop.run(later)
+    assert any("went out; this change is refused" in n for n in report.notes), report.notes
+    assert shop.mailchimp.calls["create_campaign"] == 1
+    assert shop.mailchimp.calls["campaign_action"] == 1
+    (first,) = rows(shop)
+    assert first.state == m.SENT
+
+
+def test_an_edit_after_a_crash_before_sending_sends_the_new_revision_once(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shop.publish()
+    real = MailchimpCampaigns.create
+
+    def create_then_die(self: MailchimpCampaigns, **kw: Any) -> Any:
+        real(self, **kw)
+        raise Crash()
+
+    monkeypatch.setattr(MailchimpCampaigns, "create", create_then_die)
+    with pytest.raises(Crash):
+        shop.run(shop.dispatcher())
+    monkeypatch.setattr(MailchimpCampaigns, "create", real)
+    shop.patch("campaign-december", subject="Better subject")
+    later = shop.dispatcher(clock=lambda: utcnow() + timedelta(minutes=5), owner="second")
+    shop.run(later)
+    old, new = rows(shop)
+    assert old.state == m.FAILED and old.error == "superseded by a newer revision"
+    assert new.state == m.SENT
+    statuses = sorted(c["status"] for c in shop.campaigns())
+    assert statuses == ["save", "sent"]  # the old one is never sent
+    sent = next(c for c in shop.campaigns() if c["status"] == "sent")
+    assert sent["settings"]["subject_line"] == "Better subject"

@@ -150,3 +150,10 @@ def test_renaming_a_sent_campaign_is_not_a_change_its_report_keeps_coming(shop: 
     assert not any("refused" in note for note in result.notes)
     assert shop.document("campaign-december")["delivery"]["report"]["opens"] == 1
     assert len(shop.campaigns()) == 1
+
+
+def test_approved_without_a_send_time_waits(shop: Shop) -> None:
+    shop.publish(sendNow=False)  # the Studio refuses this; the API does not
+    result = run_job(shop.app, "campaigns")
+    assert any("without a send time" in note for note in result.notes)
+    assert shop.campaigns() == []

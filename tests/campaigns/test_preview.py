@@ -104,6 +104,13 @@ def test_a_test_of_the_published_revision_is_the_campaign_the_job_then_sends(sho
     (campaign,) = shop.campaigns()  # the same campaign, now sent: still one for the revision
     assert campaign["status"] == "sent"
 
+    again = client.post(
+        link + "/test", data={"addresses": "editor@example.com", "csrf_token": token}
+    )
+    assert again.status_code == 400
+    assert "this revision is sent already" in again.get_data(as_text=True)
+    assert len(shop.mailchimp.campaigns.tests_sent) == 2
+
 
 def test_a_test_without_a_login_is_refused(shop: Shop) -> None:
     shop.publish()

@@ -83,6 +83,10 @@ class Busy(Exception):
     """Another process holds this campaign's claim."""
 
 
+class AlreadyDone(Exception):
+    """A test was asked for a revision that was already sent, scheduled or failed."""
+
+
 class LostClaim(Exception):
     """Our claim lapsed and another process took it over: stop touching the row."""
 
@@ -142,6 +146,10 @@ class Dispatcher:
             return
         if not doc.ready:
             report.skipped += 1
+            return
+        if not doc.send_now and doc.send_at is None:
+            report.skipped += 1
+            report.notes.append(f"{doc.id}: approved without a send time or 'send now'; left")
             return
         if dry_run:
             self._describe(doc, report)
@@ -287,8 +295,9 @@ class Dispatcher:
     def prepare_test(self, doc: CampaignDoc, emails: Sequence[str]) -> str:
         """Send a test of this revision to ``emails`` (``/actions/test``); the campaign is the
         one the real send of this revision will use, so a test never adds a second one."""
-        rows = self._rows(doc.id)
-        row = next((r for r in rows if r.document_rev == doc.rev), None)
+        row = _matching(self._rows(doc.id), doc)
+        if row is not None and row.state not in m.IN_PROGRESS:
+            raise AlreadyDone(f"this revision is {row.state} already; tests are for what is next")
         claimed = self._claim(doc, row, purpose="test" if doc.id.startswith("drafts.") else "send")
         try:
             campaign_id = self._ensure_campaign(claimed, doc)

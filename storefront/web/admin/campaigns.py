@@ -19,7 +19,7 @@ from cms_schema.campaigns import campaign_problems
 from storefront.container import campaign_dispatcher, campaign_renderer, services
 from storefront.errors import BadRequest, NotFound, ServiceUnavailable
 from storefront.mailchimp.provider import NewsletterPermanentError, NewsletterTransientError
-from storefront.newsletter.campaigns.dispatch import Busy, load_campaign
+from storefront.newsletter.campaigns.dispatch import AlreadyDone, Busy, load_campaign
 from storefront.newsletter.campaigns.document import CampaignDoc
 from storefront.signing import InvalidToken, make_token, read_token
 from storefront.urls import absolute_url
@@ -108,6 +108,11 @@ def send_test(token: str) -> ResponseReturnValue:
         )
     try:
         campaign_dispatcher(services()).prepare_test(doc, emails)
+    except AlreadyDone as exc:
+        raise BadRequest(
+            f"No test sent: {exc}. Edit the campaign (a new revision) to test again.",
+            code="campaign_done",
+        ) from exc
     except Busy as exc:
         raise ServiceUnavailable(
             "This campaign is being sent right now; try the test again in a minute."
