@@ -16,6 +16,7 @@ from storefront.container import build_services
 from storefront.db import Database
 from storefront.web import api, auth, devtools, health, httpcache, metrics, security, templating
 from storefront.web.admin import campaigns as campaign_views
+from storefront.web.admin import reviews as admin_reviews
 from storefront.web.admin import views as admin_views
 from storefront.web.shop import accounts as accounts_views
 from storefront.web.shop import brand as brand_views
@@ -26,6 +27,8 @@ from storefront.web.shop import content as content_views
 from storefront.web.shop import mockups as mockup_views
 from storefront.web.shop import newsletter as newsletter_views
 from storefront.web.shop import orders as order_views
+from storefront.web.shop import restock as restock_views
+from storefront.web.shop import reviews as review_views
 from storefront.web.state import WebState
 from storefront.web.webhooks import gelato as fulfillment_views
 from storefront.web.webhooks import mailchimp as newsletter_webhook
@@ -93,6 +96,9 @@ def create_app(
         newsletter_webhook.bp,
         admin_views.bp,
         campaign_views.bp,
+        admin_reviews.bp,
+        review_views.bp,
+        restock_views.bp,
         mockup_views.bp,
         brand_views.bp,
     ):

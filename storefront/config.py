@@ -186,6 +186,15 @@ class Settings(BaseSettings):
         gt=0,
         description="Newsletter campaigns: send approved ones, read status and reports back.",
     )
+    review_invite_delay_days: int = Field(
+        7,
+        ge=0,
+        le=365,
+        description="Days after delivery before a consenting buyer is asked for a review.",
+    )
+    sync_review_invites_interval: float = Field(
+        3600.0, gt=0, description="How often delivered orders are checked for review invites."
+    )
     circuit_failure_threshold: int = Field(
         5,
         ge=1,

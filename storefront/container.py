@@ -35,6 +35,7 @@ from storefront.mailchimp.client import MailchimpProvider
 from storefront.mailchimp.provider import NewsletterProvider
 from storefront.newsletter.campaigns.dispatch import Dispatcher, Sender
 from storefront.newsletter.campaigns.render import CampaignRenderer
+from storefront.reviews.board import ReviewBoard
 from storefront.sanity.client import SanityClient
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -56,6 +57,8 @@ class Services:
     sanity_writer: SanityClient
     mailer: Mailer
     composer: Composer
+    #: Approved reviews and their stars as pages show them (read at most once a second).
+    reviews: ReviewBoard
     #: Product pictures (the print on a shirt of the chosen colour), cached on disk.
     mockups: Mockups | None = None
     mail_delivery: Delivery = "thread"
@@ -104,6 +107,7 @@ def build_services(
             lambda ref, width: content.public.download_image(ref, w=width, fm="png"),
         )
     built.setdefault("mailer", mailer_from_settings(settings))
+    built.setdefault("reviews", ReviewBoard(db))
     catalog: Catalog = built["catalog"]
     built.setdefault(
         "composer", Composer(TEMPLATES, settings.mail_from, brand=lambda: catalog.site_settings())

@@ -13,6 +13,8 @@ from storefront.newsletter.models import Subscriber
 from storefront.orders.models import Order, OrderEvent, OrderItem
 from storefront.outbox.models import OutboxEntry
 from storefront.payments.models import Payment, Refund
+from storefront.restock.models import RestockRequest
+from storefront.reviews.models import Review
 from storefront.stock.models import Reservation, StockCounter
 
 metadata = Base.metadata
@@ -36,6 +38,8 @@ __all__ = [
     "Payment",
     "Refund",
     "Reservation",
+    "RestockRequest",
+    "Review",
     "StockCounter",
     "Subscriber",
     "WebhookEvent",

@@ -17,6 +17,8 @@ PURPOSES = {
     "order-link": 365 * 24 * 3600,  # the guest's way back to an order
     "newsletter-confirm": 7 * 24 * 3600,
     "newsletter-unsubscribe": None,  # works forever (law and decency)
+    "review-optout": None,  # a one-click opt-out from review invites works forever
+    "restock-confirm": 7 * 24 * 3600,
     "preview": 60 * 60,
     "campaign-preview": 60 * 60,
     "cart": None,

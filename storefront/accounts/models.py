@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, TimestampMixin
@@ -21,6 +21,8 @@ class Customer(TimestampMixin, Base):
     email_verified_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
     anonymised_at: Mapped[datetime | None]
+    #: Account preference: ask me for a review of what was delivered.
+    review_invites: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     addresses: Mapped[list[Address]] = relationship(
         back_populates="customer", cascade="all, delete-orphan"

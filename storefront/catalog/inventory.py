@@ -48,6 +48,9 @@ class InventoryReport:
     gelato_calls: int = 0
     mutation_requests: int = 0
     changes: list[str] = field(default_factory=list)
+    #: Variants Gelato can make whose Sanity document now says so (written or unchanged):
+    #: what a back-in-stock notice may follow (never a dry run's or a failed write's).
+    available: list[str] = field(default_factory=list)
 
     @property
     def items(self) -> int:
@@ -114,7 +117,13 @@ def reconcile_inventory(
             was = existing.get(uid)
             before = "new" if was is None else _word(bool(was.get("available")))
             report.changes.append(f"{uid}: {before} → {_word(desired['available'])}")
-    if dry_run or not pending:
+    sellable = [
+        uid for uid in uids if desired_state(uid, availability.get(uid), region)["available"]
+    ]
+    if dry_run:
+        return report
+    if not pending:
+        report.available = sellable
         return report
 
     for _round in range(MAX_CONFLICT_ROUNDS):
@@ -158,6 +167,8 @@ def reconcile_inventory(
     else:
         report.failed = len(pending)
         log.warning("inventory: %d documents still conflicting after retries", len(pending))
+    unwritten = set(pending) if report.failed else set()
+    report.available = [uid for uid in sellable if uid not in unwritten]
     return report
 
 

@@ -119,6 +119,11 @@ PLANS: dict[str, JobPlan] = {
             lambda s: s.sync_outbox_interval,
         ),
         JobPlan(
+            "review-invites",
+            "Ask consenting buyers for a review some days after delivery (once per order).",
+            lambda s: s.sync_review_invites_interval,
+        ),
+        JobPlan(
             "reservations",
             "Give back limited stock held by orders whose payment window lapsed.",
             lambda s: s.sync_reservations_interval,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storefront.accounts.models import Address, Customer
@@ -21,6 +21,8 @@ from storefront.newsletter.services import NEWSLETTER_DELETE
 from storefront.orders.models import Order
 from storefront.orders.states import record_event
 from storefront.outbox import services as outbox
+from storefront.restock.models import RestockRequest
+from storefront.reviews.models import Review
 
 
 def export(session: Session, customer_id: int) -> dict[str, Any]:
@@ -98,8 +100,56 @@ def export(session: Session, customer_id: int) -> dict[str, Any]:
             "consent_source": sub.consent_source,
             "confirmed_at": _iso(sub.confirmed_at),
         },
+        "review_invites": customer.review_invites,
+        "reviews": [
+            {
+                "product_id": r.product_id,
+                "order": next((o.number for o in orders if o.id == r.order_id), None),
+                "display_name": r.display_name,
+                "rating": r.rating,
+                "body": r.body,
+                "status": r.status,
+                "reply": r.reply,
+                "written_at": r.created_at.isoformat(),
+            }
+            for r in _reviews(session, customer.id, [o.id for o in orders])
+        ],
+        "back_in_stock_requests": [
+            {
+                "product_id": r.product_id,
+                "variant_key": r.variant_key,
+                "status": r.status,
+                "asked_at": r.created_at.isoformat(),
+                "confirmed_at": _iso(r.confirmed_at),
+                "notified_at": _iso(r.notified_at),
+            }
+            for r in _restock_requests(session, customer.id, customer.email)
+        ],
         "content_documents": "none — the CMS holds designs and pages, no personal data",
     }
+
+
+def _reviews(session: Session, customer_id: int, order_ids: list[int]) -> list[Review]:
+    return list(
+        session.execute(
+            select(Review)
+            .where((Review.customer_id == customer_id) | Review.order_id.in_(order_ids))
+            .order_by(Review.id)
+        ).scalars()
+    )
+
+
+def _restock_requests(session: Session, customer_id: int, email: str) -> list[RestockRequest]:
+    return list(
+        session.execute(
+            select(RestockRequest)
+            .where(
+                (RestockRequest.customer_id == customer_id)
+                | (func.lower(RestockRequest.email) == email.lower())
+            )
+            .order_by(RestockRequest.id)
+        ).scalars()
+    )
 
 
 def _iso(value: Any) -> str | None:
@@ -122,9 +172,19 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
         .scalars()
         .all()
     )
+    # Reviews are theirs (a name they chose and their words): gone with the account.
+    for review in _reviews(session, customer.id, [o.id for o in orders]):
+        session.delete(review)
+    session.execute(
+        delete(RestockRequest).where(
+            (RestockRequest.customer_id == customer.id)
+            | (func.lower(RestockRequest.email) == email)
+        )
+    )
     for order in orders:
         country = (order.shipping_address or {}).get("country")
         order.email = placeholder
+        order.review_invites = False
         order.shipping_address = {"country": country, "anonymised": True}
         record_event(session, order, "personal_data_erased", actor=actor)
     session.execute(
@@ -144,4 +204,5 @@ def forget(session: Session, customer_id: int, *, actor: str) -> None:
     customer.email = placeholder
     customer.name = None
     customer.password_hash = None
+    customer.review_invites = False
     customer.anonymised_at = utcnow()

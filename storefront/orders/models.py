@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, TimestampMixin, utcnow
@@ -27,6 +27,9 @@ class Order(TimestampMixin, Base):
     total_amount: Mapped[int]
     refunded_amount: Mapped[int] = mapped_column(default=0)
     shipping_method: Mapped[str | None] = mapped_column(String(64))
+    # The choice as checkout worded it ("Standard (3–6 working days)"), shown again on the
+    # order page and in e-mails; None on orders placed before it was kept.
+    shipping_label: Mapped[str | None] = mapped_column(String(128))
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     payment_provider: Mapped[str | None] = mapped_column(String(16))
     paid_at: Mapped[datetime | None]
@@ -36,6 +39,9 @@ class Order(TimestampMixin, Base):
     cart_id: Mapped[int | None] = mapped_column(ForeignKey("carts.id", ondelete="SET NULL"))
     checkout_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     payment_expires_at: Mapped[datetime | None]
+    # The buyer agreed at checkout to be asked for a review once it is delivered; when asked.
+    review_invites: Mapped[bool] = mapped_column(default=False, server_default=false())
+    review_invited_at: Mapped[datetime | None]
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"

@@ -33,7 +33,9 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
 limiter.request_filter(renders_shared_page)
 
-CSRF_EXEMPT_PREFIXES = ("/webhooks/", "/_emulators/")
+# The opt-out link carries its own proof (a signed address) and is posted by mailbox
+# providers' one-click button (RFC 8058), which has no session or token.
+CSRF_EXEMPT_PREFIXES = ("/webhooks/", "/_emulators/", "/reviews/opt-out/")
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 

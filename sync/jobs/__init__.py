@@ -16,6 +16,7 @@ from sync.jobs import (
     newsletter,
     outbox,
     payments,
+    reviews,
 )
 
 __all__ = [
@@ -27,4 +28,5 @@ __all__ = [
     "newsletter",
     "outbox",
     "payments",
+    "reviews",
 ]

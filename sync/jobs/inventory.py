@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from storefront.catalog.inventory import reconcile_inventory
+from storefront.restock.links import product_url
+from storefront.restock.services import notify_available
 from sync.context import JobContext
 from sync.registry import scheduled
 
@@ -25,3 +27,12 @@ def inventory(ctx: JobContext) -> None:
         f"Gelato calls: {report.gelato_calls}, Sanity mutation requests: "
         f"{report.mutation_requests}, conflicts retried: {report.conflicts}"
     )
+    if ctx.dry_run:
+        return
+    restock = notify_available(
+        ctx.services.db, ctx.services.catalog, report.available, product_link=product_url
+    )
+    for line in restock.notes:
+        ctx.note(line)
+    if restock.sent:
+        ctx.note(f"back in stock: {restock.sent} e-mails queued for the mail job")

@@ -1,7 +1,7 @@
 """campaign sends (newsletter campaigns from the Studio, exactly once per revision)
 
 Revision ID: 0180
-Revises: 0005
+Revises: 0185
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0180"
-down_revision: str | None = "0005"
+down_revision: str | None = "0185"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

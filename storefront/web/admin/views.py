@@ -372,5 +372,6 @@ def customer_forget(customer_id: int) -> ResponseReturnValue:
         return redirect(url_for("admin.customers"), 303)
     with services().db.session_scope(write=True) as session:
         privacy.forget(session, customer_id, actor=_actor())
+    services().reviews.expire()  # their reviews are gone: pages stop showing them now
     flash("Personal data erased; the e-mail provider deletes the member on the next sync.")
     return redirect(url_for("admin.customers"), 303)

@@ -20,6 +20,7 @@ ENDPOINT_MODULES = (
     "storefront.web.api.users",
     "storefront.web.api.tokens",
     "storefront.web.api.catalog",
+    "storefront.web.api.reviews",
     "storefront.web.api.cart",
     "storefront.web.api.orders",
     "storefront.web.api.operator",

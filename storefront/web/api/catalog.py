@@ -38,6 +38,12 @@ class VariantOut(BaseModel):
     limited_left: int | None = None
 
 
+class RatingOut(BaseModel):
+    average: float = Field(description="Mean of the approved reviews' stars, one decimal.")
+    count: int = Field(description="Approved reviews.")
+    label: str = Field(description='For people: "4.5 out of 5, 12 reviews".')
+
+
 class ProductOut(BaseModel):
     id: str
     slug: str
@@ -51,6 +57,7 @@ class ProductOut(BaseModel):
     colours: list[str]
     sizes: list[str]
     url: str
+    rating: RatingOut | None = Field(None, description="Null until a review is approved.")
 
 
 class ProductDetailOut(ProductOut):
@@ -66,7 +73,11 @@ class CategoryOut(BaseModel):
 
 
 def _out(view: ProductView) -> ProductOut:
+    summary = services().reviews.summary(view.id)
     return ProductOut(
+        rating=RatingOut(average=summary.average, count=summary.count, label=summary.label)
+        if summary
+        else None,
         id=view.id,
         slug=view.slug,
         title=view.title,

@@ -13,6 +13,7 @@ from storefront.accounts import services as accounts
 from storefront.accounts.models import Customer
 from storefront.accounts.schemas import Login, NewPassword, Register, ResetRequest
 from storefront.container import services
+from storefront.fulfillment.tracking import parcels_by_order
 from storefront.mail import worker as mail_worker
 from storefront.mail.messages import queue_email
 from storefront.operations import privacy
@@ -22,7 +23,7 @@ from storefront.signing import InvalidToken, make_token, read_token
 from storefront.web.auth import CurrentUser, access, current_user, login_session, logout_session
 from storefront.web.forms import parse_form
 from storefront.web.security import limiter
-from storefront.web.shop import addresses
+from storefront.web.shop import addresses, reviews
 from storefront.web.shop.cart import merge_on_login
 from storefront.web.state import web_state
 
@@ -70,7 +71,9 @@ def register() -> ResponseReturnValue:
                     )
                     uid, version = customer.id, accounts.session_version(customer)
             except accounts.EmailTaken:
-                errors = {"email": "already has an account — log in or reset the password"}
+                errors = {
+                    "email": "This e-mail already has an account: log in, or reset the password."
+                }
             else:
                 mail_worker.kick(services().postman)
                 login_session(uid, version)
@@ -128,7 +131,14 @@ def account() -> ResponseReturnValue:
             .scalars()
             .all()
         )
-    return render_template("accounts/account.html", customer=customer, orders=orders)
+        parcels = parcels_by_order(session, [o.id for o in orders])
+    return render_template(
+        "accounts/account.html",
+        customer=customer,
+        orders=orders,
+        parcels=parcels,
+        reviewable=reviews.reviewable(user.id),
+    )
 
 
 @bp.get("/account/verify/<token>")
@@ -267,6 +277,7 @@ def delete_account() -> ResponseReturnValue:
         return render_template("accounts/delete.html"), 422
     with services().db.session_scope(write=True) as session:
         privacy.forget(session, user.id, actor=f"customer:{user.id}")
+    services().reviews.expire()  # their reviews are gone: pages stop showing them now
     logout_session()
     flash(
         "Your account and personal data are deleted. Orders are kept for accounting, "

@@ -10,8 +10,11 @@ from flask.typing import ResponseReturnValue
 from storefront.catalog import queries as q
 from storefront.catalog.services import PAGE_SIZE, Catalog
 from storefront.container import services
+from storefront.content.notes import note_dependency
 from storefront.errors import NotFound
 from storefront.money import CurrencyError, from_decimal
+from storefront.reviews.board import ReviewBoard
+from storefront.reviews.services import ShownReview, Summary
 from storefront.web.auth import access
 from storefront.web.httpcache import render_page, shared_cacheable
 from storefront.web.shop.content import in_preview
@@ -21,6 +24,45 @@ bp = Blueprint("catalog", __name__)
 
 def _cat() -> Catalog:
     return services().catalog
+
+
+def _reviews() -> ReviewBoard:
+    """The review board, noted as a dependency of the page: a moderation decision changes
+    the page's ETag and its fragments' keys, so cached pages show it at once."""
+    board = services().reviews
+    decisions, newest = board.version
+    note_dependency(("reviews", decisions, newest), updated=newest or None)
+    return board
+
+
+def _rating_ld(summary: Summary | None, shown: list[ShownReview]) -> dict[str, Any] | None:
+    """schema.org ``aggregateRating`` and ``review`` of a Product, from approved reviews."""
+    if summary is None:
+        return None
+    return {
+        "aggregateRating": {
+            "@type": "AggregateRating",
+            "ratingValue": summary.average,
+            "reviewCount": summary.count,
+            "bestRating": 5,
+            "worstRating": 1,
+        },
+        "review": [
+            {
+                "@type": "Review",
+                "author": {"@type": "Person", "name": r.display_name},
+                "datePublished": r.written_at.date().isoformat(),
+                "reviewBody": r.body,
+                "reviewRating": {
+                    "@type": "Rating",
+                    "ratingValue": r.rating,
+                    "bestRating": 5,
+                    "worstRating": 1,
+                },
+            }
+            for r in shown[:10]
+        ],
+    }
 
 
 def _price_param(name: str) -> int | None:
@@ -45,6 +87,7 @@ def home() -> ResponseReturnValue:
         featured=cat.featured(preview=preview),
         categories=cat.categories(preview=preview),
         page=cat.page("home", preview=preview),
+        ratings=_reviews().summaries(),
     )
 
 
@@ -95,6 +138,7 @@ def listing(slug: str | None = None) -> ResponseReturnValue:
         filters=filters,
         sorts=list(q.SORTS),
         categories=cat.categories(preview=preview),
+        ratings=_reviews().summaries(),
     )
 
 
@@ -109,7 +153,16 @@ def product(slug: str) -> ResponseReturnValue:
     chosen = view.variant(request.args.get("variant", "")) or next(
         (v for v in view.variants if v.available), view.variants[0] if view.variants else None
     )
-    return render_page("catalog/product.html", product=view, chosen=chosen)
+    board = _reviews()
+    summary, shown = board.summary(view.id), board.shown(view.id)
+    return render_page(
+        "catalog/product.html",
+        product=view,
+        chosen=chosen,
+        rating=summary,
+        reviews=shown,
+        rating_ld=_rating_ld(summary, shown),
+    )
 
 
 @bp.get("/search")
@@ -118,7 +171,9 @@ def product(slug: str) -> ResponseReturnValue:
 def search() -> ResponseReturnValue:
     text = request.args.get("q", "").strip()[:100]
     results = _cat().search(text, preview=in_preview()) if text else []
-    return render_page("catalog/search.html", q=text, results=results)
+    return render_page(
+        "catalog/search.html", q=text, results=results, ratings=_reviews().summaries()
+    )
 
 
 @bp.get("/pages/<slug>")

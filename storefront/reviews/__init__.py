@@ -1,0 +1,1 @@
+"""Reviews from verified buyers: who may write one, moderation, what pages show, invites."""
