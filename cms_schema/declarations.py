@@ -47,6 +47,9 @@ class DocumentType:
     read_only: bool = False
     singleton: bool = False
     print_readiness: bool = False
+    #: A document-level Studio rule: (module in the Studio folder, exported function) that
+    #: returns the problems (strings) stopping a publish.
+    custom_rule: tuple[str, str] | None = None
 
     def field(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)

@@ -510,8 +510,24 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
             "newsletterCampaign",
             title="Welcome",
             subject="Welcome to the end of the world (in style)",
+            preheader="New designs, bad news, good jokes.",
             sendAt="2026-12-01T09:00:00Z",
-            body=[_block("w1", "Thanks for joining. New designs every month.")],
+            audience={"kind": "everyone"},
+            ready=False,
+            body=[
+                _block("w1", "Thanks for joining. New designs every month."),
+                _block(
+                    "w2",
+                    "Start with the one that started it all:",
+                    defs=[{"_type": "link", "_key": "l1", "href": "/"}],
+                    marks=["l1"],
+                ),
+                {
+                    "_type": "productCard",
+                    "_key": "w3",
+                    "product": {"_type": "reference", "_ref": "product-compost-happens"},
+                },
+            ],
         )
     )
     docs.sort(key=lambda doc: doc["_id"])

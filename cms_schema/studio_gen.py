@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from cms_schema.campaigns import campaigns_ts
 from cms_schema.costs import BACK_PRINT_COST, BASE_COST, DEFAULT_MIN_MARGIN_PERCENT, SIZE_COST
 from cms_schema.declarations import DocumentType, Field
 from cms_schema.printfiles import printfiles_ts
@@ -165,6 +166,14 @@ def _document(t: DocumentType) -> str:
         if t.print_readiness
         else ""
     )
+    if t.custom_rule:
+        module, function = t.custom_rule
+        pricing += f"import {{{function}}} from '../{module}'\n"
+        extra += (
+            "\n  validation: (rule) =>\n"
+            f"    rule.custom((doc) => {{\n      const problems = {function}(doc)\n"
+            "      return problems.length ? problems.join(' ') : true\n    }),"
+        )
     return (
         f"{HEADER}import {{defineArrayMember, defineField, defineType}} from 'sanity'\n"
         f"{pricing}\n"
@@ -208,10 +217,13 @@ def render_studio() -> dict[str, str]:
         "    // 'Open preview': the shop signs the link (`storefront preview-url ID` prints one);\n"
         "    // set SANITY_STUDIO_PREVIEW_URL to the shop's address.\n"
         "    productionUrl: async (prev, {document}) =>\n"
-        "      `${previewBase}/preview/request?doc=${encodeURIComponent(document._id)}`,\n"
+        "      document._type === 'newsletterCampaign'\n"
+        "        ? `${previewBase}/campaigns/preview/request?doc=${encodeURIComponent(document._id)}`\n"
+        "        : `${previewBase}/preview/request?doc=${encodeURIComponent(document._id)}`,\n"
         "  },\n})\n"
     )
     files["pricing.ts"] = HEADER + PRICING_TS.lstrip("\n")
+    files["campaigns.ts"] = HEADER + campaigns_ts().lstrip("\n")
     files["printfiles.ts"] = HEADER + printfiles_ts().lstrip("\n")
     files["sanity.cli.ts"] = (
         HEADER + "import {defineCliConfig} from 'sanity/cli'\n\nexport default defineCliConfig({\n"

@@ -266,14 +266,84 @@ INVENTORY = DocumentType(
     ),
 )
 
+PRODUCT_CARD = Field(
+    "productCard",
+    "object",
+    "Product card",
+    fields=(
+        Field("product", "reference", required=True, to=("product",)),
+        Field("colour", "string", "Colour shown (default: the product's first)"),
+    ),
+)
+
 NEWSLETTER_CAMPAIGN = DocumentType(
     "newsletterCampaign",
     "Newsletter campaign",
+    preview_subtitle="delivery.state",
+    custom_rule=("campaigns", "campaignProblems"),
     fields=(
         Field("title", "string", required=True),
         Field("subject", "string", required=True, max_length=150),
-        Field("sendAt", "datetime"),
-        Field("body", "array", of=(BLOCK, image("image"))),
+        Field(
+            "preheader",
+            "string",
+            "Preheader (the line inboxes show after the subject)",
+            max_length=150,
+        ),
+        Field("body", "array", of=(BLOCK, image("image"), PRODUCT_CARD)),
+        Field(
+            "audience",
+            "object",
+            fields=(
+                Field(
+                    "kind",
+                    "string",
+                    "Who gets it",
+                    options={"list": ["everyone", "tag", "segment"], "layout": "radio"},
+                ),
+                Field("tag", "string", "Mailchimp tag (when 'tag')"),
+                Field(
+                    "segmentId",
+                    "number",
+                    "Mailchimp segment id (when 'segment')",
+                    min=1,
+                    integer=True,
+                ),
+            ),
+        ),
+        Field("sendAt", "datetime", "Send at (on a quarter hour)"),
+        Field("sendNow", "boolean", "Send as soon as it is approved"),
+        Field(
+            "ready",
+            "boolean",
+            "Approved for sending",
+            description="The shop's campaigns job sends published, approved campaigns.",
+        ),
+        Field(
+            "delivery",
+            "object",
+            "Delivery (written by the shop)",
+            read_only=True,
+            fields=(
+                Field("state", "string", read_only=True),
+                Field("reason", "text", read_only=True),
+                Field("mailchimpId", "string", "Mailchimp campaign id", read_only=True),
+                Field("revision", "string", "Revision sent", read_only=True),
+                Field("fingerprint", "string", "Fingerprint of what was sent", read_only=True),
+                Field("scheduledFor", "datetime", read_only=True),
+                Field("sentAt", "datetime", read_only=True),
+                Field("checkedAt", "datetime", read_only=True),
+                Field(
+                    "report",
+                    "object",
+                    read_only=True,
+                    fields=tuple(
+                        Field(name, "number", read_only=True)
+                        for name in ("recipients", "opens", "clicks", "unsubscribes")
+                    ),
+                ),
+            ),
+        ),
     ),
 )
 

@@ -15,6 +15,7 @@ from storefront.config import Settings, load_settings
 from storefront.container import build_services
 from storefront.db import Database
 from storefront.web import api, auth, devtools, health, httpcache, metrics, security, templating
+from storefront.web.admin import campaigns as campaign_views
 from storefront.web.admin import discounts as admin_discounts
 from storefront.web.admin import reviews as admin_reviews
 from storefront.web.admin import views as admin_views
@@ -97,6 +98,7 @@ def create_app(
         newsletter_views.bp,
         newsletter_webhook.bp,
         admin_views.bp,
+        campaign_views.bp,
         admin_reviews.bp,
         review_views.bp,
         restock_views.bp,

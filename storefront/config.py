@@ -190,6 +190,11 @@ class Settings(BaseSettings):
     sync_content_sweep_interval: float = Field(
         60.0, description="Cache sweep for publish webhooks that never arrived."
     )
+    sync_campaigns_interval: float = Field(
+        60.0,
+        gt=0,
+        description="Newsletter campaigns: send approved ones, read status and reports back.",
+    )
     review_invite_delay_days: int = Field(
         7,
         ge=0,

@@ -11,6 +11,8 @@ a field of the app's :class:`Services`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +30,11 @@ from storefront.gelato.client import GelatoClient
 from storefront.mail.mailer import Mailer, mailer_from_settings
 from storefront.mail.messages import Composer
 from storefront.mail.worker import Delivery, Postman
+from storefront.mailchimp.campaigns import MailchimpCampaigns
 from storefront.mailchimp.client import MailchimpProvider
 from storefront.mailchimp.provider import NewsletterProvider
+from storefront.newsletter.campaigns.dispatch import Dispatcher, Sender
+from storefront.newsletter.campaigns.render import CampaignRenderer
 from storefront.reviews.board import ReviewBoard
 from storefront.sanity.client import SanityClient
 
@@ -57,6 +62,8 @@ class Services:
     #: Product pictures (the print on a shirt of the chosen colour), cached on disk.
     mockups: Mockups | None = None
     mail_delivery: Delivery = "thread"
+    #: Mailchimp campaigns (default: through ``mailing_list`` when that is Mailchimp).
+    campaigns: MailchimpCampaigns | None = None
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -114,3 +121,33 @@ def services(app: Flask | None = None) -> Services:
     """The services of ``app`` (default: the current app)."""
     found: Services = (app or current_app).extensions["services"]
     return found
+
+
+def campaign_renderer(found: Services) -> CampaignRenderer:
+    """Campaign e-mails priced from the catalog, with the shop's absolute links."""
+    content = found.content
+    return CampaignRenderer(
+        base_url=found.settings.base_url,
+        products=found.catalog.products_by_ids,
+        image_url=lambda block: content.public.image_url(block, w=1120),
+        brand=found.catalog.site_settings,
+    )
+
+
+def campaign_dispatcher(found: Services) -> Dispatcher:
+    """The campaigns job's worker: Sanity (write token), Mailchimp, the renderer."""
+    campaigns = found.campaigns
+    if campaigns is None:
+        provider = found.mailing_list
+        if not isinstance(provider, MailchimpProvider):
+            raise TypeError("newsletter campaigns need Mailchimp as the mailing list")
+        campaigns = MailchimpCampaigns(provider)
+    name, address = parseaddr(found.composer.sender())
+    return Dispatcher(
+        found.db,
+        found.sanity_writer,
+        campaigns,
+        campaign_renderer(found).render,
+        Sender(from_name=name or address, reply_to=address),
+        lease=timedelta(seconds=found.settings.outbox_lease),
+    )

@@ -12,6 +12,7 @@ from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.inbox.models import WebhookEvent
 from storefront.invoices.models import CreditNote, DocumentCounter, Invoice
 from storefront.jobs.models import JobRun, Lease
+from storefront.newsletter.campaigns.models import CampaignSend
 from storefront.newsletter.models import Subscriber
 from storefront.orders.models import Order, OrderEvent, OrderItem
 from storefront.outbox.models import OutboxEntry
@@ -26,6 +27,7 @@ __all__ = [
     "Address",
     "ApiToken",
     "AuthFailure",
+    "CampaignSend",
     "Cart",
     "CartItem",
     "ContentInvalidation",

@@ -20,6 +20,7 @@ PURPOSES = {
     "review-optout": None,  # a one-click opt-out from review invites works forever
     "restock-confirm": 7 * 24 * 3600,
     "preview": 60 * 60,
+    "campaign-preview": 60 * 60,
     "cart": None,
 }
 

@@ -30,6 +30,8 @@ export default defineConfig({
     // 'Open preview': the shop signs the link (`storefront preview-url ID` prints one);
     // set SANITY_STUDIO_PREVIEW_URL to the shop's address.
     productionUrl: async (prev, {document}) =>
-      `${previewBase}/preview/request?doc=${encodeURIComponent(document._id)}`,
+      document._type === 'newsletterCampaign'
+        ? `${previewBase}/campaigns/preview/request?doc=${encodeURIComponent(document._id)}`
+        : `${previewBase}/preview/request?doc=${encodeURIComponent(document._id)}`,
   },
 })

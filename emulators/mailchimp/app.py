@@ -28,6 +28,7 @@ from emulators.common import (
     control_blueprint,
     httpx_sender,
 )
+from emulators.mailchimp.campaigns import Campaigns
 from emulators.mailchimp.members import Audience, MemberError
 
 MAX_BATCH = 500
@@ -63,6 +64,7 @@ class MailchimpEmulator:
     ) -> None:
         self.api_key = api_key
         self.audience = Audience(list_id, clock=clock or (lambda: datetime.now(UTC)))
+        self.campaigns = Campaigns(self.audience, self.audience.clock)
         self.webhook_url = webhook_url
         self.max_connections = max_connections
         self.latency = latency
@@ -127,6 +129,7 @@ class MailchimpEmulator:
             self.audience.throttled.clear()
             self.audience.confirmations_sent.clear()
             self.audience.opted_out.clear()
+        self.campaigns.reset()
         self.calls.clear()
 
     # --- WSGI: the connection limit wraps the Flask app ----------------------------------
@@ -182,6 +185,8 @@ class MailchimpEmulator:
                     "clean": lambda a: self.clean_member(**a),
                     "throttle": lambda a: self.throttle(**a),
                     "confirm": lambda a: self.confirm_member(**a),
+                    "tag": lambda a: self.campaigns.tag(**a),
+                    "campaign_activity": lambda a: self.campaigns.simulate_activity(**a),
                 },
                 reset=self.reset,
             )
@@ -289,7 +294,111 @@ class MailchimpEmulator:
             audience.delete_permanently(key)
             return "", 204
 
+        self._campaign_routes(app)
         return app
+
+    def _campaign_routes(self, app: Flask) -> None:
+        """Campaigns, tags (static segments), the list's counts and reports."""
+        campaigns = self.campaigns
+
+        def body() -> dict[str, Any]:
+            data = request.get_json(silent=True)
+            return data if isinstance(data, dict) else {}
+
+        @app.get("/3.0/lists/<list_id>")
+        def get_list(list_id: str) -> Response:
+            return jsonify(campaigns.list_view())
+
+        @app.get("/3.0/lists/<list_id>/segments")
+        def list_segments(list_id: str) -> Response:
+            kind = request.args.get("type")
+            try:
+                count = int(request.args.get("count", 10))
+                offset = int(request.args.get("offset", 0))
+            except ValueError:
+                return problem(400, "Invalid Resource", "count and offset are numbers")
+            if not 0 < count <= MAX_COUNT or offset < 0:
+                return problem(400, "Invalid Resource", f"count must be 1..{MAX_COUNT}")
+            with campaigns.lock:
+                rows = [campaigns.segment_view(i) for i in sorted(campaigns.segments)]
+            rows = [r for r in rows if kind in (None, r["type"])]
+            return jsonify(
+                {
+                    "segments": rows[offset : offset + count],
+                    "list_id": self.audience.list_id,
+                    "total_items": len(rows),
+                }
+            )
+
+        @app.get("/3.0/lists/<list_id>/segments/<int:segment_id>")
+        def get_segment(list_id: str, segment_id: int) -> Response:
+            return jsonify(campaigns.segment_view(segment_id))
+
+        @app.post("/3.0/lists/<list_id>/members/<key>/tags")
+        def tag_member(list_id: str, key: str) -> tuple[str, int]:
+            tags = body().get("tags")
+            if not isinstance(tags, list):
+                return "", 400
+            campaigns.tag_member(key, [t for t in tags if isinstance(t, dict)])
+            return "", 204
+
+        @app.post("/3.0/campaigns")
+        def create_campaign() -> Response:
+            return jsonify(campaigns.create(body()))
+
+        @app.get("/3.0/campaigns")
+        def list_campaigns() -> Response:
+            args = request.args
+            try:
+                count = int(args.get("count", 10))
+                offset = int(args.get("offset", 0))
+                since = _parse(args.get("since_create_time"))
+            except ValueError:
+                return problem(400, "Invalid Resource", "count, offset or a date is invalid")
+            if not 0 < count <= MAX_COUNT or offset < 0:
+                return problem(400, "Invalid Resource", f"count must be 1..{MAX_COUNT}")
+            rows = campaigns.query(
+                status=args.get("status"), since=since, list_id=args.get("list_id")
+            )
+            if args.get("sort_dir", "").upper() == "DESC":
+                rows.reverse()
+            return jsonify({"campaigns": rows[offset : offset + count], "total_items": len(rows)})
+
+        @app.get("/3.0/campaigns/<campaign_id>")
+        def get_campaign(campaign_id: str) -> Response:
+            return jsonify(campaigns.get(campaign_id))
+
+        @app.get("/3.0/campaigns/<campaign_id>/content")
+        def get_content(campaign_id: str) -> Response:
+            return jsonify(campaigns.content(campaign_id))
+
+        @app.put("/3.0/campaigns/<campaign_id>/content")
+        def put_content(campaign_id: str) -> Response:
+            return jsonify(campaigns.set_content(campaign_id, body()))
+
+        @app.get("/3.0/campaigns/<campaign_id>/send-checklist")
+        def checklist(campaign_id: str) -> Response:
+            return jsonify(campaigns.checklist(campaign_id))
+
+        @app.post("/3.0/campaigns/<campaign_id>/actions/<action>")
+        def campaign_action(campaign_id: str, action: str) -> tuple[str, int]:
+            if action == "test":
+                campaigns.send_test(campaign_id, body())
+            elif action == "schedule":
+                campaigns.schedule(campaign_id, body())
+            elif action == "unschedule":
+                campaigns.unschedule(campaign_id)
+            elif action == "send":
+                campaigns.send(campaign_id)
+            else:
+                raise MemberError(
+                    404, "Resource Not Found", "The requested resource could not be found."
+                )
+            return "", 204
+
+        @app.get("/3.0/reports/<campaign_id>")
+        def report(campaign_id: str) -> Response:
+            return jsonify(campaigns.report(campaign_id))
 
 
 def _parse(value: str | None) -> datetime | None:

@@ -292,6 +292,14 @@ class Catalog:
         )
         return left
 
+    def products_by_ids(self, ids: Sequence[str]) -> dict[str, ProductView]:
+        """Published products by id (newsletter product cards); unknown ids are left out."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return {}
+        raws = self._q(q.PRODUCTS_BY_IDS, {"ids": wanted}, types=("product",), lookup=True) or []
+        return {view.id: view for view in self._views(raws, preview=False)}
+
     # --- the cart's view of it ----------------------------------------------------------------
     def offers(self, keys: Iterable[OfferKey]) -> dict[OfferKey, Offer]:
         keys = list(keys)

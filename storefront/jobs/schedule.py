@@ -73,6 +73,12 @@ PLANS: dict[str, JobPlan] = {
             expected_within=lambda s: timedelta(seconds=s.backup_max_age_seconds),
         ),
         JobPlan(
+            "campaigns",
+            "Send approved newsletter campaigns through Mailchimp, once per revision; "
+            "write status and reports back to the Studio.",
+            lambda s: s.sync_campaigns_interval,
+        ),
+        JobPlan(
             "content-sweep",
             "Catch publishes whose webhook never arrived; invalidate their cache.",
             lambda s: s.sync_content_sweep_interval,

@@ -118,6 +118,17 @@ class MailchimpProvider:
             breaker=breaker,
         )
 
+    @property
+    def list_id(self) -> str:
+        return self._list_id
+
+    def request(
+        self, method: str, path: str, *, retry: RetryPolicy | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """One API call (``path`` under ``/3.0``); ``retry=NO_RETRY`` for calls not safe
+        to repeat. Errors come back as the port's exceptions."""
+        return self._request(method, path, retry=retry, **kwargs)
+
     def close(self) -> None:
         if self._owns_http:
             self._http.close()
@@ -272,7 +283,9 @@ class MailchimpProvider:
         except NewsletterPermanentError as exc:
             return RowError(contact.email.strip().lower(), exc.message, type(exc).__name__)
 
-    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+    def _request(
+        self, method: str, path: str, *, retry: RetryPolicy | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
         def send() -> httpx.Response:
             with self._slots:
                 return self._http.request(
@@ -281,7 +294,7 @@ class MailchimpProvider:
 
         response = send_with_retries(
             send,
-            self._retry,
+            retry or self._retry,
             unreachable=lambda exc: NewsletterTransientError(f"Mailchimp unreachable: {exc!r}"),
             broken=lambda exc: NewsletterError(f"HTTP error talking to Mailchimp: {exc!r}"),
             exhausted=lambda resp: _error(resp, NewsletterTransientError),

@@ -9,6 +9,7 @@ read the registry.
 
 from sync.jobs import (
     backup,
+    campaigns,
     content,
     fulfillment,
     inventory,
@@ -20,6 +21,7 @@ from sync.jobs import (
 
 __all__ = [
     "backup",
+    "campaigns",
     "content",
     "fulfillment",
     "inventory",
