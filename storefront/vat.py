@@ -76,7 +76,7 @@ UK_STANDARD_RATE = Decimal("20")
 UK_CONSIGNMENT_LIMIT = 135_00
 
 #: Country codes that are not ISO 3166-1 but name EU states in VAT practice.
-_ALIASES = {"EL": "GR", "UK": "GB"}
+_ALIASES = {"EL": "GR"}
 
 
 class VatError(ValueError):

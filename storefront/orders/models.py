@@ -9,6 +9,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, TimestampMixin, utcnow
+from storefront.vat import VatBreakdown
 
 
 class Order(TimestampMixin, Base):
@@ -26,6 +27,10 @@ class Order(TimestampMixin, Base):
     shipping_amount: Mapped[int]
     total_amount: Mapped[int]
     refunded_amount: Mapped[int] = mapped_column(default=0)
+    #: The VAT inside ``total_amount`` and its breakdown (``storefront.vat.VatBreakdown``
+    #: as a dict; ``None`` for orders placed before VAT was worked out).
+    vat_amount: Mapped[int] = mapped_column(default=0, server_default="0")
+    vat_breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     shipping_method: Mapped[str | None] = mapped_column(String(64))
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     payment_provider: Mapped[str | None] = mapped_column(String(16))
@@ -36,6 +41,10 @@ class Order(TimestampMixin, Base):
     cart_id: Mapped[int | None] = mapped_column(ForeignKey("carts.id", ondelete="SET NULL"))
     checkout_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     payment_expires_at: Mapped[datetime | None]
+
+    @property
+    def vat(self) -> VatBreakdown | None:
+        return VatBreakdown.from_dict(self.vat_breakdown) if self.vat_breakdown else None
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"

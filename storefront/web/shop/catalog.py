@@ -10,11 +10,12 @@ from flask.typing import ResponseReturnValue
 from storefront.catalog import queries as q
 from storefront.catalog.services import PAGE_SIZE, Catalog
 from storefront.container import services
-from storefront.errors import NotFound
-from storefront.money import CurrencyError, from_decimal
+from storefront.errors import BadRequest, NotFound
+from storefront.money import CurrencyError, parse_amount
 from storefront.web.auth import access
 from storefront.web.httpcache import render_page, shared_cacheable
 from storefront.web.shop.content import in_preview
+from storefront.web.shop.market import current_market
 
 bp = Blueprint("catalog", __name__)
 
@@ -23,14 +24,18 @@ def _cat() -> Catalog:
     return services().catalog
 
 
-def _price_param(name: str) -> int | None:
+def _price_param(name: str, currency: str) -> int | None:
+    """A price filter typed in the market's currency; a 400 saying what is wrong with it."""
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
     try:
-        return max(from_decimal(raw, "EUR"), 0)
-    except (CurrencyError, ArithmeticError, ValueError):
-        return None
+        return max(parse_amount(raw, currency), 0)
+    except CurrencyError as exc:
+        raise BadRequest(
+            f"{name}: {exc}. Type an amount in {currency}, e.g. 25 or 25.50.",
+            code="invalid_amount",
+        ) from exc
 
 
 @bp.get("/")
@@ -42,7 +47,7 @@ def home() -> ResponseReturnValue:
     return render_page(
         "catalog/home.html",
         settings=cat.site_settings(preview=preview),
-        featured=cat.featured(preview=preview),
+        featured=cat.featured(preview=preview, market=current_market()),
         categories=cat.categories(preview=preview),
         page=cat.page("home", preview=preview),
     )
@@ -65,15 +70,17 @@ def listing(slug: str | None = None) -> ResponseReturnValue:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     colour = request.args.get("colour") or None
     size = request.args.get("size") or None
+    market = current_market()
     products, total = cat.listing(
         category_id=category["_id"] if category else None,
         colour=colour,
         size=size,
-        min_price=_price_param("min"),
-        max_price=_price_param("max"),
+        min_price=_price_param("min", market.currency),
+        max_price=_price_param("max", market.currency),
         sort=sort,
         page=page,
         preview=preview,
+        market=market,
     )
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages and total:
@@ -103,7 +110,7 @@ def listing(slug: str | None = None) -> ResponseReturnValue:
 @shared_cacheable(last_modified=True)
 def product(slug: str) -> ResponseReturnValue:
     preview = in_preview()
-    view = _cat().product(slug, preview=preview)
+    view = _cat().product(slug, preview=preview, market=current_market())
     if view is None:
         raise NotFound("That shirt is not in the shop (anymore).")
     chosen = view.variant(request.args.get("variant", "")) or next(
@@ -117,7 +124,7 @@ def product(slug: str) -> ResponseReturnValue:
 @shared_cacheable()
 def search() -> ResponseReturnValue:
     text = request.args.get("q", "").strip()[:100]
-    results = _cat().search(text, preview=in_preview()) if text else []
+    results = _cat().search(text, preview=in_preview(), market=current_market()) if text else []
     return render_page("catalog/search.html", q=text, results=results)
 
 

@@ -10,7 +10,16 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -19,9 +28,10 @@ from storefront.cart import services as carts
 from storefront.checkout import services as checkout
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.checkout.shipping import ShippingOption, table_options
+from storefront.checkout.tax import TaxError, checkout_vat
 from storefront.circuit import circuit_open
 from storefront.container import services
-from storefront.errors import NotFound
+from storefront.errors import BadRequest, NotFound
 from storefront.gateways.port import PaymentError
 from storefront.orders.links import order_path, order_url, token_matches
 from storefront.orders.models import Order
@@ -31,8 +41,9 @@ from storefront.payments.flow import apply_status, latest_ref, start_payment
 from storefront.web.auth import access, current_user
 from storefront.web.forms import field_errors
 from storefront.web.security import limiter
+from storefront.web.shop import market
 from storefront.web.shop.addresses import default_address_form
-from storefront.web.shop.cart import cart_token, offer_source
+from storefront.web.shop.cart import cart_token
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__)
@@ -72,17 +83,38 @@ def shipping_options(
     return table_options(country, currency)
 
 
-def _priced() -> carts.PricedCart | None:
-    priced = carts.priced(services().db, cart_token(), offer_source())
+def _priced(country: str) -> carts.PricedCart | None:
+    """The cart priced in the market of ``country`` (the shipping country decides)."""
+    offers = market.offer_source(market.market_for_country(country))
+    priced = carts.priced(services().db, cart_token(), offers)
     return priced if priced is not None and not priced.is_empty else None
+
+
+def _default_country() -> str:
+    """The visitor's chosen country, else the first country of their market."""
+    here = market.current_market()
+    return market.current_country() or next(iter(here.countries), "DE")
 
 
 def _render(
     priced: carts.PricedCart, form: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> ResponseReturnValue:
-    country = (form.get("country") or "DE").upper()
-    options = shipping_options(country, priced.currency or "EUR", priced)
+    country = (form.get("country") or _default_country()).upper()
+    currency = priced.currency or market.current_market().currency
+    options = shipping_options(country, currency, priced)
     chosen = next((o for o in options if o.id == form.get("shipping_method")), options[0])
+    vat = None
+    try:
+        vat = checkout_vat(
+            country,
+            currency,
+            subtotal=priced.subtotal,
+            shipping=chosen.amount,
+            seller=services().settings.seller_vat,
+        )
+    except TaxError as exc:
+        errors = {"country": str(exc), **errors}
+        status = max(status, 422)
     return render_template(
         "checkout/checkout.html",
         cart=priced,
@@ -92,20 +124,26 @@ def _render(
         chosen=chosen,
         countries=COUNTRIES,
         total=priced.subtotal + chosen.amount,
+        vat=vat,
     ), status
+
+
+def _empty_cart() -> ResponseReturnValue:
+    flash("Your cart is empty — add a shirt before checking out.")
+    return redirect(url_for("cart.view"), 303)
 
 
 @bp.get("/checkout")
 @access("public")
 def start() -> ResponseReturnValue:
-    priced = _priced()
+    country = _default_country()
+    priced = _priced(country)
     if priced is None:
-        flash("Your cart is empty — add a shirt before checking out.")
-        return redirect(url_for("cart.view"))
+        return _empty_cart()
     user = current_user()
     form = {
         "checkout_key": secrets.token_urlsafe(18),
-        "country": "DE",
+        "country": country,
         "email": user.email if user else "",
     }
     if user is not None:
@@ -117,13 +155,20 @@ def start() -> ResponseReturnValue:
 @access("public")
 @limiter.limit("20/minute")
 def submit() -> ResponseReturnValue:
-    priced = _priced()
-    if priced is None:
-        flash("Your cart is empty — add a shirt before checking out.")
-        return redirect(url_for("cart.view"), 303)
     form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
+    country = (form.get("country") or _default_country()).upper()
+    try:
+        priced = _priced(country)
+    except BadRequest as exc:  # a country no market sells to: say so next to the field
+        priced = _priced(_default_country())
+        if priced is None:
+            return _empty_cart()
+        form["country"] = _default_country()
+        return _render(priced, form, {"country": exc.message}, 422)
+    if priced is None:
+        return _empty_cart()
     if form.get("action") == "update":
-        return _render(priced, form, {})
+        return _follow(country, _render(priced, form, {}))
     try:
         details = CheckoutDetails.model_validate(form)
     except ValidationError as exc:
@@ -133,21 +178,31 @@ def submit() -> ResponseReturnValue:
         return _render(priced, form, errors, 422)
     options = shipping_options(details.country, priced.currency or "EUR", priced)
     user = current_user()
+    offers = market.offer_source(market.market_for_country(details.country))
     try:
         placed = checkout.place_order(
             services().db,
             cart_token=cart_token(),
             details=details,
-            offers=offer_source(),
+            offers=offers,
             shipping_options=options,
             customer_id=user.id if user else None,
             priced=priced,
+            seller=services().settings.seller_vat,
         )
     except checkout.CheckoutError as exc:
-        return _render(_priced() or priced, form, {"form": str(exc)}, 409)
+        again = _priced(details.country) or priced
+        return _follow(details.country, _render(again, form, {"form": str(exc)}, 409))
     found = services()
     url = start_payment(found.db, found.gateways, placed.order_id, order=placed.order)
-    return redirect(url, 303)
+    return _follow(details.country, redirect(url, 303))
+
+
+def _follow(country: str, answer: ResponseReturnValue) -> ResponseReturnValue:
+    """The rest of the shop follows the shipping country chosen at checkout."""
+    response = make_response(answer)
+    market.remember_country(response, country)
+    return response
 
 
 def _order_for_return(number: str) -> Order:
