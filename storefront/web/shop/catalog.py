@@ -11,7 +11,7 @@ from storefront.catalog import queries as q
 from storefront.catalog.services import PAGE_SIZE, Catalog
 from storefront.container import services
 from storefront.errors import BadRequest, NotFound
-from storefront.money import CurrencyError, parse_amount
+from storefront.money import CurrencyError, from_decimal
 from storefront.web.auth import access
 from storefront.web.httpcache import render_page, shared_cacheable
 from storefront.web.shop.content import in_preview
@@ -30,12 +30,15 @@ def _price_param(name: str, currency: str) -> int | None:
     if not raw:
         return None
     try:
-        return max(parse_amount(raw, currency), 0)
+        return max(from_decimal(raw, currency), 0)
     except CurrencyError as exc:
-        raise BadRequest(
-            f"{name}: {exc}. Type an amount in {currency}, e.g. 25 or 25.50.",
-            code="invalid_amount",
-        ) from exc
+        problem = str(exc)
+    except (ArithmeticError, ValueError):
+        problem = f"{raw!r} is not an amount"
+    raise BadRequest(
+        f"{name}: {problem}. Type an amount in {currency}, e.g. 25 or 25.50.",
+        code="invalid_amount",
+    )
 
 
 @bp.get("/")

@@ -78,6 +78,8 @@ def _back_to(target: str | None) -> str:
 def choose() -> ResponseReturnValue:
     """The footer's country switcher: remember the country, go back to the page."""
     country = (request.form.get("country") or "").strip().upper()
+    if not country:
+        raise BadRequest("Choose the country we ship to.", code="unknown_country")
     market = market_for_country(country)
     response = redirect(_back_to(request.form.get("next")), code=303)
     remember_country(response, country)
