@@ -21,6 +21,7 @@ from storefront.gateways.port import (
     CheckoutRequest,
     CheckoutStarted,
     EventKind,
+    Line,
     PaymentState,
     PaymentStatus,
     Provider,
@@ -32,6 +33,7 @@ from storefront.gateways.port import (
 )
 from storefront.gateways.signatures import PAYPAL_CERT_HOSTS, PAYPAL_TOLERANCE, PayPalVerifier
 from storefront.money import CurrencyError, from_decimal, normalise_currency, to_decimal
+from storefront.vat import vat_inside
 
 #: Currencies PayPal takes in whole units only ("does not support decimals" in PayPal's
 #: currency codes reference), whatever their ISO 4217 exponent.
@@ -76,6 +78,35 @@ def from_paypal_value(value: str, currency: str) -> int:
 
 def _money(amount: int, currency: str) -> dict[str, str]:
     return {"currency_code": currency.upper(), "value": to_paypal_value(amount, currency)}
+
+
+def vat_split(request: CheckoutRequest) -> tuple[list[tuple[Line, int, int]], int, int, int]:
+    """Our gross amounts as PayPal's breakdown wants them: items as (line, net unit price,
+    quantity), their total, net shipping and ``tax_total`` — with ``item_total + shipping +
+    tax_total`` equal to the total PayPal checks (``AMOUNT_MISMATCH``) and ``tax_total``
+    equal to the order's VAT. Items carry no ``tax`` of their own (PayPal would then require
+    ``tax_total`` to be their sum, leaving no room for the VAT on shipping). The cents that
+    per-unit rounding leaves over go to the net shipping or, with free shipping, to one unit
+    of the first line (split off as an item of its own).
+    """
+    rate = request.vat_rate
+    if rate is None:
+        items = [(line, line.unit_amount, line.quantity) for line in request.lines]
+        return items, request.items_total, request.shipping_amount, 0
+    items = [
+        (line, line.unit_amount - vat_inside(rate, line.unit_amount), line.quantity)
+        for line in request.lines
+    ]
+    shipping = request.shipping_amount - vat_inside(rate, request.shipping_amount)
+    tax = request.vat_amount
+    left = request.total - (sum(u * q for _, u, q in items) + shipping + tax)
+    if left and request.shipping_amount and shipping + left >= 0:
+        shipping += left
+    elif left:
+        line, unit, quantity = items[0]
+        odd = [(line, unit + left, 1)]
+        items = [*([(line, unit, quantity - 1)] if quantity > 1 else []), *odd, *items[1:]]
+    return items, sum(u * q for _, u, q in items), shipping, tax
 
 
 class PayPalGateway:
@@ -124,9 +155,12 @@ class PayPalGateway:
     def order_body(self, request: CheckoutRequest) -> dict[str, Any]:
         """The Orders v2 request for a checkout (public for inspection in tests)."""
         currency = request.currency.upper()
-        breakdown: dict[str, Any] = {"item_total": _money(request.items_total, currency)}
-        if request.shipping_amount:
-            breakdown["shipping"] = _money(request.shipping_amount, currency)
+        units, items_total, shipping, tax = vat_split(request)
+        breakdown: dict[str, Any] = {"item_total": _money(items_total, currency)}
+        if shipping:
+            breakdown["shipping"] = _money(shipping, currency)
+        if request.vat_rate is not None:
+            breakdown["tax_total"] = _money(tax, currency)
         context: dict[str, Any] = {
             "return_url": request.success_url,
             "cancel_url": request.cancel_url,
@@ -150,12 +184,12 @@ class PayPalGateway:
                     "items": [
                         {
                             "name": line.name[:127],
-                            "quantity": str(line.quantity),
-                            "unit_amount": _money(line.unit_amount, currency),
+                            "quantity": str(quantity),
+                            "unit_amount": _money(unit, currency),
                             "category": "PHYSICAL_GOODS",
                             **({"sku": line.sku[:127]} if line.sku else {}),
                         }
-                        for line in request.lines
+                        for line, unit, quantity in units
                     ],
                 }
             ],
