@@ -24,7 +24,7 @@ from emulators.common import (
 from emulators.stripe import objects
 from emulators.stripe.errors import StripeApiError, as_int
 from emulators.stripe.events import EventLog, sign_payload
-from emulators.stripe.sessions import validate_session
+from emulators.stripe.sessions import validate_session, validate_tax_rate
 
 DEFAULT_API_VERSION = "2026-10-28.endive"
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
@@ -78,6 +78,7 @@ class StripeEmulator:
         """Forget every object, event and idempotency key (faults are cleared separately)."""
         with self._lock:
             self.sessions: dict[str, dict[str, Any]] = {}
+            self.tax_rates: dict[str, dict[str, Any]] = {}
             self.payment_intents: dict[str, dict[str, Any]] = {}
             self.charges: dict[str, dict[str, Any]] = {}
             self.refunds: dict[str, dict[str, Any]] = {}
@@ -139,7 +140,9 @@ class StripeEmulator:
         self, params: dict[str, Any], *, base_url: str, request_id: str | None = None
     ) -> dict[str, Any]:
         now = int(self.clock())
-        checked = validate_session(params, now)
+        with self._lock:
+            rates = dict(self.tax_rates)
+        checked = validate_session(params, now, rates)
         session_id = new_id("cs_test_", 58)
         session = objects.checkout_session(
             session_id=session_id,
@@ -151,15 +154,31 @@ class StripeEmulator:
             amount_shipping=checked.shipping,
             params=params,
         )
+        session["total_details"]["amount_tax"] = checked.tax
         with self._lock:
             self.sessions[session_id] = session
             self._session_extras[session_id] = {
                 "lines": checked.lines,
+                "line_taxes": list(checked.line_taxes),
                 "intent_metadata": dict(
                     (params.get("payment_intent_data") or {}).get("metadata") or {}
                 ),
             }
         return objects.snapshot(session)
+
+    def create_tax_rate(self, params: dict[str, Any]) -> dict[str, Any]:
+        name, percentage, inclusive = validate_tax_rate(params)
+        rate = objects.tax_rate(
+            rate_id=new_id("txr_", 24),
+            created=int(self.clock()),
+            display_name=name,
+            percentage=percentage,
+            inclusive=inclusive,
+            params=params,
+        )
+        with self._lock:
+            self.tax_rates[rate["id"]] = rate
+        return objects.snapshot(rate)
 
     def session(self, session_id: str, *, expand: Iterable[str] = ()) -> dict[str, Any]:
         with self._lock:

@@ -32,6 +32,7 @@ PAGE = """<!doctype html>
     <tr><td>{{ line.quantity }} × {{ line.name }}</td><td class="amount">{{ line.amount }}</td></tr>
     {% endfor %}
     {% if shipping %}<tr><td>Shipping</td><td class="amount">{{ shipping }}</td></tr>{% endif %}
+    {% if tax %}<tr><td>Tax (included)</td><td class="amount">{{ tax }}</td></tr>{% endif %}
   </table>
   {% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
   {% if status == "open" %}

@@ -86,6 +86,10 @@ def build_app(emu: StripeEmulator) -> Flask:
     def create_session() -> Response:
         return post(lambda p: emu.create_session(p, base_url=_base_url(), request_id=g.request_id))
 
+    @app.post("/v1/tax_rates")
+    def create_tax_rate() -> Response:
+        return post(emu.create_tax_rate)
+
     @app.get("/v1/checkout/sessions/<session_id>")
     def get_session(session_id: str) -> Response:
         return _json(200, emu.session(session_id, expand=query().get("expand") or ()))
@@ -131,12 +135,16 @@ def build_app(emu: StripeEmulator) -> Flask:
             for line in ctx["lines"]
         ]
         shipping = session["total_details"]["amount_shipping"]
+        tax = session["total_details"]["amount_tax"]
         html = render_template_string(
             PAGE,
             shop="Storefront",
             total=format_amount(session["amount_total"], currency),
             lines=lines,
             shipping=format_amount(shipping, currency) if shipping else None,
+            tax=format_amount(tax, currency)
+            if (tax := session["total_details"]["amount_tax"])
+            else None,
             status=session["status"],
             error=error,
             action=f"{request.script_root}/pay/{session_id}",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from emulators.stripe.errors import StripeApiError, as_int
@@ -17,10 +19,26 @@ class CheckedSession:
     shipping: int
     expires_at: int
     lines: list[dict[str, Any]]
+    #: Inclusive tax inside each line (same order as ``lines``), as Stripe computes it.
+    line_taxes: tuple[int, ...] = ()
+
+    @property
+    def tax(self) -> int:
+        return sum(self.line_taxes)
 
 
-def validate_session(params: dict[str, Any], now: int) -> CheckedSession:
-    """Refuse what Stripe refuses (400 with ``param``); compute the amounts."""
+def inclusive_tax(amount: int, percentage: Decimal) -> int:
+    """The tax inside a line's ``amount`` at an inclusive rate, rounded half up to the
+    minor unit per line item (Stripe taxes each line item on its own)."""
+    exact = Decimal(amount) * percentage / (Decimal(100) + percentage)
+    return int(exact.to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def validate_session(
+    params: dict[str, Any], now: int, tax_rates: Mapping[str, dict[str, Any]] | None = None
+) -> CheckedSession:
+    """Refuse what Stripe refuses (400 with ``param``); compute the amounts. ``tax_rates``:
+    the account's TaxRate objects by id (``line_items[].tax_rates`` name them)."""
     if params.get("mode") != "payment":
         raise StripeApiError(400, "The emulator supports mode=payment only.", param="mode")
     if not params.get("success_url"):
@@ -31,6 +49,7 @@ def validate_session(params: dict[str, Any], now: int) -> CheckedSession:
     if len(lines) > 100:
         raise StripeApiError(400, "At most 100 line items.", param="line_items")
     currency, subtotal = None, 0
+    taxes: list[int] = []
     for index, line in enumerate(lines):
         price = (line or {}).get("price_data") or {}
         where = f"line_items[{index}]"
@@ -45,7 +64,26 @@ def validate_session(params: dict[str, Any], now: int) -> CheckedSession:
             )
         currency = line_currency
         unit = as_int(price.get("unit_amount"), f"{where}[price_data][unit_amount]")
-        subtotal += unit * as_int(line.get("quantity"), f"{where}[quantity]", minimum=1)
+        amount = unit * as_int(line.get("quantity"), f"{where}[quantity]", minimum=1)
+        subtotal += amount
+        tax = 0
+        for rate_id in line.get("tax_rates") or []:
+            rate = (tax_rates or {}).get(str(rate_id))
+            if rate is None:
+                raise StripeApiError(
+                    400,
+                    f"No such tax rate: '{rate_id}'",
+                    param=f"{where}[tax_rates]",
+                    code="resource_missing",
+                )
+            if not rate["inclusive"]:
+                raise StripeApiError(
+                    400,
+                    "The emulator supports inclusive tax rates only.",
+                    param=f"{where}[tax_rates]",
+                )
+            tax += inclusive_tax(amount, Decimal(str(rate["percentage"])))
+        taxes.append(tax)
     shipping = 0
     for index, option in enumerate(params.get("shipping_options") or []):
         fixed = ((option or {}).get("shipping_rate_data") or {}).get("fixed_amount") or {}
@@ -65,4 +103,23 @@ def validate_session(params: dict[str, Any], now: int) -> CheckedSession:
                 "Checkout Session creation.",
                 param="expires_at",
             )
-    return CheckedSession(currency or "usd", subtotal, shipping, expires_at, lines)
+    return CheckedSession(currency or "usd", subtotal, shipping, expires_at, lines, tuple(taxes))
+
+
+def validate_tax_rate(params: dict[str, Any]) -> tuple[str, Decimal, bool]:
+    """``POST /v1/tax_rates``: display_name, percentage and inclusive are required."""
+    name = str(params.get("display_name") or "")
+    if not name:
+        raise StripeApiError(400, "Missing required param: display_name.", param="display_name")
+    if len(name) > 50:
+        raise StripeApiError(400, "display_name is too long (50 at most).", param="display_name")
+    try:
+        percentage = Decimal(str(params.get("percentage")))
+    except ArithmeticError:
+        raise StripeApiError(400, "Invalid decimal: percentage.", param="percentage") from None
+    if not percentage.is_finite() or not 0 <= percentage <= 100:
+        raise StripeApiError(400, "percentage must be between 0 and 100.", param="percentage")
+    inclusive = str(params.get("inclusive", "")).lower()
+    if inclusive not in ("true", "false"):
+        raise StripeApiError(400, "Missing required param: inclusive.", param="inclusive")
+    return name, percentage, inclusive == "true"
