@@ -146,6 +146,16 @@ class VatBreakdown:
     def note(self) -> str:
         return NOTES[self.scheme]
 
+    def describe(self) -> list[str]:
+        """One line per rate for people (e-mails, invoices): ``Includes VAT 19%: €5.42 (net
+        €28.53)``, or the reason there is none."""
+        if not self.lines:
+            return [self.note]
+        return [
+            f"Includes VAT {line.rate}%: {line.vat.format()} (net {line.net.format()})"
+            for line in self.lines
+        ]
+
     def as_dict(self) -> dict[str, object]:
         """The stored and published form (amounts in minor units, rates as strings)."""
         return {

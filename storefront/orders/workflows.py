@@ -52,6 +52,8 @@ def order_paid(
             "number": order.number,
             "link": order_link,
             "total": format_money(order.total_amount, order.currency),
+            "shipping": format_money(order.shipping_amount, order.currency),
+            "vat": order.vat.describe() if order.vat is not None else [],
             "items": [
                 {
                     "title": i.title,

@@ -1,5 +1,6 @@
 """The JSON API answers in the market of ``?country=``, through a real server; unknown
-countries and a currency the market does not sell in are 400s that say what to fix."""
+countries and a currency the market does not sell in are 404s (no prices to answer with)
+that say what to fix; malformed codes are 422s."""
 
 from __future__ import annotations
 
@@ -47,8 +48,8 @@ def test_without_a_country_the_first_market(api: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("params", "status", "words"),
     [
-        ({"country": "XX"}, 400, "We do not ship to XX"),
-        ({"country": "GB", "currency": "EUR"}, 400, "are in GBP, not EUR"),
+        ({"country": "XX"}, 404, "We do not ship to XX"),
+        ({"country": "GB", "currency": "EUR"}, 404, "are in GBP, not EUR"),
         ({"country": "gb"}, 422, "country"),
         ({"currency": "EURO"}, 422, "currency"),
     ],

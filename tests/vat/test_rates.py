@@ -123,3 +123,10 @@ def test_settings_name_what_is_wrong() -> None:
         load_settings(_env_file=None, seller_country="US")
     with pytest.raises(ConfigError, match="SELLER_VAT_ID"):
         load_settings(_env_file=None, seller_vat_id="123")
+
+
+def test_describe_for_people() -> None:
+    de = breakdown("DE", OSS, goods_gross=Money(2900, "EUR"), shipping_gross=Money(495, "EUR"))
+    assert de.describe() == ["Includes VAT 19%: €5.42 (net €28.53)"]
+    us = breakdown("US", OSS, goods_gross=Money(3200, "USD"), shipping_gross=Money(695, "USD"))
+    assert us.describe() == ["Export: no VAT charged"]

@@ -14,7 +14,7 @@ from storefront.cart.models import Cart
 from storefront.checkout import services as checkout
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.container import services
-from storefront.errors import Conflict, NotFound, ValidationFailed
+from storefront.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from storefront.gelato.address import COUNTRY_PATTERN, country_problem
 from storefront.payments.flow import start_payment
 from storefront.web.api.framework import require_user, v1
@@ -216,7 +216,10 @@ def start_checkout(body: CheckoutIn) -> CheckoutOut:
         )
     token = _api_token()
     g.cart_token = token
-    market_for = market.market_for_country(details.country)
+    try:
+        market_for = market.market_for_country(details.country)
+    except BadRequest as exc:  # like any other reason the checkout cannot go on: a 409
+        raise Conflict(exc.message, code="unknown_country") from exc
     try:
         placed = checkout.place_order(
             services().db,

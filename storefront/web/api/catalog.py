@@ -27,21 +27,27 @@ class MarketQuery(BaseModel):
         None,
         pattern=r"^[A-Z]{2}$",
         description="Shipping country (ISO 3166-1 alpha-2): prices in its market's currency. "
-        "Default: the caller's chosen country, else the first market.",
+        "Default: the caller's chosen country, else the first market. A country the shop "
+        "does not ship to is a 404 naming the countries it ships to.",
     )
     currency: str | None = Field(
         None,
         pattern=r"^[A-Z]{3}$",
-        description="Optional check: the currency the caller expects (ISO 4217). A 400 when "
+        description="Optional check: the currency the caller expects (ISO 4217). A 404 when "
         "the market sells in another one (there are no exchange rates).",
     )
 
 
 def market_of(query: MarketQuery) -> Market:
-    """The market the query asks for; a 400 that says what to fix otherwise."""
-    market = market_for_country(query.country) if query.country else current_market()
+    """The market the query asks for. A country no market sells to, or a currency the
+    market does not sell in, has no prices to answer with: a 404 that says what to fix
+    (the document cannot list the countries: markets are content)."""
+    try:
+        market = market_for_country(query.country) if query.country else current_market()
+    except BadRequest as exc:
+        raise NotFound(exc.message, code="unknown_country") from exc
     if query.currency and query.currency != market.currency:
-        raise BadRequest(
+        raise NotFound(
             f"Prices for {query.country or 'this market'} are in {market.currency}, "
             f"not {query.currency}; leave out currency or ask for another country.",
             code="currency_mismatch",
@@ -123,7 +129,7 @@ def _out(view: ProductView) -> ProductOut:
     query=ProductQuery,
     response=Page[ProductOut],
     access="public",
-    errors=[400, 404],
+    errors=[404],
     summary="Products, filtered, sorted and paginated",
     tags=["catalog"],
 )
@@ -154,7 +160,7 @@ def list_products(query: ProductQuery) -> Page[ProductOut]:
     query=MarketQuery,
     response=ProductDetailOut,
     access="public",
-    errors=[400, 404],
+    errors=[404],
     summary="One product with its variants, prices and availability",
     tags=["catalog"],
 )
