@@ -75,7 +75,7 @@ class DayTotal:
 
 
 def sales_by_day(
-    session: Session, *, days: int = 14, today: date | None = None, currency: str = "EUR"
+    session: Session, *, currency: str, days: int = 14, today: date | None = None
 ) -> list[DayTotal]:
     today = today or datetime.now(UTC).date()
     start = today - timedelta(days=days - 1)

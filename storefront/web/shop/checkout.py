@@ -176,9 +176,10 @@ def submit() -> ResponseReturnValue:
     errors = details.address_errors()
     if errors:
         return _render(priced, form, errors, 422)
-    options = shipping_options(details.country, priced.currency or "EUR", priced)
+    destination = market.market_for_country(details.country)
+    offers = market.offer_source(destination)
+    options = shipping_options(details.country, priced.currency or destination.currency, priced)
     user = current_user()
-    offers = market.offer_source(market.market_for_country(details.country))
     try:
         placed = checkout.place_order(
             services().db,
