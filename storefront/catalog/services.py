@@ -265,7 +265,8 @@ class Catalog:
         views = [
             v
             for v in self._views(raws or [], preview=preview, version=version, market=market)
-            if (min_price is None or v.price_from >= min_price)
+            if (v.sold_here or v.market is None)  # not sold in the market: nothing to compare
+            and (min_price is None or v.price_from >= min_price)
             and (max_price is None or v.price_from <= max_price)
         ]
         if sort in PRICE_SORTS:  # stable: equal prices keep GROQ's title order

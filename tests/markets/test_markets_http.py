@@ -136,3 +136,13 @@ def test_a_price_filter_with_a_bad_amount_is_a_400(
     assert answer.status_code == 400
     assert hint in answer.json()["error"]["message"]
     assert "EUR" in answer.json()["error"]["message"]
+
+
+def test_price_filters_leave_out_what_is_not_sold_in_the_market(
+    http: httpx.Client, lake: LakeHandle
+) -> None:
+    lake.mutate([{"patch": {"id": "product-compost-happens", "unset": ["prices"]}}])
+    choose(http, "US")
+    page = http.get("/shop", params={"max": "100"}).text
+    assert "Compost Happens" not in page and "not sold in" not in page
+    assert re.findall(r'<span class="card-price">([^<]+)</span>', page)

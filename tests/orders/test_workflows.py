@@ -121,6 +121,8 @@ def test_order_paid_does_everything_once_for_this_order(db: Database) -> None:
             "number": number,
             "link": LINK,
             "total": "€62.95",
+            "shipping": "€4.95",
+            "vat": ["Includes VAT 19%: €10.05 (net €52.90)"],
             "items": [
                 {
                     "title": "Last Of Its Kind",

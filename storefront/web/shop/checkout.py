@@ -91,9 +91,15 @@ def _priced(country: str) -> carts.PricedCart | None:
 
 
 def _default_country() -> str:
-    """The visitor's chosen country, else the first country of their market."""
-    here = market.current_market()
-    return market.current_country() or next(iter(here.countries), "DE")
+    """The visitor's chosen country, else the seller's when its market is the visitor's,
+    else the first country of their market."""
+    chosen = market.current_country()
+    if chosen:
+        return chosen
+    here, home = market.current_market(), services().settings.seller_country
+    if home in here.countries or not here.countries:
+        return home
+    return here.countries[0]
 
 
 def _render(
