@@ -19,7 +19,12 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("orders", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("vat_amount", sa.Integer(), nullable=False, server_default="0")
+            sa.Column(
+                "vat_amount",
+                sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+                nullable=False,
+                server_default="0",
+            )
         )
         batch_op.add_column(sa.Column("vat_breakdown", sa.JSON(), nullable=True))
 
