@@ -251,6 +251,22 @@ def _image(rel: str, alt: str) -> dict[str, Any]:
     }
 
 
+#: The demo's markets: (code, title, currency, countries). Every shipping country is in one.
+MARKETS = (
+    (
+        "EU",
+        "European Union",
+        "EUR",
+        sorted(
+            "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT "
+            "LU MT NL PL PT RO SK SI ES SE".split()
+        ),
+    ),
+    ("UK", "United Kingdom", "GBP", ["GB"]),
+    ("US", "United States and elsewhere", "USD", ["US", "CA", "AU"]),
+)
+
+
 def build(out: Path = DEMO) -> list[dict[str, Any]]:
     if out.exists():
         shutil.rmtree(out)
@@ -353,6 +369,20 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
             basePrice=d["price"],
             sizeSurcharges=[{"_key": "2xl", "size": "2XL", "amount": 300}],
             currency="EUR",
+            prices=[
+                {
+                    "_key": "uk",
+                    "market": "UK",
+                    "basePrice": d["price"] - 400,
+                    "sizeSurcharges": [{"_key": "2xl", "size": "2XL", "amount": 250}],
+                },
+                {
+                    "_key": "us",
+                    "market": "US",
+                    "basePrice": d["price"] + 300,
+                    "sizeSurcharges": [{"_key": "2xl", "size": "2XL", "amount": 300}],
+                },
+            ],
             published=True,
             featured=bool(d.get("featured")),
             variants=variants,
@@ -504,6 +534,18 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
             ],
         )
     )
+    for order, (code, title, currency, countries) in enumerate(MARKETS):
+        docs.append(
+            _doc(
+                f"market-{code.lower()}",
+                "market",
+                title=title,
+                code=code,
+                currency=currency,
+                countries=list(countries),
+                order=order,
+            )
+        )
     docs.append(
         _doc(
             "campaign-welcome",

@@ -77,7 +77,7 @@ def _field(f: Field, indent: str, member: bool = False) -> str:
 
 READINESS = """
   // Print-readiness: Studio blocks publishing while any of these is true.
-  validation: (rule) =>
+  validation: (rule) => [
     rule.custom(async (doc, context) => {
       if (!doc) return true
       const problems = []
@@ -109,7 +109,22 @@ READINESS = """
         if (price < floor) problems.push(`${label} sells at ${price} cents, under the minimum ${floor}.`)
       }
       return problems.length ? problems.join(' ') : true
-    }),"""
+    }),
+    // Markets without a price: a warning, not a block (the product is not sold there).
+    rule
+      .custom(async (doc, context) => {
+        if (!doc) return true
+        const client = context.getClient({apiVersion: '2025-02-19'})
+        const markets = (await client.fetch('*[_type == "market"] | order(order asc){code, title, currency}')) ?? []
+        const missing = markets.filter(
+          (m) => !(doc.variants ?? []).some((v) => marketVariantPrice(doc, v, m) !== null),
+        )
+        return missing.length
+          ? missing.map((m) => `Not sold in ${m.title ?? m.code} (${m.currency}): no price for market ${m.code}.`).join(' ')
+          : true
+      })
+      .warning(),
+  ],"""
 
 
 #: The price rule of ``cms_schema/pricing.py`` in TypeScript, for Studio's checks. Both are
@@ -141,6 +156,25 @@ export function variantPrice(product: Priced, variant: Priced): number | null {
   const extra = amount === undefined || amount === null ? 0 : whole(amount, 0)
   return extra === null ? null : base + extra
 }
+
+/** The product's price entry for a market: its own entry in ``prices``, else the product
+ * itself when its currency is the market's; else null (not sold there). */
+export function marketPrices(product: Priced, market: Priced): Priced | null {
+  const entries: unknown[] = Array.isArray(product.prices) ? product.prices : []
+  const own = entries.find(
+    (e): e is Priced => typeof e === 'object' && e !== null && (e as Priced).market === market.code,
+  )
+  if (own) return own
+  return product.currency === market.currency ? product : null
+}
+
+/** The variant's price in the market's currency, or null: not sold there. */
+export function marketVariantPrice(product: Priced, variant: Priced, market: Priced): number | null {
+  const prices = marketPrices(product, market)
+  if (prices === null) return null
+  if (prices === product) return variantPrice(product, variant)
+  return variantPrice(prices, {...variant, price: null})
+}
 """
 
 
@@ -162,7 +196,8 @@ def _document(t: DocumentType) -> str:
         }
     read_only = "\n  readOnly: true," if t.read_only else ""
     pricing = (
-        "import {variantPrice} from '../pricing'\nimport {printFileProblems} from '../printfiles'\n"
+        "import {marketVariantPrice, variantPrice} from '../pricing'\n"
+        "import {printFileProblems} from '../printfiles'\n"
         if t.print_readiness
         else ""
     )

@@ -7,6 +7,7 @@ from cms_schema.declarations import DocumentType, Field
 ISO_COUNTRY = r"^[A-Z]{2}$"
 ISO_CURRENCY = r"^[A-Z]{3}$"
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
+MARKET_CODE = r"^[A-Z]{2,8}$"
 SIZES = ("XS", "S", "M", "L", "XL", "2XL", "3XL")
 
 BLOCK = Field("block", "block")
@@ -74,6 +75,21 @@ DESIGN = DocumentType(
     ),
 )
 
+SIZE_SURCHARGES = Field(
+    "sizeSurcharges",
+    "array",
+    of=(
+        Field(
+            "surcharge",
+            "object",
+            fields=(
+                Field("size", "string", required=True, options={"list": list(SIZES)}),
+                Field("amount", "number", "Amount (cents)", required=True, min=0, integer=True),
+            ),
+        ),
+    ),
+)
+
 VARIANT = Field(
     "variant",
     "object",
@@ -133,21 +149,71 @@ PRODUCT = DocumentType(
         ),
         Field("sizes", "array", of=(Field("size", "string"),), options={"list": list(SIZES)}),
         Field("basePrice", "number", "Base price (cents)", required=True, min=1, integer=True),
+        SIZE_SURCHARGES,
         Field(
-            "sizeSurcharges",
+            "currency",
+            "string",
+            required=True,
+            pattern=ISO_CURRENCY,
+            pattern_name="an ISO 4217 code",
+            options={"list": ["EUR", "USD", "GBP"]},
+        ),
+        Field(
+            "prices",
             "array",
+            "Prices per market",
+            description=(
+                "A base price and size surcharges per market, in the market's currency. "
+                "Without one the product is sold only in markets of its own currency."
+            ),
             of=(
                 Field(
-                    "surcharge",
+                    "marketPrice",
                     "object",
                     fields=(
-                        Field("size", "string", required=True, options={"list": list(SIZES)}),
                         Field(
-                            "amount", "number", "Amount (cents)", required=True, min=0, integer=True
+                            "market",
+                            "string",
+                            "Market code",
+                            required=True,
+                            pattern=MARKET_CODE,
+                            pattern_name="a market's code, e.g. UK",
                         ),
+                        Field(
+                            "basePrice",
+                            "number",
+                            "Base price (minor units)",
+                            required=True,
+                            min=1,
+                            integer=True,
+                        ),
+                        SIZE_SURCHARGES,
                     ),
                 ),
             ),
+        ),
+        Field("published", "boolean", "Published in the shop"),
+        Field("featured", "boolean"),
+        Field("variants", "array", required=True, of=(VARIANT,)),
+        SEO,
+    ),
+)
+
+#: Where the shop sells, in which currency: the market follows the shipping country. A
+#: country belongs to one market; a product is sold in a market only with a price for it
+#: (``cms_schema/pricing.py``).
+MARKET = DocumentType(
+    "market",
+    "Market",
+    preview_subtitle="currency",
+    fields=(
+        Field("title", "string", required=True, max_length=60),
+        Field(
+            "code",
+            "string",
+            required=True,
+            pattern=MARKET_CODE,
+            pattern_name="2–8 capital letters, e.g. EU",
         ),
         Field(
             "currency",
@@ -157,10 +223,14 @@ PRODUCT = DocumentType(
             pattern_name="an ISO 4217 code",
             options={"list": ["EUR", "USD", "GBP"]},
         ),
-        Field("published", "boolean", "Published in the shop"),
-        Field("featured", "boolean"),
-        Field("variants", "array", required=True, of=(VARIANT,)),
-        SEO,
+        Field(
+            "countries",
+            "array",
+            "Shipping countries in this market",
+            required=True,
+            of=(Field("country", "string", pattern=ISO_COUNTRY, pattern_name="an ISO-2 code"),),
+        ),
+        Field("order", "number", "Order in the country switcher", min=0, integer=True),
     ),
 )
 
@@ -350,6 +420,7 @@ NEWSLETTER_CAMPAIGN = DocumentType(
 DOCUMENT_TYPES: tuple[DocumentType, ...] = (
     DESIGN,
     PRODUCT,
+    MARKET,
     CATEGORY,
     PAGE,
     SITE_SETTINGS,

@@ -11,7 +11,7 @@ from typing import Any
 
 from cms_schema.costs import DEFAULT_MIN_MARGIN_PERCENT, production_cost
 from cms_schema.declarations import DocumentType, Field
-from cms_schema.pricing import variant_price
+from cms_schema.pricing import market_variant_price, variant_price
 from cms_schema.printfiles import print_file_problems
 from cms_schema.types import BY_NAME
 
@@ -156,6 +156,37 @@ def print_readiness(
                 )
             )
     return problems
+
+
+def market_gaps(product: Mapping[str, Any], markets: Iterable[Mapping[str, Any]]) -> list[Problem]:
+    """Markets in which no variant of ``product`` has a price: it is not sold there. A
+    warning for the editor (Studio shows the same one), not a reason to refuse the product."""
+    pid = str(product.get("_id", "?"))
+    variants = [v for v in product.get("variants") or [] if isinstance(v, Mapping)]
+    return [
+        Problem(
+            pid,
+            "prices",
+            f"not sold in {m.get('title') or m.get('code')} ({m.get('currency')}): "
+            f"no price for market {m.get('code')}",
+        )
+        for m in markets
+        if not any(market_variant_price(product, v, m) is not None for v in variants)
+    ]
+
+
+def market_warnings(docs: Iterable[Mapping[str, Any]]) -> list[Problem]:
+    """:func:`market_gaps` of every published product of an export."""
+    docs = list(docs)
+    markets = sorted(
+        (d for d in docs if d.get("_type") == "market"), key=lambda m: m.get("order") or 0
+    )
+    return [
+        gap
+        for d in docs
+        if d.get("_type") == "product" and d.get("published")
+        for gap in market_gaps(d, markets)
+    ]
 
 
 def print_files(

@@ -16,7 +16,7 @@ from typing import Any
 import click
 
 from cms_schema import DEMO_CATALOG
-from cms_schema.validate import check_export
+from cms_schema.validate import check_export, market_warnings
 from contentlake.exports import (
     ExportError,
     export_store,
@@ -256,6 +256,8 @@ def check_command(source: Path | None) -> None:
     problems = check_export(documents)
     for problem in problems:
         click.echo(str(problem))
+    for warning in market_warnings(documents):
+        click.echo(f"warning: {warning}")
     if problems:
         click.echo(f"{len(problems)} problem(s) in {len(contents.documents)} documents")
         sys.exit(1)

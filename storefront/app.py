@@ -25,6 +25,7 @@ from storefront.web.shop import cart as cart_views
 from storefront.web.shop import catalog as catalog_views
 from storefront.web.shop import checkout as checkout_views
 from storefront.web.shop import content as content_views
+from storefront.web.shop import market as market_views
 from storefront.web.shop import mockups as mockup_views
 from storefront.web.shop import newsletter as newsletter_views
 from storefront.web.shop import orders as order_views
@@ -79,7 +80,10 @@ def create_app(
     auth.init_app(app)
     metrics.init_app(app)
     templating.init_app(app)
-    httpcache.init_app(app, visitor_cookies=(cart_views.COOKIE, content_views.PREVIEW_COOKIE))
+    httpcache.init_app(
+        app,
+        visitor_cookies=(cart_views.COOKIE, content_views.PREVIEW_COOKIE, market_views.COOKIE),
+    )
     app.register_blueprint(health.bp)
     for module in (
         content_views,
@@ -88,6 +92,7 @@ def create_app(
         twofactor_views,
         api,
         cart_views,
+        market_views,
         checkout_views,
         fulfillment_views,
     ):

@@ -9,6 +9,7 @@ setting (see :func:`load_settings`).
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from storefront.crypto import DEV_DATA_KEYS, KeyRing, KeyRingError
 from storefront.fieldcrypt import FieldCipher
+from storefront.vat import EU_STANDARD_RATES, SellerVat
 
 DEV_SECRET_KEY = "dev-only-secret-change-me"  # noqa: S105 - the known development value we refuse in production
 DEV_PAYPAL_WEBHOOK_ID = "WH-LOCAL"
@@ -168,7 +170,9 @@ class Settings(BaseSettings):
         "Grim Cotton GmbH, Kastanienallee 1, 10435 Berlin, Germany",
         description="Seller's address on invoices (commas start new lines).",
     )
-    seller_vat_id: str | None = Field(None, description="Seller's VAT id on invoices.")
+    seller_vat_id: str | None = Field(
+        None, description="Seller's VAT id, on invoices and with VAT figures."
+    )
 
     # --- sync process (seconds) ------------------------------------------------------------
     sync_lease_ttl: float = Field(
@@ -264,7 +268,33 @@ class Settings(BaseSettings):
         None, description="Sentry release tag (default: storefront@<package version>)."
     )
 
+    # --- VAT ---------------------------------------------------------------------------------
+    seller_country: str = Field(
+        "DE", description="EU member state the seller is established in (ISO 3166-1 alpha-2)."
+    )
+    vat_oss: bool = Field(
+        True, description="The seller declares EU sales through the one-stop shop (OSS)."
+    )
+
     # ----------------------------------------------------------------------------------------
+    @field_validator("seller_country")
+    @classmethod
+    def _seller_country(cls, value: str) -> str:
+        code = value.strip().upper()
+        if code not in EU_STANDARD_RATES:
+            raise ValueError(f"{value!r} is not an EU member state (two letters, e.g. DE)")
+        return code
+
+    @field_validator("seller_vat_id")
+    @classmethod
+    def _seller_vat_id(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        vat_id = value.replace(" ", "").upper()
+        if vat_id and not re.fullmatch(r"(?:[A-Z]{2}|EL)[0-9A-Z+*]{2,13}", vat_id):
+            raise ValueError("a VAT id starts with the country's two letters, e.g. DE123456789")
+        return vat_id
+
     @field_validator(
         "base_url",
         "sanity_api_url",
@@ -466,6 +496,10 @@ class Settings(BaseSettings):
     @property
     def paypal_cert_pin_list(self) -> tuple[str, ...]:
         return tuple(p for p in self.paypal_cert_pins.split(",") if p)
+
+    @property
+    def seller_vat(self) -> SellerVat:
+        return SellerVat(self.seller_country, self.seller_vat_id or "", self.vat_oss)
 
     @property
     def lake_path(self) -> Path:

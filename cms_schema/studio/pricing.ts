@@ -25,3 +25,22 @@ export function variantPrice(product: Priced, variant: Priced): number | null {
   const extra = amount === undefined || amount === null ? 0 : whole(amount, 0)
   return extra === null ? null : base + extra
 }
+
+/** The product's price entry for a market: its own entry in ``prices``, else the product
+ * itself when its currency is the market's; else null (not sold there). */
+export function marketPrices(product: Priced, market: Priced): Priced | null {
+  const entries: unknown[] = Array.isArray(product.prices) ? product.prices : []
+  const own = entries.find(
+    (e): e is Priced => typeof e === 'object' && e !== null && (e as Priced).market === market.code,
+  )
+  if (own) return own
+  return product.currency === market.currency ? product : null
+}
+
+/** The variant's price in the market's currency, or null: not sold there. */
+export function marketVariantPrice(product: Priced, variant: Priced, market: Priced): number | null {
+  const prices = marketPrices(product, market)
+  if (prices === null) return null
+  if (prices === product) return variantPrice(product, variant)
+  return variantPrice(prices, {...variant, price: null})
+}

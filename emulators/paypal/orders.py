@@ -205,6 +205,7 @@ def validate_purchase_unit(unit: Any, index: int) -> None:
     }
     if items:
         item_sum = Decimal(0)
+        tax_sum: Decimal | None = None
         for i, item in enumerate(items):
             if not item.get("name"):
                 raise PayPalApiError(
@@ -224,6 +225,9 @@ def validate_purchase_unit(unit: Any, index: int) -> None:
                     field=f"{where}/items/{i}/quantity",
                 ) from None
             item_sum += unit_amount * quantity
+            if item.get("tax") is not None:
+                tax = parse_money(item["tax"], f"{where}/items/{i}/tax", currency)[1]
+                tax_sum = (tax_sum or Decimal(0)) + tax * quantity
         if item_sum != parts["item_total"]:
             raise PayPalApiError(
                 422,
@@ -231,6 +235,22 @@ def validate_purchase_unit(unit: Any, index: int) -> None:
                 "Should equal sum of (unit_amount * quantity) across all items for a given purchase_unit.",
                 field=f"{where}/amount/breakdown/item_total",
                 value=str(breakdown["item_total"]["value"]),
+            )
+        if tax_sum is not None and "tax_total" not in parts:
+            raise PayPalApiError(
+                422,
+                "TAX_TOTAL_REQUIRED",
+                "If item details are specified (items.tax_total and items.quantity) "
+                "corresponding amount.breakdown.tax_total is required.",
+                field=f"{where}/amount/breakdown/tax_total",
+            )
+        if tax_sum is not None and tax_sum != parts["tax_total"]:
+            raise PayPalApiError(
+                422,
+                "TAX_TOTAL_MISMATCH",
+                "Should equal sum of (tax * quantity) across all items for a given purchase_unit.",
+                field=f"{where}/amount/breakdown/tax_total",
+                value=str(breakdown["tax_total"]["value"]),
             )
     expected = sum((parts.get(n, Decimal(0)) for n in BREAKDOWN_ADD), Decimal(0)) - sum(
         (parts.get(n, Decimal(0)) for n in BREAKDOWN_SUB), Decimal(0)

@@ -25,7 +25,7 @@ from emulators.stripe import objects
 from emulators.stripe.coupons import new_coupon
 from emulators.stripe.errors import StripeApiError, as_int
 from emulators.stripe.events import EventLog, sign_payload
-from emulators.stripe.sessions import validate_session
+from emulators.stripe.sessions import validate_session, validate_tax_rate
 
 DEFAULT_API_VERSION = "2026-10-28.endive"
 REFUND_REASONS = ("duplicate", "fraudulent", "requested_by_customer")
@@ -79,6 +79,7 @@ class StripeEmulator:
         """Forget every object, event and idempotency key (faults are cleared separately)."""
         with self._lock:
             self.sessions: dict[str, dict[str, Any]] = {}
+            self.tax_rates: dict[str, dict[str, Any]] = {}
             self.payment_intents: dict[str, dict[str, Any]] = {}
             self.charges: dict[str, dict[str, Any]] = {}
             self.refunds: dict[str, dict[str, Any]] = {}
@@ -142,7 +143,9 @@ class StripeEmulator:
     ) -> dict[str, Any]:
         now = int(self.clock())
         with self._lock:
-            checked = validate_session(params, now, self.coupons)
+            coupons = {key: dict(coupon) for key, coupon in self.coupons.items()}
+            rates = dict(self.tax_rates)
+        checked = validate_session(params, now, coupons=coupons, tax_rates=rates)
         session_id = new_id("cs_test_", 58)
         session = objects.checkout_session(
             session_id=session_id,
@@ -156,10 +159,12 @@ class StripeEmulator:
             amount_discount=checked.discount,
             discounts=checked.discounts,
         )
+        session["total_details"]["amount_tax"] = checked.tax
         with self._lock:
             self.sessions[session_id] = session
             self._session_extras[session_id] = {
                 "lines": checked.lines,
+                "line_taxes": list(checked.line_taxes),
                 "intent_metadata": dict(
                     (params.get("payment_intent_data") or {}).get("metadata") or {}
                 ),
@@ -185,6 +190,20 @@ class StripeEmulator:
                     404, f"No such coupon: '{coupon_id}'", param="id", code="resource_missing"
                 )
             return objects.snapshot(self.coupons[coupon_id])
+
+    def create_tax_rate(self, params: dict[str, Any]) -> dict[str, Any]:
+        name, percentage, inclusive = validate_tax_rate(params)
+        rate = objects.tax_rate(
+            rate_id=new_id("txr_", 24),
+            created=int(self.clock()),
+            display_name=name,
+            percentage=percentage,
+            inclusive=inclusive,
+            params=params,
+        )
+        with self._lock:
+            self.tax_rates[rate["id"]] = rate
+        return objects.snapshot(rate)
 
     def session(self, session_id: str, *, expand: Iterable[str] = ()) -> dict[str, Any]:
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 _ADDRESS = {
@@ -99,6 +100,38 @@ def card(amount: int) -> dict[str, Any]:
         "three_d_secure": None,
         "transaction_link_id": None,
         "wallet": None,
+    }
+
+
+def tax_rate(
+    *,
+    rate_id: str,
+    created: int,
+    display_name: str,
+    percentage: Decimal,
+    inclusive: bool,
+    params: dict[str, Any],
+) -> dict[str, Any]:
+    """A TaxRate as the API returns it (``percentage`` is a JSON number)."""
+    return {
+        "id": rate_id,
+        "object": "tax_rate",
+        "active": True,
+        "country": params.get("country"),
+        "created": created,
+        "description": params.get("description"),
+        "display_name": display_name,
+        "effective_percentage": float(percentage),
+        "flat_amount": None,
+        "inclusive": inclusive,
+        "jurisdiction": params.get("jurisdiction"),
+        "jurisdiction_level": None,
+        "livemode": False,
+        "metadata": dict(params.get("metadata") or {}),
+        "percentage": float(percentage),
+        "rate_type": "percentage",
+        "state": params.get("state"),
+        "tax_type": params.get("tax_type"),
     }
 
 

@@ -34,6 +34,7 @@ PAGE = """<!doctype html>
     {% if discount %}<tr><td>Discount ({{ discount_name }})</td>
       <td class="amount">{{ discount }}</td></tr>{% endif %}
     {% if shipping %}<tr><td>Shipping</td><td class="amount">{{ shipping }}</td></tr>{% endif %}
+    {% if tax %}<tr><td>Tax (included)</td><td class="amount">{{ tax }}</td></tr>{% endif %}
   </table>
   {% if error %}<p class="error" role="alert">{{ error }}</p>{% endif %}
   {% if status == "open" %}

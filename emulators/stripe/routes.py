@@ -94,6 +94,10 @@ def build_app(emu: StripeEmulator) -> Flask:
     def get_coupon(coupon_id: str) -> Response:
         return _json(200, emu.coupon(coupon_id))
 
+    @app.post("/v1/tax_rates")
+    def create_tax_rate() -> Response:
+        return post(emu.create_tax_rate)
+
     @app.get("/v1/checkout/sessions/<session_id>")
     def get_session(session_id: str) -> Response:
         return _json(200, emu.session(session_id, expand=query().get("expand") or ()))
@@ -140,6 +144,7 @@ def build_app(emu: StripeEmulator) -> Flask:
         ]
         shipping = session["total_details"]["amount_shipping"]
         discount = session["total_details"]["amount_discount"]
+        tax = session["total_details"]["amount_tax"]
         html = render_template_string(
             PAGE,
             shop="Storefront",
@@ -151,6 +156,7 @@ def build_app(emu: StripeEmulator) -> Flask:
                 str(emu.coupon(d["coupon"]).get("name") or d["coupon"])
                 for d in session["discounts"]
             ),
+            tax=format_amount(tax, currency) if tax else None,
             status=session["status"],
             error=error,
             action=f"{request.script_root}/pay/{session_id}",

@@ -144,8 +144,8 @@ def add_item(session: Session, cart: Cart, offer: Offer, quantity: int = 1) -> C
         raise CartError("Choose a quantity of at least 1.")
     if not offer.available:
         raise CartError(f"{offer.label} is sold out right now.")
-    if cart.items and offer.currency != cart.currency:
-        raise CartError("This cart is priced in another currency.")
+    # The visitor's market changed: the cart follows it (the other lines are re-priced in
+    # the new currency at the next view, with a notice each).
     cart.currency = offer.currency
     item = _line(cart, offer)
     new_quantity = (item.quantity if item else 0) + quantity
@@ -228,9 +228,11 @@ def price_cart(cart: Cart, offers: Mapping[OfferKey, Offer]) -> PricedCart:
             subtotal += line.line_amount
             count += item.quantity
         lines.append(line)
+    # The offers' currency (all from one market) wins over the one the cart was filled in.
+    currency = next((o.currency for o in offers.values()), cart.currency)
     return PricedCart(
         cart.token,
-        cart.currency if cart.items else None,
+        currency if cart.items else None,
         lines,
         subtotal,
         count,

@@ -12,6 +12,7 @@ CARD = f"""{{
   _id, title, "slug": slug.current, currency, basePrice, featured,
   "sizes": sizes, "colours": colours[]{{name, hex}},
   "sizeSurcharges": sizeSurcharges[]{{size, amount}},
+  "prices": prices[]{{market, basePrice, "sizeSurcharges": sizeSurcharges[]{{size, amount}}}},
   "variants": variants[]{{_key, size, colour, productUid, limitedQuantity, price}},
   "image": design->artworkFront{IMAGE},
   "designTitle": design->title,
@@ -22,6 +23,7 @@ DETAIL = f"""{{
   _id, _updatedAt, title, "slug": slug.current, description, currency, basePrice, featured,
   "sizes": sizes, "colours": colours[]{{name, hex}},
   "sizeSurcharges": sizeSurcharges[]{{size, amount}},
+  "prices": prices[]{{market, basePrice, "sizeSurcharges": sizeSurcharges[]{{size, amount}}}},
   "variants": variants[]{{_key, size, colour, productUid, limitedQuantity, price}},
   "design": design->{{
     _id, title, "slug": slug.current, story, sustainability,
@@ -114,6 +116,8 @@ PAGE_BY_SLUG = (
     '*[_type == "page" && slug.current == $slug][0]'
     '{_id, _updatedAt, title, "slug": slug.current, body, seo}'
 )
+
+MARKETS = '*[_type == "market"] | order(order asc, code asc){code, title, currency, countries}'
 
 INVENTORY_FOR = '*[_type == "inventory" && productUid in $uids]{productUid, available}'
 

@@ -12,8 +12,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from cms_schema.pricing import variant_price
+from cms_schema.pricing import market_variant_price, variant_price
 from storefront.catalog import queries as q
+from storefront.catalog.markets import (
+    LEGACY,
+    Market,
+    default_market,
+    market_for_country,
+    markets_from,
+)
 from storefront.catalog.mockups import Garment, garment_for, mockup_path
 from storefront.catalog.offers import Offer, OfferKey
 from storefront.catalog.stockview import StockSnapshot, read_counters
@@ -83,11 +90,21 @@ class ProductView:
     currency: str
     raw: dict[str, Any]
     variants: list[VariantView] = field(default_factory=list)
+    #: The market the prices are for (``None``: the product's own price and currency).
+    market: Market | None = None
+
+    @property
+    def sold_here(self) -> bool:
+        """Whether any variant has a price in the market (else the product is not sold in
+        it: ``cms_schema.pricing``)."""
+        return bool(self.variants)
 
     @property
     def price_from(self) -> int:
         prices = [v.price for v in self.variants if v.available] or [v.price for v in self.variants]
-        return min(prices) if prices else int(self.raw.get("basePrice") or 0)
+        if prices:
+            return min(prices)
+        return int(self.raw.get("basePrice") or 0) if self.market is None else 0
 
     @property
     def price_varies(self) -> bool:
@@ -162,11 +179,29 @@ class Catalog:
         return found
 
     @_memoized
-    def product(self, slug: str, *, preview: bool = False) -> ProductView | None:
+    def markets(self, *, preview: bool = False) -> tuple[Market, ...]:
+        """The markets in switcher order (none: the legacy single market, see
+        :mod:`storefront.catalog.markets`)."""
+        return markets_from(self._q(q.MARKETS, types=("market",), preview=preview) or [])
+
+    def market_for(self, country: str | None) -> Market:
+        """The market of ``country``, or the default one when there is none; raises
+        :class:`~storefront.catalog.markets.UnknownCountry` for a country nobody sells to."""
+        markets = self.markets()
+        if not country:
+            return default_market(markets)
+        return market_for_country(markets, country)
+
+    @_memoized
+    def product(
+        self, slug: str, *, preview: bool = False, market: Market | None = None
+    ) -> ProductView | None:
         raw, version = self.content.query_versioned(
             q.PRODUCT_BY_SLUG, {"slug": slug}, types=("product",), preview=preview, lookup=True
         )
-        return self._views([raw], preview=preview, version=version)[0] if raw else None
+        if not raw:
+            return None
+        return self._views([raw], preview=preview, version=version, market=market)[0]
 
     @_memoized
     def garment(self, product_id: str, colour: str, side: str) -> Garment | None:
@@ -175,20 +210,22 @@ class Catalog:
         return garment_for(raw, colour, side) if raw else None
 
     @_memoized
-    def featured(self, *, preview: bool = False) -> list[ProductView]:
+    def featured(self, *, preview: bool = False, market: Market | None = None) -> list[ProductView]:
         raws, version = self.content.query_versioned(
             q.FEATURED, {}, types=("product",), preview=preview
         )
-        return self._views(raws or [], preview=preview, version=version)
+        return self._views(raws or [], preview=preview, version=version, market=market)
 
     @_memoized
-    def search(self, text: str, *, preview: bool = False) -> list[ProductView]:
+    def search(
+        self, text: str, *, preview: bool = False, market: Market | None = None
+    ) -> list[ProductView]:
         words = " ".join(w for w in text.split() if w)[:100]
         if not words:
             return []
         pattern = " ".join(f"{w}*" for w in words.split())
         raw = self._q(q.SEARCH, {"q": pattern}, types=("product", "design"), preview=preview)
-        return self._views(raw or [], preview=preview)
+        return self._views(raw or [], preview=preview, market=market)
 
     @_memoized
     def listing(
@@ -203,6 +240,7 @@ class Catalog:
         page: int = 1,
         preview: bool = False,
         page_size: int = PAGE_SIZE,
+        market: Market | None = None,
     ) -> tuple[list[ProductView], int]:
         """One page of a listing and the number of products in it.
 
@@ -219,15 +257,16 @@ class Catalog:
                 q.listing_query(sort), params, types=("product",), preview=preview
             )
             result = result or {"items": [], "total": 0}
-            views = self._views(result["items"], preview=preview, version=version)
+            views = self._views(result["items"], preview=preview, version=version, market=market)
             return views, int(result["total"])
         raws, version = self.content.query_versioned(
             q.listing_all_query(sort), params, types=("product",), preview=preview
         )
         views = [
             v
-            for v in self._views(raws or [], preview=preview, version=version)
-            if (min_price is None or v.price_from >= min_price)
+            for v in self._views(raws or [], preview=preview, version=version, market=market)
+            if (v.sold_here or v.market is None)  # not sold in the market: nothing to compare
+            and (min_price is None or v.price_from >= min_price)
             and (max_price is None or v.price_from <= max_price)
         ]
         if sort in PRICE_SORTS:  # stable: equal prices keep GROQ's title order
@@ -254,9 +293,11 @@ class Catalog:
         preview: bool,
         version: str | None = None,
         exact_stock: bool = False,
+        market: Market | None = None,
     ) -> list[ProductView]:
         """``version``: of the result ``raws`` came from; with it, views are memoized.
-        ``exact_stock``: read the stock table now (the cart), not the pages' snapshot."""
+        ``exact_stock``: read the stock table now (the cart), not the pages' snapshot.
+        ``market``: price in that market (``None``: each product's own price)."""
         if version is None:
             uids, limited_ids = _needs(raws)
         else:
@@ -270,9 +311,9 @@ class Catalog:
             rows = rows or []
         limited = self._limited_left(limited_ids, exact=exact_stock)
         if version is None or inventory_version is None:
-            return _build_views(raws, rows, limited)
-        key = ("views", version, inventory_version, tuple(sorted(limited.items())))
-        return self._memo.get_or_make(key, lambda: _build_views(raws, rows, limited))
+            return _build_views(raws, rows, limited, market)
+        key = ("views", version, inventory_version, tuple(sorted(limited.items())), market)
+        return self._memo.get_or_make(key, lambda: _build_views(raws, rows, limited, market))
 
     def _limited_left(self, product_ids: list[str], *, exact: bool) -> dict[tuple[str, str], int]:
         """Limited editions' stock left: from the table (``exact``) or, for pages, from the
@@ -301,14 +342,20 @@ class Catalog:
         return {view.id: view for view in self._views(raws, preview=False)}
 
     # --- the cart's view of it ----------------------------------------------------------------
-    def offers(self, keys: Iterable[OfferKey]) -> dict[OfferKey, Offer]:
+    def in_market(self, market: Market | None) -> MarketOffers:
+        """The catalog as the cart and checkout of ``market`` see it."""
+        return MarketOffers(self, market)
+
+    def offers(
+        self, keys: Iterable[OfferKey], *, market: Market | None = None
+    ) -> dict[OfferKey, Offer]:
         keys = list(keys)
         ids = sorted({pid for pid, _ in keys})
         if not ids:
             return {}
         raws = self._q(q.PRODUCTS_BY_IDS, {"ids": ids}, types=("product",), lookup=True) or []
         out: dict[OfferKey, Offer] = {}
-        for view in self._views(raws, preview=False, exact_stock=True):
+        for view in self._views(raws, preview=False, exact_stock=True, market=market):
             design = view.raw.get("design") or {}
             files = {
                 side: self.content.public.image_url(ref)
@@ -353,6 +400,17 @@ class Catalog:
         return out
 
 
+@dataclass(frozen=True)
+class MarketOffers:
+    """An :class:`~storefront.catalog.offers.OfferSource` priced in one market."""
+
+    catalog: Catalog
+    market: Market | None
+
+    def offers(self, keys: Iterable[OfferKey]) -> dict[OfferKey, Offer]:
+        return self.catalog.offers(keys, market=self.market)
+
+
 def _needs(raws: Sequence[dict[str, Any]]) -> tuple[tuple[str, ...], list[str]]:
     """The productUids whose inventory the views need, and the limited editions' ids."""
     uids = tuple(
@@ -372,13 +430,20 @@ def _build_views(
     raws: Sequence[dict[str, Any]],
     inventory_rows: Sequence[dict[str, Any]],
     limited: dict[tuple[str, str], int],
+    market: Market | None = None,
 ) -> list[ProductView]:
     inventory = {row["productUid"]: bool(row.get("available")) for row in inventory_rows}
     views = []
+    priced_in = None if market is None or market.is_legacy else market.as_pricing()
     for raw in raws:
-        view = ProductView(raw["_id"], raw["title"], raw["slug"], raw.get("currency") or "EUR", raw)
+        currency = priced_in["currency"] if priced_in else raw.get("currency") or LEGACY.currency
+        view = ProductView(raw["_id"], raw["title"], raw["slug"], currency, raw, market=market)
         for v in raw.get("variants") or []:
-            price = variant_price(raw, v)
+            price = (
+                variant_price(raw, v)
+                if priced_in is None
+                else market_variant_price(raw, v, priced_in)
+            )
             if price is None:
                 continue  # no valid price (see cms_schema.pricing): not offered at all
             uid = v.get("productUid") or ""

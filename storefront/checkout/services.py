@@ -16,6 +16,7 @@ from storefront.cart import services as carts
 from storefront.catalog.offers import OfferSource
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.checkout.shipping import ShippingOption, find_option
+from storefront.checkout.tax import TaxError, checkout_vat
 from storefront.db import Database, utcnow
 from storefront.discounts import services as discounts
 from storefront.discounts.rules import Applied, CartLine, DiscountRefused
@@ -24,6 +25,7 @@ from storefront.orders.models import Order, OrderItem
 from storefront.orders.numbers import new_order_number
 from storefront.orders.states import OrderStatus, record_event
 from storefront.stock import services as stock
+from storefront.vat import SellerVat
 
 #: How long a shopper has to pay; limited stock is held that long (Stripe's minimum is 30 min).
 PAYMENT_WINDOW = timedelta(minutes=45)
@@ -53,6 +55,7 @@ def place_order(
     shipping_options: list[ShippingOption],
     customer_id: int | None = None,
     priced: carts.PricedCart | None = None,
+    seller: SellerVat | None = None,
 ) -> Placed:
     """Create the order from the cart, or return the one this form submission already made.
 
@@ -89,6 +92,17 @@ def place_order(
     if option.currency != priced.currency:
         raise CheckoutError("Shipping is not available in your cart's currency.")
     address = normalized(details.address())
+    currency = priced.currency or option.currency
+    try:
+        vat = checkout_vat(
+            details.country,
+            currency,
+            subtotal=priced.subtotal,
+            shipping=option.amount,
+            seller=seller or SellerVat(),
+        )
+    except TaxError as exc:
+        raise CheckoutError(f"We cannot sell to {details.country} in {currency}: {exc}.") from exc
     basket = sorted((line.product_id, line.variant_key, line.quantity) for line in priced.lines)
 
     with db.session_scope(write=True) as session:
@@ -108,13 +122,15 @@ def place_order(
             customer_id=customer_id,
             email=email,
             status=OrderStatus.PENDING_PAYMENT,
-            currency=priced.currency or option.currency,
+            currency=currency,
             subtotal_amount=priced.subtotal,
             shipping_amount=option.amount,
             total_amount=priced.subtotal + option.amount,
             discount_code=None,
             discount_amount=0,
             shipping_discount_amount=0,
+            vat_amount=vat.total_vat.amount,
+            vat_breakdown=vat.as_dict(),
             shipping_method=option.id,
             shipping_label=option.label[:128],
             shipping_address=asdict(address),
@@ -139,6 +155,16 @@ def place_order(
             order.discount_amount = applied.goods
             order.shipping_discount_amount = applied.shipping
             order.total_amount -= applied.total
+            # VAT is on what the shopper pays: the goods and shipping after the discount.
+            vat = checkout_vat(
+                details.country,
+                currency,
+                subtotal=priced.subtotal - applied.goods,
+                shipping=option.amount - applied.shipping,
+                seller=seller or SellerVat(),
+            )
+            order.vat_amount = vat.total_vat.amount
+            order.vat_breakdown = vat.as_dict()
         shares = applied.per_line if applied is not None else (0,) * len(priced.lines)
         for line, share in zip(priced.lines, shares, strict=True):
             offer = line.offer
@@ -186,6 +212,7 @@ def place_order(
             data={
                 "total": order.total_amount,
                 "currency": order.currency,
+                "vat": order.vat_amount,
                 "provider": details.provider,
                 **({"discount_code": applied.code, "discount": applied.total} if applied else {}),
             },

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,6 +22,7 @@ from storefront.gateways.port import (
     CheckoutRequest,
     CheckoutStarted,
     EventKind,
+    Line,
     PaymentState,
     PaymentStatus,
     Provider,
@@ -32,6 +34,7 @@ from storefront.gateways.port import (
 )
 from storefront.gateways.signatures import PAYPAL_CERT_HOSTS, PAYPAL_TOLERANCE, PayPalVerifier
 from storefront.money import CurrencyError, from_decimal, normalise_currency, to_decimal
+from storefront.vat import vat_inside
 
 #: Currencies PayPal takes in whole units only ("does not support decimals" in PayPal's
 #: currency codes reference), whatever their ISO 4217 exponent.
@@ -76,6 +79,68 @@ def from_paypal_value(value: str, currency: str) -> int:
 
 def _money(amount: int, currency: str) -> dict[str, str]:
     return {"currency_code": currency.upper(), "value": to_paypal_value(amount, currency)}
+
+
+@dataclass(frozen=True)
+class PayPalAmounts:
+    """A checkout's amounts as PayPal's breakdown wants them (minor units)."""
+
+    items: list[tuple[Line, int, int]]
+    item_total: int
+    shipping: int
+    tax_total: int
+    discount: int
+    shipping_discount: int
+
+
+def vat_split(request: CheckoutRequest) -> PayPalAmounts:
+    """Our gross amounts as PayPal's breakdown wants them: items as (line, net unit price,
+    quantity), their total, net shipping, net discounts and ``tax_total`` — with
+    ``item_total + tax_total + shipping - shipping_discount - discount`` equal to the total
+    PayPal checks (``AMOUNT_MISMATCH``) and ``tax_total`` equal to the order's VAT (worked
+    out on what is charged, after the discounts). Items carry no ``tax`` of their own
+    (PayPal would then require ``tax_total`` to be their sum, leaving no room for the VAT on
+    shipping). The cents that per-unit rounding leaves over go to the net discount, else the
+    net shipping or, failing both, to one unit of the first line (split off as an item of
+    its own).
+    """
+    rate = request.vat_rate
+    if rate is None:
+        items = [(line, line.unit_amount, line.quantity) for line in request.lines]
+        return PayPalAmounts(
+            items,
+            request.items_total,
+            request.shipping_amount,
+            0,
+            request.discount_amount,
+            request.shipping_discount,
+        )
+
+    def net(gross: int) -> int:
+        return gross - vat_inside(rate, gross)
+
+    items = [(line, net(line.unit_amount), line.quantity) for line in request.lines]
+    shipping = net(request.shipping_amount)
+    # A free-shipping code takes off all the shipping: the same net, so they cancel out.
+    shipping_discount = (
+        shipping
+        if request.shipping_discount == request.shipping_amount
+        else net(request.shipping_discount)
+    )
+    discount = net(request.discount_amount)
+    tax = request.vat_amount
+    item_total = sum(u * q for _, u, q in items)
+    left = request.total - (item_total + tax + shipping - shipping_discount - discount)
+    if left and discount and 0 <= discount - left <= item_total:
+        discount -= left
+    elif left and shipping > shipping_discount and shipping + left >= shipping_discount:
+        shipping += left
+    elif left:
+        line, unit, quantity = items[0]
+        odd = [(line, unit + left, 1)]
+        items = [*([(line, unit, quantity - 1)] if quantity > 1 else []), *odd, *items[1:]]
+    item_total = sum(u * q for _, u, q in items)
+    return PayPalAmounts(items, item_total, shipping, tax, discount, shipping_discount)
 
 
 class PayPalGateway:
@@ -124,13 +189,16 @@ class PayPalGateway:
     def order_body(self, request: CheckoutRequest) -> dict[str, Any]:
         """The Orders v2 request for a checkout (public for inspection in tests)."""
         currency = request.currency.upper()
-        breakdown: dict[str, Any] = {"item_total": _money(request.items_total, currency)}
-        if request.shipping_amount:
-            breakdown["shipping"] = _money(request.shipping_amount, currency)
-        if request.shipping_discount:
-            breakdown["shipping_discount"] = _money(request.shipping_discount, currency)
-        if request.discount_amount:
-            breakdown["discount"] = _money(request.discount_amount, currency)
+        amounts = vat_split(request)
+        breakdown: dict[str, Any] = {"item_total": _money(amounts.item_total, currency)}
+        if amounts.shipping:
+            breakdown["shipping"] = _money(amounts.shipping, currency)
+        if amounts.shipping_discount:
+            breakdown["shipping_discount"] = _money(amounts.shipping_discount, currency)
+        if amounts.discount:
+            breakdown["discount"] = _money(amounts.discount, currency)
+        if request.vat_rate is not None:
+            breakdown["tax_total"] = _money(amounts.tax_total, currency)
         context: dict[str, Any] = {
             "return_url": request.success_url,
             "cancel_url": request.cancel_url,
@@ -154,12 +222,12 @@ class PayPalGateway:
                     "items": [
                         {
                             "name": line.name[:127],
-                            "quantity": str(line.quantity),
-                            "unit_amount": _money(line.unit_amount, currency),
+                            "quantity": str(quantity),
+                            "unit_amount": _money(unit, currency),
                             "category": "PHYSICAL_GOODS",
                             **({"sku": line.sku[:127]} if line.sku else {}),
                         }
-                        for line in request.lines
+                        for line, unit, quantity in amounts.items
                     ],
                 }
             ],

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, Literal, Protocol
 
 Provider = Literal["stripe", "paypal"]
@@ -70,6 +71,11 @@ class CheckoutRequest:
     shipping_discount: int = 0
     #: What the provider's page calls the discount (the code).
     discount_label: str | None = None
+    #: The VAT inside what is charged (gross amounts less the discounts) and its one rate
+    #: (``storefront.vat``; ``None``: no VAT charged). Providers show it; it never changes
+    #: what is charged.
+    vat_amount: int = 0
+    vat_rate: Decimal | None = None
 
     def __post_init__(self) -> None:
         if not self.lines:
@@ -82,6 +88,8 @@ class CheckoutRequest:
             raise ValueError("shipping_discount must be between 0 and shipping_amount")
         if self.expires_at is not None and self.expires_at.tzinfo is None:
             raise ValueError("expires_at must be timezone-aware")
+        if not 0 <= self.vat_amount <= self.total or (self.vat_amount and self.vat_rate is None):
+            raise ValueError("vat_amount must be within the total and come with its vat_rate")
 
     @property
     def items_total(self) -> int:

@@ -10,8 +10,10 @@ timeout (80 s by default).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import stripe
@@ -161,6 +163,8 @@ class StripeGateway:
         webhook_tolerance: int = STRIPE_TOLERANCE,
     ) -> None:
         self._client = client
+        self._tax_rates: dict[str, str] = {}
+        self._tax_lock = threading.Lock()
         self._webhook_secret = webhook_secret
         self._tolerance = webhook_tolerance
 
@@ -259,9 +263,29 @@ class StripeGateway:
             expires_at = min(max(request.expires_at, now + MIN_EXPIRY), now + MAX_EXPIRY)
             params["expires_at"] = int(expires_at.timestamp())
         if coupon_id is not None:
+            # Stripe applies the coupon first and derives inclusive tax from what is left.
             params["discounts"] = [{"coupon": coupon_id}]
-        if request.shipping_amount:
-            shipping = request.shipping_amount - request.shipping_discount
+        shipping = request.shipping_amount - request.shipping_discount
+        if request.vat_rate is not None:
+            # Stripe shows inclusive tax per line item; shipping is taxed like the goods, and
+            # a shipping rate takes no tax rate without Stripe Tax, so it is a line item here
+            # (at its price after a shipping discount; none when the code makes it free).
+            rate_id = self.tax_rate_id(request.vat_rate)
+            if shipping:
+                params["line_items"] = [
+                    *params["line_items"],
+                    {
+                        "quantity": 1,
+                        "price_data": {
+                            "currency": currency,
+                            "unit_amount": to_stripe_amount(shipping, currency),
+                            "product_data": {"name": "Shipping"},
+                        },
+                    },
+                ]
+            for line in params["line_items"]:
+                line["tax_rates"] = [rate_id]
+        elif request.shipping_amount:
             params["shipping_options"] = [
                 {
                     "shipping_rate_data": {
@@ -281,6 +305,25 @@ class StripeGateway:
         if request.customer_email:
             params["customer_email"] = request.customer_email
         return params
+
+    def tax_rate_id(self, percentage: Decimal) -> str:
+        """The id of an inclusive "VAT" TaxRate at ``percentage``, created once per process
+        (TaxRates cannot be deleted; one per rate is all the shop needs)."""
+        key = str(percentage.normalize())
+        with self._tax_lock:
+            found = self._tax_rates.get(key)
+        if found is not None:
+            return found
+        try:
+            rate = self._client.v1.tax_rates.create(
+                params={"display_name": "VAT", "percentage": float(percentage), "inclusive": True},
+                options={"idempotency_key": f"vat-rate-{key}"},
+            )
+        except stripe.StripeError as exc:
+            _fail(exc)
+        with self._tax_lock:
+            self._tax_rates[key] = rate.id
+        return rate.id
 
     def start_checkout(self, request: CheckoutRequest) -> CheckoutStarted:
         try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any, cast
 
 from sqlalchemy import select, update
@@ -21,6 +22,7 @@ from storefront.discounts.prorata import split_refund
 from storefront.invoices.models import CreditNote, Invoice
 from storefront.invoices.numbers import next_number
 from storefront.invoices.pdf import Seller, render
+from storefront.vat import vat_inside
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def issue_credit_note(
         "discount_code": data["discount_code"],
         "shipping": split.gross[-1],
         "shipping_discount": split.discount[-1],
-        "vat": [{"rate": v["rate"], "net": refund, "vat": 0} for v in data["vat"][:1]],
+        "vat": [_refund_vat(v["rate"], refund) for v in data["vat"][:1]],
         "total": refund,
     }
     note = CreditNote(
@@ -177,6 +179,12 @@ def issue_credit_note(
     session.add(note)
     session.flush()
     return note
+
+
+def _refund_vat(rate: str, refund: int) -> dict[str, Any]:
+    """The VAT a refund gives back, at the invoice's rate (one rate per sale)."""
+    vat = vat_inside(Decimal(rate), refund)
+    return {"rate": rate, "net": refund - vat, "vat": vat}
 
 
 def pdf_bytes(

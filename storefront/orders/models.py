@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storefront.db import Base, TimestampMixin, utcnow
 from storefront.fieldcrypt import EncryptedJSON, EncryptedText, keep_blind_index
+from storefront.vat import VatBreakdown
 
 
 class Order(TimestampMixin, Base):
@@ -33,6 +34,10 @@ class Order(TimestampMixin, Base):
     discount_code: Mapped[str | None] = mapped_column(String(32))
     discount_amount: Mapped[int] = mapped_column(default=0)
     shipping_discount_amount: Mapped[int] = mapped_column(default=0)
+    #: The VAT inside ``total_amount`` and its breakdown (``storefront.vat.VatBreakdown``
+    #: as a dict; ``None`` for orders placed before VAT was worked out).
+    vat_amount: Mapped[int] = mapped_column(default=0, server_default="0")
+    vat_breakdown: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     shipping_method: Mapped[str | None] = mapped_column(String(64))
     # The choice as checkout worded it ("Standard (3–6 working days)"), shown again on the
     # order page and in e-mails; None on orders placed before it was kept.
@@ -49,6 +54,10 @@ class Order(TimestampMixin, Base):
     # The buyer agreed at checkout to be asked for a review once it is delivered; when asked.
     review_invites: Mapped[bool] = mapped_column(default=False, server_default=false())
     review_invited_at: Mapped[datetime | None]
+
+    @property
+    def vat(self) -> VatBreakdown | None:
+        return VatBreakdown.from_dict(self.vat_breakdown) if self.vat_breakdown else None
 
     items: Mapped[list[OrderItem]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderItem.id"

@@ -48,7 +48,9 @@ def order_paid(
     transition(session, order, S.PAID, actor=actor, reason=reason, data=data)
     stock.consume(session, order.id)
     discounts.consume(session, order.id)
-    invoice = invoices.issue_invoice(session, order.id, sale_of(order), issued_at=utcnow())
+    invoice = invoices.issue_invoice(
+        session, order.id, sale_of(order), issued_at=utcnow(), vat=vat_lines(order)
+    )
     outbox.enqueue(session, FULFILMENT_TOPIC, order.number, {"order_id": order.id})
     queue_email(
         session,
@@ -64,6 +66,7 @@ def order_paid(
             "address": address_lines(order.shipping_address),
             "invoice_number": invoice.number,
             "invoice_link": _beside(order_link, "invoice.pdf"),
+            "vat": order.vat.describe() if order.vat is not None else [],
             "items": [
                 {
                     "title": i.title,
@@ -230,6 +233,17 @@ def sale_of(order: Order) -> invoices.Sale:
         discount_code=order.discount_code,
         total=order.total_amount,
     )
+
+
+def vat_lines(order: Order) -> list[invoices.VatLine] | None:
+    """The invoice's VAT lines from the order's breakdown (``None``: no VAT charged, the
+    invoice shows one 0% line)."""
+    vat = order.vat
+    if vat is None or not vat.lines:
+        return None
+    return [
+        invoices.VatLine(str(line.rate), line.net.amount, line.vat.amount) for line in vat.lines
+    ]
 
 
 def _beside(order_link: str, name: str) -> str:

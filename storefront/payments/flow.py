@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import timedelta
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -84,7 +85,15 @@ def _checkout_request(order: Order) -> CheckoutRequest | None:
         success_url=success,
         cancel_url=absolute_url("checkout.cancelled", order=order.number, t=token),
         expires_at=order.payment_expires_at or utcnow() + timedelta(minutes=45),
+        vat_amount=order.vat_amount,
+        vat_rate=_one_rate(order),
     )
+
+
+def _one_rate(order: Order) -> Decimal | None:
+    """The order's VAT rate (goods and shipping share one: ``storefront.vat``)."""
+    vat = order.vat
+    return vat.lines[0].rate if vat is not None and vat.lines else None
 
 
 def latest_ref(session: Session, order_id: int, provider: str) -> str | None:

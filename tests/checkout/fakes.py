@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import replace
 
+from storefront.catalog.markets import LEGACY, Market, market_for_country
 from storefront.catalog.offers import Offer, OfferKey
 from storefront.checkout.schemas import CheckoutDetails
 
@@ -37,6 +38,16 @@ class Catalog:
 
     def offers(self, keys: Iterable[OfferKey]) -> dict[OfferKey, Offer]:
         return {k: self.items[k] for k in keys if k in self.items}
+
+    # One market of the offers' own currency (the real catalog's legacy market).
+    def markets(self) -> tuple[Market, ...]:
+        return ()
+
+    def market_for(self, country: str | None) -> Market:
+        return market_for_country((), country) if country else LEGACY
+
+    def in_market(self, market: Market | None) -> "Catalog":
+        return self
 
 
 def details(**overrides: str) -> CheckoutDetails:

@@ -39,6 +39,10 @@ def test_the_confirmation_names_the_order_its_lines_and_total_and_links_to_it(
     assert "- 2 × Compost Happens (Black, M) — €58.00" in mail.text
     assert "Total: €62.95" in mail.text  # 2 × 29.00 + 4.95 shipping
     assert order.total_amount == 6295
+    # Germany: 19% inside 62.95 (goods and shipping) is 10.05
+    assert "Includes VAT 19%: €10.05 (net €52.90)" in mail.text
+    assert "Includes VAT 19%: €10.05 (net €52.90)" in mail.html
+    assert order.vat_amount == 1005
     assert f"{order.number}" in mail.html and "€62.95" in mail.html
     [invoice] = [u for u in mail.links if "/invoice.pdf" in u]
     [link] = [u for u in mail.links if u != invoice]
@@ -49,6 +53,7 @@ def test_the_confirmation_names_the_order_its_lines_and_total_and_links_to_it(
     assert "/invoice.pdf?t=" in invoice and "Invoice INV-" in mail.text
     pdf = stranger.get(shop_path(invoice))
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert "Includes VAT 19% (net €52.90)</td><td>€10.05" in page.get_data(as_text=True)
 
 
 def test_a_failed_payment_says_which_order_and_why(shop: Shop) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from cms_schema import DEMO_CATALOG
 from cms_schema.studio_gen import STUDIO, render_studio
-from cms_schema.validate import check_export, print_readiness, validate_document
+from cms_schema.validate import check_export, market_warnings, print_readiness, validate_document
 from contentlake.exports import read_export, resolve_assets
 
 
@@ -119,3 +119,28 @@ def test_content_check_command(tmp_path, demo: list[dict]) -> None:  # type: ign
     bad = CliRunner().invoke(cli, ["content", "check", str(path)])
     assert bad.exit_code == 1
     assert "product-compost-happens: variants[0].productUid" in bad.output
+
+
+def test_demo_markets_cover_every_shipping_country_once_and_every_product_is_priced(
+    demo: list[dict],
+) -> None:
+    markets = [d for d in demo if d["_type"] == "market"]
+    assert {(m["code"], m["currency"]) for m in markets} >= {
+        ("EU", "EUR"),
+        ("UK", "GBP"),
+        ("US", "USD"),
+    }
+    countries = [c for m in markets for c in m["countries"]]
+    assert len(countries) == len(set(countries)), "a country is in two markets"
+    settings = next(d for d in demo if d["_id"] == "siteSettings")
+    assert set(settings["shippingCountries"]) <= set(countries)
+    assert market_warnings(demo) == []
+
+
+def test_a_product_without_a_price_for_a_market_is_reported(demo: list[dict]) -> None:
+    product = next(d for d in demo if d["_type"] == "product" and d.get("published"))
+    product = copy.deepcopy(product)
+    product["prices"] = [p for p in product["prices"] if p["market"] != "US"]
+    markets = [d for d in demo if d["_type"] == "market"]
+    (warning,) = market_warnings([product, *markets])
+    assert warning.doc_id == product["_id"] and "no price for market US" in warning.message

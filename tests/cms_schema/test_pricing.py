@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from cms_schema.pricing import CASES, variant_price
+from cms_schema.pricing import CASES, market_variant_price, variant_price
 from cms_schema.studio_gen import STUDIO
 from tests.support.material import require_node, require_npm_package
 
@@ -19,9 +19,11 @@ NAMES = [case["name"] for case in TABLE]
 
 #: Runs the compiled rule over the table and prints one price (or null) per case.
 RUNNER = """
-const {variantPrice} = require(process.argv[2])
+const {variantPrice, marketVariantPrice} = require(process.argv[2])
 const {cases} = require(process.argv[3])
-console.log(JSON.stringify(cases.map((c) => variantPrice(c.product, c.variant))))
+const price = (c) =>
+  c.market ? marketVariantPrice(c.product, c.variant, c.market) : variantPrice(c.product, c.variant)
+console.log(JSON.stringify(cases.map(price)))
 """
 
 
@@ -36,7 +38,12 @@ def test_the_table_covers_what_the_rule_decides() -> None:
 
 @pytest.mark.parametrize("case", TABLE, ids=NAMES)
 def test_python_rule(case: dict[str, Any]) -> None:
-    assert variant_price(case["product"], case["variant"]) == case["price"]
+    if "market" in case:
+        assert (
+            market_variant_price(case["product"], case["variant"], case["market"]) == case["price"]
+        )
+    else:
+        assert variant_price(case["product"], case["variant"]) == case["price"]
 
 
 @pytest.fixture(scope="module")
@@ -86,6 +93,7 @@ def test_generated_typescript_rule(typescript_prices: list[int | None], index: i
 def test_studio_readiness_check_prices_with_the_generated_rule() -> None:
     """Studio's print-readiness rule calls ``variantPrice`` instead of pricing inline."""
     product_ts = (STUDIO / "schemaTypes" / "product.ts").read_text()
-    assert "import {variantPrice} from '../pricing'" in product_ts
+    assert "import {marketVariantPrice, variantPrice} from '../pricing'" in product_ts
+    assert "marketVariantPrice(doc, v, m)" in product_ts
     assert "const price = variantPrice(doc, v)" in product_ts
     assert "basePrice ??" not in product_ts and "sizeSurcharges ??" not in product_ts

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from cms_schema.studio_gen import STUDIO
-from cms_schema.validate import print_readiness
+from cms_schema.validate import market_gaps, print_readiness
 from tests.support.material import require_node, require_npm_package
 
 CASES_FILE = Path(__file__).with_name("print_readiness_cases.json")
@@ -33,7 +33,7 @@ NAMES = [case["name"] for case in TABLE]
 #: prints the rule's answers (``true`` or the problem text) as one JSON list.
 RUNNER = r"""
 const fs = require('fs'), path = require('path')
-const [tsPath, studio, out, casesPath] = process.argv.slice(2)
+const [tsPath, studio, out, casesPath, mode] = process.argv.slice(2)
 const ts = require(tsPath)
 function transpile(dir) {
   for (const entry of fs.readdirSync(dir, {withFileTypes: true})) {
@@ -54,15 +54,22 @@ const same = 'const same = (x) => x\n'
 fs.writeFileSync(path.join(stub, 'index.js'), same +
   'module.exports = {defineType: same, defineField: same, defineArrayMember: same}\n')
 const {product} = require(path.join(out, 'schemaTypes', 'product.js'))
-let custom = null
-const rule = {custom(fn) { custom = fn; return rule }}
+const customs = []
+const rule = {custom(fn) {
+  const made = {fn, level: 'error', warning() { made.level = 'warning'; return made }}
+  customs.push(made)
+  return made
+}}
 product.validation(rule)
-if (!custom) throw new Error('product.ts has no document-level custom rule')
+const level = mode === 'warnings' ? 'warning' : 'error'
+const custom = (customs.find((r) => r.level === level) || {}).fn
+if (!custom) throw new Error(`product.ts has no document-level custom rule of level ${level}`)
 const {cases} = JSON.parse(fs.readFileSync(casesPath, 'utf8'))
 ;(async () => {
   const answers = []
   for (const c of cases) {
     const client = {fetch: async (query, params) => {
+      if (query.includes('_type == "market"')) return c.markets
       if (query.includes('siteSettings')) return c.settings
       return params && c.design && params.id === c.design._id ? c.design : null
     }}
@@ -164,3 +171,68 @@ def studio_answers(tmp_path_factory: pytest.TempPathFactory) -> list[Any]:
 @pytest.mark.parametrize("index", range(len(TABLE)), ids=NAMES)
 def test_studio_rule(studio_answers: list[Any], index: int) -> None:
     assert javascript_codes(studio_answers[index]) == TABLE[index]["problems"]
+
+
+MARKETS = [
+    {"code": "EU", "title": "Europe", "currency": "EUR"},
+    {"code": "UK", "title": "United Kingdom", "currency": "GBP"},
+    {"code": "US", "title": "United States", "currency": "USD"},
+]
+VARIANT = {"_key": "v", "size": "M", "colour": "Black", "productUid": "x"}
+#: A product's markets without a price: (product, the codes of the markets it is not sold in).
+MARKET_CASES = [
+    ({"_id": "a", "currency": "EUR", "basePrice": 2900, "variants": [VARIANT]}, ["UK", "US"]),
+    (
+        {
+            "_id": "b",
+            "currency": "EUR",
+            "basePrice": 2900,
+            "prices": [{"market": "UK", "basePrice": 2500}, {"market": "US", "basePrice": 3200}],
+            "variants": [VARIANT],
+        },
+        [],
+    ),
+    (
+        {
+            "_id": "c",
+            "currency": "GBP",
+            "basePrice": 2500,
+            "prices": [{"market": "US", "basePrice": 0}],
+            "variants": [VARIANT],
+        },
+        ["EU", "US"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("product", "missing"), MARKET_CASES)
+def test_python_warns_of_markets_without_a_price(
+    product: dict[str, Any], missing: list[str]
+) -> None:
+    gaps = market_gaps(product, MARKETS)
+    assert [re.search(r"market (\w+)$", g.message)[1] for g in gaps] == missing  # type: ignore[index]
+
+
+def test_studio_warns_of_markets_without_a_price(tmp_path: Path) -> None:
+    """The generated Studio rule (level ``warning``) names the same markets."""
+    node = require_node()
+    typescript = require_npm_package("typescript")
+    cases = tmp_path / "cases.json"
+    cases.write_text(
+        json.dumps({"cases": [{"product": p, "markets": MARKETS} for p, _ in MARKET_CASES]})
+    )
+    runner = tmp_path / "run.js"
+    runner.write_text(RUNNER)
+    out = tmp_path / "js"
+    ran = subprocess.run(
+        [node, str(runner), str(typescript), str(STUDIO), str(out), str(cases), "warnings"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert ran.returncode == 0, ran.stderr
+    answers = json.loads(ran.stdout)
+    for answer, (_, missing) in zip(answers, MARKET_CASES, strict=True):
+        found = [] if answer is True else re.findall(r"no price for market (\w+)\.", answer)
+        assert found == missing

@@ -225,6 +225,28 @@ def test_order_errors_conform(api: httpx.Client, emu: PayPalEmulator) -> None:
     conforms(orders(), capture_missing, CAPTURE_PATH, "post")
 
 
+def _with_tax(per_item: str | None, total: str | None) -> Any:
+    """A change of :data:`ORDER`: a ``tax`` on its item and/or a ``tax_total`` (the amount's
+    value left as it is, so only a ``tax_total`` that the value includes adds up)."""
+
+    def change(order: dict[str, Any]) -> None:
+        unit = order["purchase_units"][0]
+        if per_item is not None:
+            unit["items"][0]["tax"] = {"currency_code": "EUR", "value": per_item}
+        if total is not None:
+            unit["amount"]["breakdown"]["tax_total"] = {"currency_code": "EUR", "value": total}
+
+    return change
+
+
+def test_a_tax_total_that_adds_up_is_accepted(api: httpx.Client) -> None:
+    body = copy.deepcopy(ORDER)
+    _with_tax("1.00", "2.00")(body)
+    body["purchase_units"][0]["amount"]["value"] = "56.95"
+    response = api.post(ORDERS_PATH, json=body)
+    assert response.status_code in (200, 201), response.text
+
+
 @pytest.mark.parametrize(
     ("change", "status", "issue"),
     [
@@ -235,8 +257,11 @@ def test_order_errors_conform(api: httpx.Client, emu: PayPalEmulator) -> None:
             "ITEM_TOTAL_MISMATCH",
         ),
         (lambda o: o.update(purchase_units=[]), 400, "MISSING_REQUIRED_PARAMETER"),
+        (_with_tax("1.00", None), 422, "TAX_TOTAL_REQUIRED"),
+        (_with_tax("1.00", "1.50"), 422, "TAX_TOTAL_MISMATCH"),
+        (_with_tax(None, "9.00"), 422, "AMOUNT_MISMATCH"),
     ],
-    ids=["amount", "item-total", "no-units"],
+    ids=["amount", "item-total", "no-units", "tax-required", "tax-total", "tax-in-amount"],
 )
 def test_refused_orders_conform(api: httpx.Client, change: Any, status: int, issue: str) -> None:
     body = copy.deepcopy(ORDER)

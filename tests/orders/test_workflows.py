@@ -126,6 +126,7 @@ def test_order_paid_does_everything_once_for_this_order(db: Database) -> None:
             "address": ["Ada Lovelace", "Kastanienallee 1", "10435 Berlin", "Germany"],
             "invoice_number": f"INV-{utcnow().year}-000001",
             "invoice_link": "http://shop.test/orders/SF-1/invoice.pdf?t=signed",
+            "vat": ["Includes VAT 19%: €10.05 (net €52.90)"],
             "items": [
                 {
                     "title": "Last Of Its Kind",

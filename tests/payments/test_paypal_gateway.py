@@ -22,6 +22,7 @@ from storefront.gateways.port import (
     ProviderRejected,
     ProviderUnavailable,
 )
+from storefront.vat import vat_inside
 from tests.payments.support import (
     PAYPAL_WEBHOOK_ID,
     SHOP,
@@ -423,3 +424,43 @@ def test_nobody_listening_is_unavailable() -> None:
         client.get_order("ANY")
     assert isinstance(failure.value.__cause__, httpx.ConnectError)
     client.close()
+
+
+@pytest.mark.parametrize(
+    ("lines", "shipping", "rate"),
+    [
+        ((Line("Tee", 2900, 2),), 495, Decimal("20")),  # FR: 62.95 gross
+        ((Line("Tee", 2500, 3), Line("Tote", 1450, 1)), 595, Decimal("20")),  # UK
+        ((Line("Tee", 2999, 3),), 0, Decimal("25.5")),  # FI, free shipping
+        ((Line("Tee", 3333, 7), Line("Cap", 99, 1)), 1, Decimal("21")),  # odd cents
+        ((Line("Tee", 3333, 1), Line("Cap", 2999, 5)), 0, Decimal("27")),  # HU, free
+    ],
+)
+def test_vat_reaches_paypal_as_a_breakdown_that_adds_up(
+    paypal_gateway: PayPalGateway,
+    paypal_emu: PayPalEmulator,
+    lines: tuple[Line, ...],
+    shipping: int,
+    rate: Decimal,
+) -> None:
+    """The emulator checks PayPal's sums (``AMOUNT_MISMATCH``, ``ITEM_TOTAL_MISMATCH``); the
+    order PayPal keeps shows our VAT as ``tax_total`` and charges exactly our total."""
+    gross = sum(line.unit_amount * line.quantity for line in lines) + shipping
+    vat = vat_inside(rate, gross)  # the order's VAT: on the whole, as the invoice shows it
+    request = checkout_request(lines=lines, shipping_amount=shipping, vat_amount=vat, vat_rate=rate)
+    started = paypal_gateway.start_checkout(request)
+    unit = paypal_emu.order(started.provider_ref)["purchase_units"][0]
+    breakdown = unit["amount"]["breakdown"]
+    assert from_paypal_value(unit["amount"]["value"], "EUR") == request.total
+    assert from_paypal_value(breakdown["tax_total"]["value"], "EUR") == vat
+    parts = sum(
+        from_paypal_value(breakdown[k]["value"], "EUR")
+        for k in ("item_total", "shipping", "tax_total")
+        if k in breakdown
+    )
+    assert parts == request.total
+
+
+def test_without_vat_paypal_gets_no_tax_total(paypal_gateway: PayPalGateway) -> None:
+    body = paypal_gateway.order_body(checkout_request())
+    assert "tax_total" not in body["purchase_units"][0]["amount"]["breakdown"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -13,6 +15,7 @@ import stripe
 from emulators.common import LiveServer
 from emulators.stripe import StripeEmulator, sign_payload
 from storefront.gateways.port import (
+    Line,
     ProviderRejected,
     ProviderUnavailable,
     SignatureError,
@@ -433,3 +436,42 @@ def test_sdk_works_against_an_emulator_mounted_under_a_path(browser: httpx.Clien
     assert gateway.parse_event(*_last_signed(inbox, "checkout.session.completed")).kind == (
         "payment.paid"
     )
+
+
+def test_vat_reaches_stripe_as_an_inclusive_tax_rate_on_every_line(
+    stripe_gateway: StripeGateway, stripe_emu: StripeEmulator, browser: httpx.Client
+) -> None:
+    """With VAT, every line (shipping too, as a line) carries one inclusive "VAT" TaxRate,
+    created once; Stripe's page shows the tax included and charges the same total."""
+    lines = (Line("Existential Dread Tee", 2500, 2), Line("Compost Happens Tote", 1450, 1))
+    request = checkout_request(lines=lines, vat_amount=1109, vat_rate=Decimal("19"))
+    started = stripe_gateway.start_checkout(request)
+    session = stripe_emu.sessions[started.provider_ref]
+    assert session["amount_total"] == request.total == 6945
+    # Stripe taxes each line on its own: 50.00 -> 7.98, 14.50 -> 2.32, 4.95 -> 0.79
+    assert session["total_details"]["amount_tax"] == 798 + 232 + 79
+    (rate,) = stripe_emu.tax_rates.values()
+    assert (rate["percentage"], rate["inclusive"], rate["display_name"]) == (19.0, True, "VAT")
+    page = browser.get(started.redirect_url)
+    assert "Tax (included)" in page.text and "11.09" in page.text
+    again = stripe_gateway.start_checkout(replace(request, order_id="1043"))
+    assert len(stripe_emu.tax_rates) == 1  # the rate is made once
+    assert stripe_emu.sessions[again.provider_ref]["total_details"]["amount_tax"] == 1109
+
+
+def test_an_unknown_tax_rate_is_refused_like_stripe_does(stripe_server: LiveServer) -> None:
+    answer = httpx.post(
+        f"{stripe_server.url}/v1/checkout/sessions",
+        headers={"Authorization": "Bearer sk_test_local"},
+        data={
+            "mode": "payment",
+            "success_url": "http://shop/ok",
+            "line_items[0][quantity]": "1",
+            "line_items[0][price_data][currency]": "eur",
+            "line_items[0][price_data][unit_amount]": "1000",
+            "line_items[0][price_data][product_data][name]": "Tee",
+            "line_items[0][tax_rates][0]": "txr_nope",
+        },
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["param"] == "line_items[0][tax_rates]"

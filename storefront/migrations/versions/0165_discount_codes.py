@@ -1,7 +1,7 @@
 """discount codes
 
 Revision ID: 0165
-Revises: 0005
+Revises: 0160
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0165"
-down_revision: str | None = "0150"
+down_revision: str | None = "0160"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -79,7 +79,7 @@ class DayTotal:
 
 
 def sales_by_day(
-    session: Session, *, days: int = 14, today: date | None = None, currency: str = "EUR"
+    session: Session, *, currency: str, days: int = 14, today: date | None = None
 ) -> list[DayTotal]:
     today = today or datetime.now(UTC).date()
     start = today - timedelta(days=days - 1)
@@ -98,6 +98,35 @@ def sales_by_day(
             buckets[day][0] += 1
             buckets[day][1] += int(amount)
     return [DayTotal(d, n, r) for d, (n, r) in sorted(buckets.items())]
+
+
+@dataclass(frozen=True)
+class CurrencyTotal:
+    currency: str
+    orders: int
+    revenue: int  # refunds deducted
+    vat: int  # the VAT charged on those orders (before refunds)
+
+
+def totals_by_currency(
+    session: Session, *, days: int = 14, today: date | None = None
+) -> list[CurrencyTotal]:
+    """Paid orders of the last ``days`` per currency: money in different currencies is
+    never added up (no exchange rates)."""
+    today = today or datetime.now(UTC).date()
+    start = today - timedelta(days=days - 1)
+    rows = session.execute(
+        select(
+            Order.currency,
+            func.count(Order.id),
+            func.sum(Order.total_amount - Order.refunded_amount),
+            func.sum(Order.vat_amount),
+        )
+        .where(Order.paid_at.is_not(None), Order.paid_at >= datetime.combine(start, time.min, UTC))
+        .group_by(Order.currency)
+        .order_by(Order.currency)
+    ).all()
+    return [CurrencyTotal(str(c), int(n), int(r or 0), int(v or 0)) for c, n, r, v in rows]
 
 
 def top_designs(session: Session, *, limit: int = 5) -> list[tuple[str, int]]:

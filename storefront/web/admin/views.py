@@ -63,15 +63,19 @@ def _parse_date(value: str | None) -> date | None:
 @access("operator")
 def dashboard() -> ResponseReturnValue:
     health = _health()
+    home = services().catalog.market_for(None).currency  # read before the session opens
     with services().db.session_scope() as session:
-        days = queries.sales_by_day(session)
+        totals = queries.totals_by_currency(session)
+        currencies = [t.currency for t in totals] or [home]
+        sales = {c: queries.sales_by_day(session, currency=c) for c in currencies}
         top = queries.top_designs(session)
         recent, _ = queries.search_orders(session, queries.OrderFilters())
     return render_template(
         "admin/dashboard.html",
         health=health,
-        chart=charts.revenue_chart(days, "EUR"),
-        days=days,
+        charts=[(c, charts.revenue_chart(days, c), days) for c, days in sales.items()],
+        totals=totals,
+        days=next(iter(sales.values())),
         top=top,
         recent=recent[:10],
     )

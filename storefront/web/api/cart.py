@@ -14,13 +14,15 @@ from storefront.cart.models import Cart
 from storefront.checkout import services as checkout
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.container import services
-from storefront.errors import Conflict, NotFound, ValidationFailed
+from storefront.errors import BadRequest, Conflict, NotFound, ValidationFailed
 from storefront.gelato.address import COUNTRY_PATTERN, country_problem
 from storefront.payments.flow import start_payment
 from storefront.web.api.framework import require_user, v1
 from storefront.web.auth import current_user
+from storefront.web.shop import market
 from storefront.web.shop.cart import AddItem, SetQuantity, cart_token, offer_source
 from storefront.web.shop.checkout import shipping_options
+from storefront.web.shop.market import current_market
 
 
 class CartLineOut(BaseModel):
@@ -92,7 +94,7 @@ def _cart_for_api(session: Session, token: str | None, *, create: bool = False) 
     if cart is None and create:
         if user is None:
             raise Conflict("Log in or use an API token to keep a cart through the API.")
-        cart = carts.create_cart(session, "EUR", customer_id=user.id)
+        cart = carts.create_cart(session, current_market().currency, customer_id=user.id)
     return cart
 
 
@@ -222,13 +224,18 @@ def start_checkout(body: CheckoutIn) -> CheckoutOut:
     token = _api_token()
     g.cart_token = token
     try:
+        market_for = market.market_for_country(details.country)
+    except BadRequest as exc:  # like any other reason the checkout cannot go on: a 409
+        raise Conflict(exc.message, code="unknown_country") from exc
+    try:
         placed = checkout.place_order(
             services().db,
             cart_token=token,
             details=details,
-            offers=offer_source(),
-            shipping_options=shipping_options(details.country, "EUR"),
+            offers=market.offer_source(market_for),
+            shipping_options=shipping_options(details.country, market_for.currency),
             customer_id=user.id,
+            seller=services().settings.seller_vat,
         )
     except checkout.CheckoutError as exc:
         raise Conflict(str(exc), code="checkout_refused") from exc

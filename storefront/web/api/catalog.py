@@ -6,17 +6,56 @@ from __future__ import annotations
 from typing import Literal
 
 from flask import url_for
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
+from storefront.catalog.markets import Market
 from storefront.catalog.services import ProductView
 from storefront.container import services
-from storefront.errors import NotFound
+from storefront.errors import BadRequest, NotFound
 from storefront.web.api.framework import Page, PageQuery, page_of, v1
+from storefront.web.shop.market import current_market, market_for_country
 
 Sort = Literal["featured", "price-asc", "price-desc", "newest", "title"]
 
 
-class ProductQuery(PageQuery):
+class MarketQuery(BaseModel):
+    """``?country=&currency=``: whose prices to answer with."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    country: str | None = Field(
+        None,
+        pattern=r"^[A-Z]{2}$",
+        description="Shipping country (ISO 3166-1 alpha-2): prices in its market's currency. "
+        "Default: the caller's chosen country, else the first market. A country the shop "
+        "does not ship to is a 404 naming the countries it ships to.",
+    )
+    currency: str | None = Field(
+        None,
+        pattern=r"^[A-Z]{3}$",
+        description="Optional check: the currency the caller expects (ISO 4217). A 404 when "
+        "the market sells in another one (there are no exchange rates).",
+    )
+
+
+def market_of(query: MarketQuery) -> Market:
+    """The market the query asks for. A country no market sells to, or a currency the
+    market does not sell in, has no prices to answer with: a 404 that says what to fix
+    (the document cannot list the countries: markets are content)."""
+    try:
+        market = market_for_country(query.country) if query.country else current_market()
+    except BadRequest as exc:
+        raise NotFound(exc.message, code="unknown_country") from exc
+    if query.currency and query.currency != market.currency:
+        raise NotFound(
+            f"Prices for {query.country or 'this market'} are in {market.currency}, "
+            f"not {query.currency}; leave out currency or ask for another country.",
+            code="currency_mismatch",
+        )
+    return market
+
+
+class ProductQuery(PageQuery, MarketQuery):
     category: str | None = Field(None, description="Collection slug.")
     colour: str | None = None
     size: str | None = None
@@ -49,6 +88,10 @@ class ProductOut(BaseModel):
     slug: str
     title: str
     currency: str
+    market: str = Field(description="The market whose prices these are (its code).")
+    sold_here: bool = Field(
+        description="False when the product has no price in the market: not sold there."
+    )
     price_from: int = Field(
         description="Minor units: the cheapest available variant's price (any variant's when "
         "all are sold out)."
@@ -82,6 +125,8 @@ def _out(view: ProductView) -> ProductOut:
         slug=view.slug,
         title=view.title,
         currency=view.currency,
+        market=view.market.code if view.market else "*",
+        sold_here=view.sold_here,
         price_from=view.price_from,
         sold_out=view.sold_out,
         colours=[c.get("name", "") for c in view.colours],
@@ -116,20 +161,22 @@ def list_products(query: ProductQuery) -> Page[ProductOut]:
         sort=query.sort,
         page=query.page,
         page_size=query.page_size,
+        market=market_of(query),
     )
     return page_of([_out(v) for v in views], total, query, ProductOut)
 
 
 @v1.get(
     "/products/<slug>",
+    query=MarketQuery,
     response=ProductDetailOut,
     access="public",
     errors=[404],
     summary="One product with its variants, prices and availability",
     tags=["catalog"],
 )
-def get_product(slug: str) -> ProductDetailOut:
-    view = services().catalog.product(slug)
+def get_product(slug: str, query: MarketQuery) -> ProductDetailOut:
+    view = services().catalog.product(slug, market=market_of(query))
     if view is None:
         raise NotFound(f"No product {slug!r}.")
     base = _out(view)

@@ -4,7 +4,7 @@ operator's (search, act on one: retry fulfillment or cancel)."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
@@ -42,6 +42,12 @@ class OrderOut(BaseModel):
     discount_code: str | None = None
     discount_amount: int = 0
     shipping_discount_amount: int = 0
+    vat_amount: int = Field(0, description="The VAT inside total_amount (minor units).")
+    vat_breakdown: dict[str, Any] | None = Field(
+        None,
+        description="country, scheme (oss, domestic, uk, uk_import, export), gross, net, vat "
+        "and lines [{rate, net, vat, gross}] in minor units; null for orders from before VAT.",
+    )
     payment_provider: str | None = None
     created_at: datetime
     items: list[OrderItemOut]

@@ -30,6 +30,7 @@ from storefront.errors import BadRequest, Conflict
 from storefront.signing import InvalidToken, make_token, read_token
 from storefront.web.auth import access, current_user
 from storefront.web.forms import error_details
+from storefront.web.shop import market
 
 bp = Blueprint("cart", __name__)
 COOKIE = "sf_cart"
@@ -47,7 +48,8 @@ class SetQuantity(BaseModel):
 
 
 def offer_source() -> OfferSource:
-    return services().catalog
+    """The catalog priced in the visitor's market (:mod:`storefront.web.shop.market`)."""
+    return market.offer_source()
 
 
 def cart_token() -> str | None:

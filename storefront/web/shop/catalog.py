@@ -11,13 +11,14 @@ from storefront.catalog import queries as q
 from storefront.catalog.services import PAGE_SIZE, Catalog
 from storefront.container import services
 from storefront.content.notes import note_dependency
-from storefront.errors import NotFound
+from storefront.errors import BadRequest, NotFound
 from storefront.money import CurrencyError, from_decimal
 from storefront.reviews.board import ReviewBoard
 from storefront.reviews.services import ShownReview, Summary
 from storefront.web.auth import access
 from storefront.web.httpcache import render_page, shared_cacheable
 from storefront.web.shop.content import in_preview
+from storefront.web.shop.market import current_market
 
 bp = Blueprint("catalog", __name__)
 
@@ -65,14 +66,21 @@ def _rating_ld(summary: Summary | None, shown: list[ShownReview]) -> dict[str, A
     }
 
 
-def _price_param(name: str) -> int | None:
+def _price_param(name: str, currency: str) -> int | None:
+    """A price filter typed in the market's currency; a 400 saying what is wrong with it."""
     raw = request.args.get(name, "").strip()
     if not raw:
         return None
     try:
-        return max(from_decimal(raw, "EUR"), 0)
-    except (CurrencyError, ArithmeticError, ValueError):
-        return None
+        return max(from_decimal(raw, currency), 0)
+    except CurrencyError as exc:
+        problem = str(exc)
+    except (ArithmeticError, ValueError):
+        problem = f"{raw!r} is not an amount"
+    raise BadRequest(
+        f"{name}: {problem}. Type an amount in {currency}, e.g. 25 or 25.50.",
+        code="invalid_amount",
+    )
 
 
 @bp.get("/")
@@ -84,7 +92,7 @@ def home() -> ResponseReturnValue:
     return render_page(
         "catalog/home.html",
         settings=cat.site_settings(preview=preview),
-        featured=cat.featured(preview=preview),
+        featured=cat.featured(preview=preview, market=current_market()),
         categories=cat.categories(preview=preview),
         page=cat.page("home", preview=preview),
         ratings=_reviews().summaries(),
@@ -108,15 +116,17 @@ def listing(slug: str | None = None) -> ResponseReturnValue:
     page = max(1, request.args.get("page", 1, type=int) or 1)
     colour = request.args.get("colour") or None
     size = request.args.get("size") or None
+    market = current_market()
     products, total = cat.listing(
         category_id=category["_id"] if category else None,
         colour=colour,
         size=size,
-        min_price=_price_param("min"),
-        max_price=_price_param("max"),
+        min_price=_price_param("min", market.currency),
+        max_price=_price_param("max", market.currency),
         sort=sort,
         page=page,
         preview=preview,
+        market=market,
     )
     pages = max(1, -(-total // PAGE_SIZE))
     if page > pages and total:
@@ -147,7 +157,7 @@ def listing(slug: str | None = None) -> ResponseReturnValue:
 @shared_cacheable(last_modified=True)
 def product(slug: str) -> ResponseReturnValue:
     preview = in_preview()
-    view = _cat().product(slug, preview=preview)
+    view = _cat().product(slug, preview=preview, market=current_market())
     if view is None:
         raise NotFound("That shirt is not in the shop (anymore).")
     chosen = view.variant(request.args.get("variant", "")) or next(
@@ -170,7 +180,7 @@ def product(slug: str) -> ResponseReturnValue:
 @shared_cacheable()
 def search() -> ResponseReturnValue:
     text = request.args.get("q", "").strip()[:100]
-    results = _cat().search(text, preview=in_preview()) if text else []
+    results = _cat().search(text, preview=in_preview(), market=current_market()) if text else []
     return render_page(
         "catalog/search.html", q=text, results=results, ratings=_reviews().summaries()
     )

@@ -10,7 +10,16 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Blueprint, Flask, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from pydantic import ValidationError
 from sqlalchemy import select
@@ -19,12 +28,13 @@ from storefront.cart import services as carts
 from storefront.checkout import services as checkout
 from storefront.checkout.schemas import CheckoutDetails
 from storefront.checkout.shipping import ShippingOption, table_options
+from storefront.checkout.tax import TaxError, checkout_vat
 from storefront.circuit import circuit_open
 from storefront.container import services
 from storefront.countries import country_code, shipping_choices
 from storefront.discounts import services as discounts
 from storefront.discounts.rules import DiscountRefused
-from storefront.errors import NotFound
+from storefront.errors import BadRequest, NotFound
 from storefront.gateways.port import PaymentError
 from storefront.orders.links import order_path, order_url, token_matches
 from storefront.orders.models import Order
@@ -34,8 +44,9 @@ from storefront.payments.flow import apply_status, latest_ref, start_payment
 from storefront.web.auth import access, current_user
 from storefront.web.forms import field_errors
 from storefront.web.security import limiter
+from storefront.web.shop import market
 from storefront.web.shop.addresses import default_address_form
-from storefront.web.shop.cart import cart_token, offer_source
+from storefront.web.shop.cart import cart_token
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__)
@@ -58,16 +69,31 @@ def shipping_options(
     return table_options(country, currency)
 
 
-def _priced() -> carts.PricedCart | None:
-    priced = carts.priced(services().db, cart_token(), offer_source())
+def _priced(country: str) -> carts.PricedCart | None:
+    """The cart priced in the market of ``country`` (the shipping country decides)."""
+    offers = market.offer_source(market.market_for_country(country))
+    priced = carts.priced(services().db, cart_token(), offers)
     return priced if priced is not None and not priced.is_empty else None
+
+
+def _default_country() -> str:
+    """The visitor's chosen country, else the seller's when its market is the visitor's,
+    else the first country of their market."""
+    chosen = market.current_country()
+    if chosen:
+        return chosen
+    here, home = market.current_market(), services().settings.seller_country
+    if home in here.countries or not here.countries:
+        return home
+    return here.countries[0]
 
 
 def _render(
     priced: carts.PricedCart, form: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> ResponseReturnValue:
-    country = country_code(form.get("country")) or "DE"
-    options = shipping_options(country, priced.currency or "EUR", priced)
+    country = country_code(form.get("country")) or _default_country()
+    currency = priced.currency or market.current_market().currency
+    options = shipping_options(country, currency, priced)
     chosen = next((o for o in options if o.id == form.get("shipping_method")), options[0])
     discount = None
     if form.get("discount_code", "").strip():
@@ -77,12 +103,25 @@ def _render(
                     session,
                     form["discount_code"],
                     lines=checkout.discount_lines(priced),
-                    currency=priced.currency or "EUR",
+                    currency=currency,
                     shipping=chosen.amount,
                     customer_key=form.get("email") or None,
                 )
         except DiscountRefused as exc:
             errors = {**errors, "discount_code": f"{exc} You can pay without it."}
+    vat = None
+    try:
+        # VAT on what the shopper pays: after the discount, as the order will keep it.
+        vat = checkout_vat(
+            country,
+            currency,
+            subtotal=priced.subtotal - (discount.goods if discount else 0),
+            shipping=chosen.amount - (discount.shipping if discount else 0),
+            seller=services().settings.seller_vat,
+        )
+    except TaxError as exc:
+        errors = {"country": str(exc), **errors}
+        status = max(status, 422)
     return render_template(
         "checkout/checkout.html",
         cart=priced,
@@ -93,20 +132,26 @@ def _render(
         countries=shipping_choices(),
         discount=discount,
         total=priced.subtotal + chosen.amount - (discount.total if discount else 0),
+        vat=vat,
     ), status
+
+
+def _empty_cart() -> ResponseReturnValue:
+    flash("Your cart is empty — add a shirt before checking out.")
+    return redirect(url_for("cart.view"), 303)
 
 
 @bp.get("/checkout")
 @access("public")
 def start() -> ResponseReturnValue:
-    priced = _priced()
+    country = _default_country()
+    priced = _priced(country)
     if priced is None:
-        flash("Your cart is empty — add a shirt before checking out.")
-        return redirect(url_for("cart.view"))
+        return _empty_cart()
     user = current_user()
     form = {
         "checkout_key": secrets.token_urlsafe(18),
-        "country": "DE",
+        "country": country,
         "email": user.email if user else "",
     }
     if user is not None:
@@ -118,14 +163,21 @@ def start() -> ResponseReturnValue:
 @access("public")
 @limiter.limit("20/minute")
 def submit() -> ResponseReturnValue:
-    priced = _priced()
-    if priced is None:
-        flash("Your cart is empty — add a shirt before checking out.")
-        return redirect(url_for("cart.view"), 303)
     form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
     form["country"] = country_code(form.get("country")) or form.get("country", "")
+    country = form["country"] or _default_country()
+    try:
+        priced = _priced(country)
+    except BadRequest as exc:  # a country no market sells to: say so next to the field
+        priced = _priced(_default_country())
+        if priced is None:
+            return _empty_cart()
+        form["country"] = _default_country()
+        return _render(priced, form, {"country": exc.message}, 422)
+    if priced is None:
+        return _empty_cart()
     if form.get("action") == "update":
-        return _render(priced, form, {})
+        return _follow(country, _render(priced, form, {}))
     try:
         details = CheckoutDetails.model_validate(form)
     except ValidationError as exc:
@@ -135,25 +187,36 @@ def submit() -> ResponseReturnValue:
     errors = details.form_errors()
     if errors:
         return _render(priced, form, errors, 422)
-    options = shipping_options(details.country, priced.currency or "EUR", priced)
+    destination = market.market_for_country(details.country)
+    offers = market.offer_source(destination)
+    options = shipping_options(details.country, priced.currency or destination.currency, priced)
     user = current_user()
     try:
         placed = checkout.place_order(
             services().db,
             cart_token=cart_token(),
             details=details,
-            offers=offer_source(),
+            offers=offers,
             shipping_options=options,
             customer_id=user.id if user else None,
             priced=priced,
+            seller=services().settings.seller_vat,
         )
     except checkout.CheckoutError as exc:
-        return _render(_priced() or priced, form, {"form": str(exc)}, 409)
+        again = _priced(details.country) or priced
+        return _follow(details.country, _render(again, form, {"form": str(exc)}, 409))
     if placed.discount_notice:
         flash(f"{placed.discount_notice} Your order was placed without it.")
     found = services()
     url = start_payment(found.db, found.gateways, placed.order_id, order=placed.order)
-    return redirect(url, 303)
+    return _follow(details.country, redirect(url, 303))
+
+
+def _follow(country: str, answer: ResponseReturnValue) -> ResponseReturnValue:
+    """The rest of the shop follows the shipping country chosen at checkout."""
+    response = make_response(answer)
+    market.remember_country(response, country)
+    return response
 
 
 def _order_for_return(number: str) -> Order:
