@@ -71,9 +71,13 @@ def test_a_fixed_code_reaches_paypal_in_the_amount_breakdown(shop: Shop) -> None
     paypal_order = next(iter(shop.paypal.orders.values()))
     amount = paypal_order["purchase_units"][0]["amount"]
     assert amount["value"] == "28.95"  # 29.00 + 4.95 − 5.00, which PayPal checks to the cent
-    assert amount["breakdown"]["discount"] == {"currency_code": "EUR", "value": "5.00"}
+    # Germany: the breakdown is net of VAT, and the VAT is on what is paid (19% in 28.95)
+    breakdown = amount["breakdown"]
+    assert breakdown["discount"] == {"currency_code": "EUR", "value": "4.20"}  # 5.00 − 0.80
+    assert breakdown["tax_total"] == {"currency_code": "EUR", "value": "4.62"}
+    assert only_order(shop).vat_amount == 462
     page = shop.paypal_http.get(resp.headers["Location"]).text
-    assert "Discount" in page and "-5.00" in page
+    assert "Discount" in page and "-4.20" in page and "Tax" in page
     approved = press(shop.paypal_http, resp.headers["Location"], "approve")
     shop.client.get(shop_path(approved.headers["Location"]))
     assert only_order(shop).status == "paid"

@@ -464,3 +464,48 @@ def test_vat_reaches_paypal_as_a_breakdown_that_adds_up(
 def test_without_vat_paypal_gets_no_tax_total(paypal_gateway: PayPalGateway) -> None:
     body = paypal_gateway.order_body(checkout_request())
     assert "tax_total" not in body["purchase_units"][0]["amount"]["breakdown"]
+
+
+@pytest.mark.parametrize(
+    ("lines", "shipping", "discount", "shipping_discount", "rate"),
+    [
+        ((Line("Tee", 2900, 3),), 495, 870, 0, Decimal("19")),  # DE, 10 % off
+        ((Line("Tee", 2900, 1),), 495, 0, 495, Decimal("19")),  # DE, free shipping
+        ((Line("Tee", 3333, 7), Line("Cap", 99, 1)), 1, 2333, 0, Decimal("21")),  # odd cents
+        ((Line("Tee", 2999, 3),), 595, 1, 300, Decimal("25.5")),  # FI, both discounts
+        ((Line("Tee", 2999, 1),), 0, 2999, 0, Decimal("20")),  # all off: nothing to tax
+    ],
+)
+def test_vat_and_a_discount_reach_paypal_as_a_breakdown_that_adds_up(
+    paypal_gateway: PayPalGateway,
+    paypal_emu: PayPalEmulator,
+    lines: tuple[Line, ...],
+    shipping: int,
+    discount: int,
+    shipping_discount: int,
+    rate: Decimal,
+) -> None:
+    """With a discount the VAT is on what is paid; PayPal (whose emulator checks the sums)
+    gets net discounts beside ``tax_total`` and charges exactly our total."""
+    paid = sum(line.unit_amount * line.quantity for line in lines) + shipping
+    paid -= discount + shipping_discount
+    vat = vat_inside(rate, paid)
+    request = checkout_request(
+        lines=lines,
+        shipping_amount=shipping,
+        discount_amount=discount,
+        shipping_discount=shipping_discount,
+        vat_amount=vat,
+        vat_rate=rate,
+    )
+    started = paypal_gateway.start_checkout(request)
+    unit = paypal_emu.order(started.provider_ref)["purchase_units"][0]
+    breakdown = {
+        k: from_paypal_value(v["value"], "EUR") for k, v in unit["amount"]["breakdown"].items()
+    }
+    assert from_paypal_value(unit["amount"]["value"], "EUR") == request.total == paid
+    assert breakdown["tax_total"] == vat
+    added = sum(breakdown.get(k, 0) for k in ("item_total", "shipping", "tax_total"))
+    taken = sum(breakdown.get(k, 0) for k in ("discount", "shipping_discount"))
+    assert added - taken == paid
+    assert all(value >= 0 for value in breakdown.values())

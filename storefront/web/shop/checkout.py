@@ -172,8 +172,11 @@ def submit() -> ResponseReturnValue:
         priced = _priced(_default_country())
         if priced is None:
             return _empty_cart()
-        form["country"] = _default_country()
-        return _render(priced, form, {"country": exc.message}, 422)
+        if country_code(country):
+            form["country"] = _default_country()
+            return _render(priced, form, {"country": exc.message}, 422)
+        # Not a country at all: the form's checks below say so, with the other fields.
+        country = _default_country()
     if priced is None:
         return _empty_cart()
     if form.get("action") == "update":
