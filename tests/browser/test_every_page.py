@@ -9,9 +9,12 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
 from storefront.accounts import services as accounts
 from storefront.container import services
+from storefront.money import format_money
+from storefront.orders.models import Order
 from tests.browser.checks import covered_controls, serious_axe_violations
 from tests.browser.conftest import LiveShop
 from tests.browser.test_shopper import add_a_shirt, fill_checkout
@@ -131,3 +134,52 @@ def test_every_operator_page_at_both_widths(  # type: ignore[no-untyped-def]
     context.close()
     assert walk.controls > 50
     walk.assert_clean(expected_pages=9)
+
+
+def test_the_operator_side_is_its_own_place(
+    browser, module_shop: LiveShop, order_number: str
+) -> None:  # type: ignore[no-untyped-def]
+    with services(module_shop.app).db.session_scope(write=True) as session:
+        accounts.register(session, "chart-op@example.com", "operator password!", role="operator")
+    context = browser.new_context(viewport=LAPTOP)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(module_shop.url + "/login?next=/admin")
+    page.fill("#f-email", "chart-op@example.com")
+    page.fill("#f-password", "operator password!")
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(re.compile(r".*/admin$"))
+    # Its own header and navigation; none of the shop's (search, cart, newsletter footer).
+    assert (
+        page.locator("header.site, footer.site, form.search, .mini-cart, .newsletter").count() == 0
+    )
+    nav = page.get_by_role("navigation", name="Operator")
+    assert nav.get_by_role("link").all_inner_texts() == [
+        "Dashboard",
+        "Orders",
+        "Jobs",
+        "Subscribers",
+        "Customers",
+        "API tokens",
+    ]
+    assert nav.locator("[aria-current=page]").inner_text() == "Dashboard"
+    with services(module_shop.app).db.session_scope() as session:
+        paid = session.execute(select(Order.total_amount)).scalar_one()
+    total = format_money(paid, "EUR")
+    # The chart: an image with a name, the walker's order among its values, axes.
+    chart = page.get_by_role("img", name="Revenue per day, last 14 days")
+    assert chart.count() == 1
+    assert f"1 order, {total} in all" in (chart.locator("desc").text_content() or "")
+    values = chart.locator("text.value").all_text_contents()
+    assert len(values) == 14 and values[-1] == total and values.count("€0.00") == 13
+    assert chart.locator("text.tick").all_text_contents()[:3] == ["€0", "€10", "€20"]
+    assert chart.locator("line.axis").count() == 2
+    page.click("text=The figures as a table")
+    assert page.locator(".chart-figures").get_by_role("row").last.inner_text().split("\t")[1:] == [
+        "1",
+        total,
+    ]
+    page.get_by_role("navigation", name="Operator").get_by_role("link", name="Orders").click()
+    assert page.locator("[aria-current=page]").inner_text() == "Orders"
+    assert order_number in page.content()
+    context.close()
