@@ -183,3 +183,30 @@ def test_the_operator_side_is_its_own_place(
     assert page.locator("[aria-current=page]").inner_text() == "Orders"
     assert order_number in page.content()
     context.close()
+
+
+def test_the_size_guide_from_the_product_page(browser, module_shop: LiveShop) -> None:  # type: ignore[no-untyped-def]
+    walk = Walk()
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(module_shop.url + "/products/skeleton-gardener")
+    page.get_by_role("link", name="Size guide for Skeleton Gardener").click()
+    page.wait_for_url("**/products/skeleton-gardener/size-guide")
+    table = page.get_by_role(
+        "table",
+        name="Classic unisex crew-neck tee: measurements of the shirt laid flat, in centimetres",
+    )
+    assert table.get_by_role("columnheader").all_inner_texts() == [
+        "Size",
+        "Chest width",
+        "Body length",
+        "Sleeve length",
+    ]
+    assert table.get_by_role("rowheader").all_inner_texts() == ["S", "M", "L", "XL", "2XL"]
+    assert table.get_by_role("row", name=re.compile(r"^M\b")).get_by_role(
+        "cell"
+    ).all_inner_texts() == ["52 cm", "74 cm", "21 cm"]
+    walk.check(page, "size guide")
+    context.close()
+    walk.assert_clean(expected_pages=1)

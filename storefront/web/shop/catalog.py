@@ -109,7 +109,24 @@ def product(slug: str) -> ResponseReturnValue:
     chosen = view.variant(request.args.get("variant", "")) or next(
         (v for v in view.variants if v.available), view.variants[0] if view.variants else None
     )
-    return render_page("catalog/product.html", product=view, chosen=chosen)
+    family = str(view.raw.get("gelatoFamily") or "")
+    guide = _cat().size_guide(family, preview=preview) if family else None
+    return render_page("catalog/product.html", product=view, chosen=chosen, size_guide=guide)
+
+
+@bp.get("/products/<slug>/size-guide")
+@access("public")
+@shared_cacheable(last_modified=True)
+def size_guide(slug: str) -> ResponseReturnValue:
+    preview = in_preview()
+    view = _cat().product(slug, preview=preview)
+    if view is None:
+        raise NotFound("That shirt is not in the shop (anymore).")
+    family = str(view.raw.get("gelatoFamily") or "")
+    guide = _cat().size_guide(family, preview=preview) if family else None
+    if guide is None:
+        raise NotFound("We have no size guide for this shirt yet; write to us and we measure it.")
+    return render_page("catalog/size_guide.html", product=view, guide=guide)
 
 
 @bp.get("/search")
