@@ -47,9 +47,10 @@ class Walk:
                 self.problems.append(f"{where}: no control found to check")
         self.pages.append(label)
 
-    def visit(self, page, url: str, label: str) -> None:  # type: ignore[no-untyped-def]
+    def visit(self, page, url: str, label: str, status: int = 200) -> None:  # type: ignore[no-untyped-def]
         page.set_viewport_size(PHONE)
-        page.goto(url)
+        response = page.goto(url)
+        assert response is not None and response.status == status, (label, url)
         self.check(page, label)
 
     def assert_clean(self, expected_pages: int) -> None:
@@ -77,6 +78,8 @@ def order_number(browser, module_shop: LiveShop, walk: Walk):  # type: ignore[no
     walk.visit(page, url + "/search?q=skull", "search")
     walk.visit(page, url + "/search?q=nothing-like-this", "search without results")
     walk.visit(page, url + "/pages/about", "content page")
+    walk.visit(page, url + "/products/no-such-shirt", "not found", status=404)
+    walk.visit(page, url + "/api/v1/docs", "API reference")
     walk.visit(page, url + "/cart", "empty cart")
     walk.visit(page, url + "/login", "login")
     walk.visit(page, url + "/account/password-reset", "password reset")
@@ -104,7 +107,7 @@ def order_number(browser, module_shop: LiveShop, walk: Walk):  # type: ignore[no
 def test_every_shop_page_at_both_widths(order_number: str, walk: Walk) -> None:
     assert order_number.startswith("SF-")
     assert walk.controls > 200  # the walk looked at the pages' controls, not at nothing
-    walk.assert_clean(expected_pages=17)
+    walk.assert_clean(expected_pages=19)
 
 
 def test_every_operator_page_at_both_widths(  # type: ignore[no-untyped-def]

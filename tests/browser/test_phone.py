@@ -1,12 +1,13 @@
 """In Chromium on a phone-sized screen (390 × 844): "Add to cart" is there without scrolling,
 tapping the cart's quantity box edits the quantity (it used to hit "Remove" lying on top and
-empty the cart), and the overlap check of ``test_every_page`` does catch that old layout."""
+empty the cart), and the checks of ``test_every_page`` do catch that old layout and an axe
+violation."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.browser.checks import covered_controls
+from tests.browser.checks import covered_controls, serious_axe_violations
 from tests.browser.conftest import LiveShop
 
 pytestmark = pytest.mark.browser
@@ -75,3 +76,11 @@ def test_the_overlap_check_catches_the_old_cart_layout(phone, module_shop: LiveS
     )
     checked, covered = covered_controls(phone)
     assert any("input" in c and "Remove" in c for c in covered), covered
+
+
+def test_the_axe_check_catches_a_field_without_a_name(phone, module_shop: LiveShop) -> None:  # type: ignore[no-untyped-def]
+    phone.goto(module_shop.url + "/cart")
+    assert serious_axe_violations(phone) == []
+    phone.evaluate("() => document.querySelector('.qty-form label').remove()")
+    found = serious_axe_violations(phone)
+    assert any(v.startswith("label (critical)") for v in found), found
