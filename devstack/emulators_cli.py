@@ -37,7 +37,7 @@ def shop_settings(emulators_url: str) -> dict[str, str]:
     }
 
 
-@Request.application  # type: ignore[arg-type]
+@Request.application
 def _root(request: Request) -> Response:
     """``/healthz`` for whoever waits for the process to be up; 404 for anything else."""
     if request.path == "/healthz":

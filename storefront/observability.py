@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from io import TextIOWrapper
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 import structlog
 from flask import Flask, Request, Response, g, request
@@ -149,7 +149,7 @@ def configure_logging(level: str = "INFO") -> None:
 
 def _wrap_for_formatter(
     logger: logging.Logger, name: str, event_dict: structlog.typing.EventDict
-) -> tuple[tuple[object, ...], dict[str, object]]:
+) -> tuple[tuple[Any, ...], dict[str, Any]]:
     """structlog's own wrapper, and the exception on the stdlib record as well: handlers
     other than ours (error reporting) see ``log.exception(...)`` as an exception."""
     args, kwargs = structlog.stdlib.ProcessorFormatter.wrap_for_formatter(logger, name, event_dict)

@@ -25,7 +25,7 @@ from storefront.gelato.errors import (
     GelatoPermanentError,
     GelatoTransientError,
 )
-from storefront.gelato.types import GelatoOrder
+from storefront.gelato.types import GelatoOrder, GelatoOrderRequest
 from storefront.orders.models import Order
 from storefront.orders.repository import lock_order
 from storefront.orders.states import OrderStatus, record_event, transition
@@ -96,13 +96,13 @@ def push_one(
             report.notes.append(f"order {order_id}: {order.status if order else 'gone'}; skip")
             return
         number = order.number
+        request: GelatoOrderRequest | None = None
+        unprintable = "not printable"
         try:
             request = to_gelato_request(order, order_type=order_type)
         except NotPrintable as exc:
-            unprintable: str | None = f"not printable: {exc}"
-        else:
-            unprintable = None
-    if unprintable is not None:  # parked in a session of its own, after this one closed
+            unprintable = f"not printable: {exc}"
+    if request is None:  # parked in a session of its own, after this one closed
         _park(db, entry, order_id, unprintable)
         report.parked += 1
         return

@@ -67,6 +67,7 @@ def production_env(data_dir: Path, **settings: str) -> dict[str, str]:
             "STRIPE_API_KEY": "sk_test_rehearsal",
             "STRIPE_WEBHOOK_SECRET": "whsec_rehearsal",
             "PAYPAL_CLIENT_SECRET": "rehearsal-paypal",
+            "PAYPAL_WEBHOOK_ID": "WH-REHEARSAL",
             "GELATO_API_KEY": "rehearsal-gelato",
             "GELATO_WEBHOOK_SECRET": "rehearsal-gelato-hook",
             "GELATO_ORDER_TYPE": "order",
