@@ -72,3 +72,8 @@ def serious_axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(_axe_source())
     return list(page.evaluate(_AXE))
+
+
+def page_overflow(page) -> int:  # type: ignore[no-untyped-def]
+    """How many pixels the page is wider than the screen (a phone would scroll sideways)."""
+    return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))

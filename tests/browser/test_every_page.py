@@ -1,8 +1,8 @@
 """In Chromium, at a phone's width (390 px) and a laptop's (1280 px): every page of the shop
 and of the operator side, as a shopper and an operator reach them, has no control covered by
-another (the centre of every button, link and field hits that element) and no serious or
-critical axe-core violation. One shop for the module; each page is loaded once and checked
-at both widths."""
+another (the centre of every button, link and field hits that element), is no wider than the
+screen, and has no serious or critical axe-core violation. One shop for the module; each page
+is loaded once and checked at both widths."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from storefront.accounts import services as accounts
 from storefront.container import services
 from storefront.money import format_money
 from storefront.orders.models import Order
-from tests.browser.checks import covered_controls, serious_axe_violations
+from tests.browser.checks import covered_controls, page_overflow, serious_axe_violations
 from tests.browser.conftest import LiveShop
 from tests.browser.test_shopper import add_a_shirt, fill_checkout
 
@@ -43,6 +43,8 @@ class Walk:
             self.controls += checked
             self.problems += [f"{where}: {c}" for c in covered]
             self.problems += [f"{where}: axe {v}" for v in serious_axe_violations(page)]
+            if (wider := page_overflow(page)) > 0:
+                self.problems.append(f"{where}: the page is {wider} px wider than the screen")
             if checked == 0:
                 self.problems.append(f"{where}: no control found to check")
         self.pages.append(label)

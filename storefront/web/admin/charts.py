@@ -15,10 +15,10 @@ from storefront.web.admin.queries import DayTotal
 
 WIDTH = 420
 ROW = 24
-LEFT = 64  # the day labels
-RIGHT = 84  # room for the longest value after the longest bar
+LEFT = 60  # the day labels
+RIGHT = 88  # room for the longest value after the longest bar
 TOP = 8
-AXIS = 34  # tick labels and the axis title under the bars
+AXIS = 38  # tick labels and the axis title under the bars
 
 
 def nice_step(top: int, ticks: int = 4) -> int:
@@ -71,7 +71,7 @@ def revenue_chart(days: list[DayTotal], currency: str) -> Markup:
         x = LEFT + plot_w * tick / top
         parts.append(
             f'<line x1="{x:.1f}" y1="{TOP}" x2="{x:.1f}" y2="{TOP + plot_h}"/>'
-            f'<text class="tick" x="{x:.1f}" y="{TOP + plot_h + 14}" text-anchor="middle">'
+            f'<text class="tick" x="{x:.1f}" y="{TOP + plot_h + 16}" text-anchor="middle">'
             f"{escape(_axis_money(tick, currency))}</text>"
         )
     parts.append(
@@ -82,11 +82,12 @@ def revenue_chart(days: list[DayTotal], currency: str) -> Markup:
         y = TOP + i * ROW
         w = plot_w * day.revenue / top
         value = format_money(day.revenue, currency)
+        kind = "value" if day.revenue else "value zero"
         parts.append(
             f'<g class="day"><text class="tick" x="{LEFT - 6}" y="{y + ROW / 2 + 4:.1f}" '
             f'text-anchor="end">{day.day:%a %d}</text>'
             f'<rect class="bar" x="{LEFT}" y="{y + 4}" width="{w:.1f}" height="{ROW - 8}"/>'
-            f'<text class="value" x="{LEFT + w + 4:.1f}" y="{y + ROW / 2 + 4:.1f}">'
+            f'<text class="{kind}" x="{LEFT + w + 4:.1f}" y="{y + ROW / 2 + 4:.1f}">'
             f"{escape(value)}</text></g>"
         )
     parts.append(

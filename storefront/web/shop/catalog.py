@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from storefront.catalog import queries as q
-from storefront.catalog.services import PAGE_SIZE, Catalog
+from storefront.catalog.services import PAGE_SIZE, Catalog, ProductView
 from storefront.container import services
 from storefront.errors import NotFound
 from storefront.money import CurrencyError, from_decimal
@@ -109,9 +109,14 @@ def product(slug: str) -> ResponseReturnValue:
     chosen = view.variant(request.args.get("variant", "")) or next(
         (v for v in view.variants if v.available), view.variants[0] if view.variants else None
     )
-    family = str(view.raw.get("gelatoFamily") or "")
-    guide = _cat().size_guide(family, preview=preview) if family else None
+    guide = _size_guide(view, preview=preview)
     return render_page("catalog/product.html", product=view, chosen=chosen, size_guide=guide)
+
+
+def _size_guide(view: ProductView, *, preview: bool) -> dict[str, Any] | None:
+    """The size guide of the garment ``view`` is printed on (its Gelato family), if any."""
+    family = str(view.raw.get("gelatoFamily") or "")
+    return _cat().size_guide(family, preview=preview) if family else None
 
 
 @bp.get("/products/<slug>/size-guide")
@@ -122,8 +127,7 @@ def size_guide(slug: str) -> ResponseReturnValue:
     view = _cat().product(slug, preview=preview)
     if view is None:
         raise NotFound("That shirt is not in the shop (anymore).")
-    family = str(view.raw.get("gelatoFamily") or "")
-    guide = _cat().size_guide(family, preview=preview) if family else None
+    guide = _size_guide(view, preview=preview)
     if guide is None:
         raise NotFound("We have no size guide for this shirt yet; write to us and we measure it.")
     return render_page("catalog/size_guide.html", product=view, guide=guide)
