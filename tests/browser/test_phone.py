@@ -5,6 +5,8 @@ violation."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.browser.checks import covered_controls, serious_axe_violations
@@ -30,19 +32,25 @@ def phone(browser, module_shop: LiveShop):  # type: ignore[no-untyped-def]
 
 
 def test_add_to_cart_is_visible_without_scrolling(phone, module_shop: LiveShop) -> None:  # type: ignore[no-untyped-def]
-    phone.goto(module_shop.url + "/products/skeleton-gardener")
-    assert phone.evaluate("window.scrollY") == 0
-    button = phone.locator("button:has-text('Add to cart')")
-    box = button.bounding_box()
-    assert box is not None
-    assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], box
-    x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-    hit = phone.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent", [x, y])
-    assert "Add to cart" in hit
-    # The size to pick is on the first screen too, and so is a picture of the shirt.
-    for selector in ("label.size:has-text('M')", ".gallery img >> nth=0"):
-        box = phone.locator(selector).bounding_box()
-        assert box is not None and box["y"] + box["height"] <= PHONE["height"], selector
+    """On every product page of the demo catalog (long titles, limited editions with "only
+    N left" under the sizes, three colours): the first screen holds a picture, the sizes and
+    "Add to cart", and nothing lies on the button."""
+    sitemap = phone.request.get(module_shop.url + "/sitemap.xml").text()
+    products = re.findall(r"<loc>[^<]*(/products/[^<]+)</loc>", sitemap)
+    assert len(products) >= 13
+    for path in products:
+        phone.goto(module_shop.url + path)
+        assert phone.evaluate("window.scrollY") == 0
+        button = phone.locator("form.picker button[type=submit]")
+        box = button.bounding_box()
+        assert box is not None, path
+        assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"], (path, box)
+        x, y = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        hit = phone.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent", [x, y])
+        assert hit in ("Add to cart", "Sold out"), (path, hit)
+        for selector in (".sizes li:last-child label", ".gallery img >> nth=0"):
+            box = phone.locator(selector).bounding_box()
+            assert box is not None and box["y"] + box["height"] <= PHONE["height"], (path, selector)
 
 
 def test_tapping_the_quantity_edits_it_and_keeps_the_cart(phone, module_shop: LiveShop) -> None:  # type: ignore[no-untyped-def]
