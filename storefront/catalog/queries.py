@@ -100,12 +100,14 @@ SEARCH = (
 
 FEATURED = f"*[{PUBLISHED_PRODUCT} && featured == true] | order(title asc) [0...8]{CARD}"
 
+#: ``_id`` (and the legal pages' ids) are what a publish of those documents is matched by:
+#: without them the cached settings outlived every siteSettings publish.
 SITE_SETTINGS = """*[_id == "siteSettings"][0]{
-  shopName, tagline, heroTitle, heroText, shippingCountries, minimumMarginPercent,
+  _id, _updatedAt, shopName, tagline, heroTitle, heroText, shippingCountries, minimumMarginPercent,
   logo{asset, alt}, favicon{asset}, brandColours, typography, story, emailSenderName,
   navigation[]{label, href}, footerLinks[]{label, href},
   "featured": featured[]->_id,
-  "legalPages": legalPages[]->{title, "slug": slug.current}
+  "legalPages": legalPages[]->{_id, title, "slug": slug.current}
 }"""
 
 PAGE_BY_SLUG = (

@@ -6,7 +6,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from storefront.gelato.address import ShippingAddress, validate_address
+from storefront.countries import country_code, delivery_problem
+from storefront.gelato.address import ShippingAddress, length_problems, validate_address
 
 
 class CheckoutDetails(BaseModel):
@@ -29,7 +30,13 @@ class CheckoutDetails(BaseModel):
     @field_validator("country", mode="before")
     @classmethod
     def _upper(cls, value: object) -> object:
-        return value.strip().upper() if isinstance(value, str) else value
+        """The form's list sends codes; a typed name ("Germany") reads as its code."""
+        if not isinstance(value, str) or not value.strip():
+            return value
+        code = country_code(value)
+        if not code:
+            raise ValueError(delivery_problem(value))
+        return code
 
     def address_errors(self) -> dict[str, str]:
         """Gelato's limits (field lengths, state for US/CA/AU, GB not UK), per field."""
@@ -37,6 +44,21 @@ class CheckoutDetails(BaseModel):
         for problem in validate_address(self.address()):
             errors.setdefault(problem.field, problem.message)
         return errors
+
+    def form_errors(self) -> dict[str, str]:
+        """The checkout form's checks: the address's, and a country from the form's list
+        (the API takes any code its document's pattern allows)."""
+        errors = self.address_errors()
+        country = delivery_problem(self.country)
+        if country and "country" not in errors:
+            errors["country"] = country
+        return errors
+
+    @staticmethod
+    def limits_errors(data: dict[str, str]) -> dict[str, str]:
+        """Gelato's length limits on a form that did not validate, so every field's problem
+        shows at once (not the lengths only after the rest is fixed)."""
+        return {p.field: p.message for p in length_problems(data)}
 
     def address(self) -> ShippingAddress:
         return ShippingAddress(

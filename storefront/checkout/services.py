@@ -107,6 +107,7 @@ def place_order(
             shipping_amount=option.amount,
             total_amount=priced.subtotal + option.amount,
             shipping_method=option.id,
+            shipping_label=option.label[:128],
             shipping_address=asdict(address),
             payment_provider=details.provider,
             cart_id=priced.cart_id,

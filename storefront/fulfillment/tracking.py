@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storefront.countries import in_sentence
 from storefront.db import Database, utcnow
 from storefront.fulfillment.models import GelatoOrderRecord, Parcel
 from storefront.gelato.client import GelatoClient
@@ -123,11 +124,12 @@ def sync_order(
                     sorted({str(g.fulfillment_status) for g in orders})
                 )
                 transition(session, order, step, actor=actor, reason=why)
-        country = next((g.fulfillment_country for g in orders if g.fulfillment_country), None)
+        printed_in = {g.id: g.fulfillment_country for g in orders if g.fulfillment_country}
         for code in result.new_parcels:
             parcel = session.execute(
                 select(Parcel).where(Parcel.order_id == order.id, Parcel.tracking_code == code)
             ).scalar_one()
+            country = printed_in.get(parcel.gelato_order_id)  # this parcel's print hub
             link = order_link(order.number)
             queue_email(
                 session,
@@ -138,7 +140,7 @@ def sync_order(
                     "number": order.number,
                     "tracking_code": code,
                     "tracking_url": parcel.tracking_url or "",
-                    "country": country or "",
+                    "country": in_sentence(country) if country else "",
                     "link": link,
                 },
             )
@@ -197,3 +199,15 @@ def delivery_of(session: Session, order_id: int) -> Delivery | None:
         return None
     countries = sorted({r.fulfillment_country for r in records if r.fulfillment_country})
     return Delivery(countries, list(parcels))
+
+
+def parcels_by_order(session: Session, order_ids: list[int]) -> dict[int, list[Parcel]]:
+    """Each order's parcels (for the order history's tracking links), in one query."""
+    found: dict[int, list[Parcel]] = {}
+    if order_ids:
+        rows = session.execute(
+            select(Parcel).where(Parcel.order_id.in_(order_ids)).order_by(Parcel.id)
+        ).scalars()
+        for parcel in rows:
+            found.setdefault(parcel.order_id, []).append(parcel)
+    return found

@@ -8,8 +8,11 @@ fix the form. Messages are written for the shopper, keyed by our field names.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from typing import Any
+
+from storefront.countries import in_sentence
 
 #: Maximum lengths (characters) Gelato accepts, by our field name.
 MAX_LENGTHS: dict[str, int] = {
@@ -115,15 +118,11 @@ def normalized(address: ShippingAddress) -> ShippingAddress:
     return ShippingAddress(**values)
 
 
-def validate_address(address: ShippingAddress) -> list[FieldError]:
-    """Every problem Gelato would refuse, as shopper-readable messages (empty = valid)."""
-    a = normalized(address)
-    errors: list[FieldError] = []
-    for name in REQUIRED:
-        if not getattr(a, name):
-            errors.append(FieldError(name, f"{LABELS[name]} is required."))
+def length_problems(values: Mapping[str, Any]) -> list[FieldError]:
+    """The fields longer than Gelato takes (``values`` by our field names, e.g. a form)."""
+    errors = []
     for name, limit in MAX_LENGTHS.items():
-        value = getattr(a, name)
+        value = str(values.get(name) or "").strip()
         if len(value) > limit:
             errors.append(
                 FieldError(
@@ -132,11 +131,26 @@ def validate_address(address: ShippingAddress) -> list[FieldError]:
                     f"(yours has {len(value)}). Please shorten it.",
                 )
             )
+    return errors
+
+
+def validate_address(address: ShippingAddress) -> list[FieldError]:
+    """Every problem Gelato would refuse, as shopper-readable messages (empty = valid)."""
+    a = normalized(address)
+    errors: list[FieldError] = []
+    for name in REQUIRED:
+        if not getattr(a, name):
+            errors.append(FieldError(name, f"{LABELS[name]} is required."))
+    errors.extend(length_problems({f.name: getattr(a, f.name) for f in fields(a)}))
     problem = country_problem(a.country) if a.country else None
     if problem:
         errors.append(FieldError("country", problem))
     if a.country in STATE_REQUIRED_COUNTRIES and not a.state:
-        errors.append(FieldError("state", f"{LABELS['state']} is required for {a.country}."))
+        errors.append(
+            FieldError(
+                "state", f"{LABELS['state']} is required for addresses in {in_sentence(a.country)}."
+            )
+        )
     if a.email and not _EMAIL.match(a.email):
         errors.append(FieldError("email", "Please enter a valid e-mail address."))
     if a.phone and not _PHONE.match(a.phone):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from email.message import EmailMessage
-from email.utils import formataddr, parseaddr
+from email.utils import formataddr, formatdate, parseaddr
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ SUBJECTS = {
     "payment_failed": "Your payment for order {number} did not go through",
     "order_shipped": "Your order {number} is on its way",
     "order_refunded": "We refunded {amount} for order {number}",
+    "order_cancelled": "Your order {number} is cancelled",
     "newsletter_confirm": "Confirm your newsletter subscription",
     "password_reset": "Reset your password",
     "verify_email": "Confirm your e-mail address",
@@ -59,6 +60,10 @@ class Composer:
             loader=FileSystemLoader(templates),
             autoescape=select_autoescape(["html"]),
             keep_trailing_newline=True,
+            # A block tag alone on its line leaves no line behind, so the text part's blank
+            # lines are the ones the template shows.
+            trim_blocks=True,
+            lstrip_blocks=True,
         )
 
     def sender(self) -> str:
@@ -77,6 +82,7 @@ class Composer:
         message["Subject"] = SUBJECTS[template].format(**context)
         message["From"] = self.sender()
         message["To"] = to
+        message["Date"] = formatdate(usegmt=True)
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         return message

@@ -86,7 +86,9 @@ def cancel(
     with db.session_scope(write=True) as session:
         locked = lock_order(session, order_id=order_id)
         assert locked is not None
-        workflows.order_cancelled(session, locked, actor=actor, reason=reason)
+        workflows.order_cancelled(
+            session, locked, actor=actor, reason=reason, order_link=order_link(locked.number)
+        )
     if was_paid:
         try:
             outcome = refund(

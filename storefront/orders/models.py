@@ -27,6 +27,9 @@ class Order(TimestampMixin, Base):
     total_amount: Mapped[int]
     refunded_amount: Mapped[int] = mapped_column(default=0)
     shipping_method: Mapped[str | None] = mapped_column(String(64))
+    # The choice as checkout worded it ("Standard (3–6 working days)"), shown again on the
+    # order page and in e-mails; None on orders placed before it was kept.
+    shipping_label: Mapped[str | None] = mapped_column(String(128))
     shipping_address: Mapped[dict[str, Any]] = mapped_column(JSON)
     payment_provider: Mapped[str | None] = mapped_column(String(16))
     paid_at: Mapped[datetime | None]

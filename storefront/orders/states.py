@@ -51,6 +51,30 @@ ALLOWED: dict[OrderStatus, frozenset[OrderStatus]] = {
     S.RETURNED: frozenset({S.REFUNDED}),
 }
 
+#: What each status is called wherever a person reads it (order pages, e-mails, history).
+LABELS: dict[OrderStatus, str] = {
+    S.PENDING_PAYMENT: "Waiting for payment",
+    S.PAID: "Paid",
+    S.PAYMENT_FAILED: "Payment failed",
+    S.SUBMITTED: "Sent to the printer",
+    S.IN_PRODUCTION: "Printing",
+    S.SHIPPED: "Shipped",
+    S.DELIVERED: "Delivered",
+    S.NEEDS_ATTENTION: "We are looking into it",
+    S.CANCELLED: "Cancelled",
+    S.REFUNDED: "Refunded",
+    S.RETURNED: "Returned",
+}
+
+
+def status_label(status: str) -> str:
+    """``"submitted"`` → ``"Sent to the printer"``; an unknown value is shown as it is."""
+    try:
+        return LABELS[OrderStatus(status)]
+    except ValueError:
+        return str(status)
+
+
 #: How far along fulfillment an order is; used to refuse going backwards.
 FULFILLMENT_RANK = {S.PAID: 0, S.SUBMITTED: 1, S.IN_PRODUCTION: 2, S.SHIPPED: 3, S.DELIVERED: 4}
 

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from storefront.cart import services as carts
+from storefront.countries import country_name
 from storefront.mail.messages import queue_email
 from storefront.money import format_money
 from storefront.orders.models import Order
@@ -52,6 +53,9 @@ def order_paid(
             "number": order.number,
             "link": order_link,
             "total": format_money(order.total_amount, order.currency),
+            "shipping": order.shipping_label or "Shipping",
+            "shipping_amount": format_money(order.shipping_amount, order.currency),
+            "address": address_lines(order.shipping_address),
             "items": [
                 {
                     "title": i.title,
@@ -66,6 +70,23 @@ def order_paid(
     )
     if order.cart_id is not None:
         carts.mark_converted(session, order.cart_id)
+
+
+def address_lines(address: dict[str, Any]) -> list[str]:
+    """A delivery address as it is written on an envelope, the country by its name."""
+    a = {k: str(v or "").strip() for k, v in (address or {}).items()}
+    city = " ".join(p for p in (a.get("post_code"), a.get("city")) if p)
+    if a.get("state"):
+        city = f"{city}, {a['state']}"
+    lines = [
+        " ".join(p for p in (a.get("first_name"), a.get("last_name")) if p),
+        a.get("company_name", ""),
+        a.get("address_line1", ""),
+        a.get("address_line2", ""),
+        city,
+        country_name(a.get("country")),
+    ]
+    return [line for line in lines if line]
 
 
 def payment_doubtful(session: Session, order: Order, *, actor: str, reason: str) -> None:
@@ -98,14 +119,39 @@ def payment_failed(session: Session, order: Order, *, actor: str, reason: str) -
     return True
 
 
-def order_cancelled(session: Session, order: Order, *, actor: str, reason: str) -> None:
-    """Cancel: the held units go back; an unpaid order's cart opens again."""
-    was_unpaid = order.status in (S.PENDING_PAYMENT, S.PAYMENT_FAILED)
-    if order.status != S.CANCELLED:
-        transition(session, order, S.CANCELLED, actor=actor, reason=reason)
+def order_cancelled(
+    session: Session,
+    order: Order,
+    *,
+    actor: str,
+    reason: str,
+    order_link: str | None = None,
+) -> None:
+    """Cancel: the held units go back; an unpaid order's cart opens again; a paid order's
+    shopper is told (an unpaid one backed out, or heard that the payment failed)."""
+    before = order.status
+    was_unpaid = before in (S.PENDING_PAYMENT, S.PAYMENT_FAILED)
+    if before == S.CANCELLED:
+        stock.release(session, order.id)
+        return
+    transition(session, order, S.CANCELLED, actor=actor, reason=reason)
     stock.release(session, order.id)
     if was_unpaid and order.cart_id is not None:
         carts.reopen(session, order.cart_id)
+    if was_unpaid:
+        return
+    queue_email(
+        session,
+        "order_cancelled",
+        order.email,
+        order.number,
+        {
+            "number": order.number,
+            "total": format_money(order.total_amount, order.currency),
+            "paid": True,
+            "link": order_link or "",
+        },
+    )
 
 
 def order_refunded(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Flask
@@ -15,36 +16,11 @@ from storefront.catalog.mockups import FORMATS, garment_for, mockup_path
 from storefront.catalog.mockups import WIDTHS as MOCKUP_WIDTHS
 from storefront.container import services
 from storefront.content.ptext import portable_text_to_plain, render_portable_text
+from storefront.countries import country_name, in_sentence
 from storefront.money import format_money
+from storefront.orders.states import status_label
 from storefront.sanity.client import SanityClient
 from storefront.web import fragments
-
-COUNTRY_NAMES = {
-    "DE": "Germany",
-    "AT": "Austria",
-    "NL": "the Netherlands",
-    "FR": "France",
-    "BE": "Belgium",
-    "ES": "Spain",
-    "IT": "Italy",
-    "SE": "Sweden",
-    "DK": "Denmark",
-    "IE": "Ireland",
-    "GB": "the United Kingdom",
-    "US": "the United States",
-    "CA": "Canada",
-    "AU": "Australia",
-    "PL": "Poland",
-    "CZ": "Czechia",
-    "PT": "Portugal",
-    "NO": "Norway",
-    "JP": "Japan",
-}
-
-
-def country_name(code: str) -> str:
-    return COUNTRY_NAMES.get((code or "").upper(), code)
-
 
 SRCSET_WIDTHS = (320, 480, 640, 960, 1280)
 
@@ -152,6 +128,11 @@ def _markdown(text: str | None) -> Markup:
     return Markup(_MARKDOWN.render(text or ""))  # noqa: S704 - html=False escapes raw HTML
 
 
+def long_date(value: datetime | None) -> str:
+    """``1 December 2026`` (UTC), the way people write a date."""
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
 def _json_ld(data: Any) -> Markup:
     """JSON-LD safe inside <script>: no "</" can close the element early."""
     text = json.dumps(data, ensure_ascii=False, separators=(",", ":"))
@@ -172,5 +153,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["markdown"] = _markdown
     app.jinja_env.filters["country_name"] = country_name
+    app.jinja_env.filters["in_country"] = in_sentence
+    app.jinja_env.filters["status_label"] = status_label
+    app.jinja_env.filters["long_date"] = long_date
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

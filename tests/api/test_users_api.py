@@ -57,6 +57,20 @@ def test_invalid_body_is_422_with_field_and_reason(client: FlaskClient) -> None:
     assert "email" in fields["email"].lower()
 
 
+def test_a_422_keeps_its_details_and_says_what_to_fix_in_its_message(
+    client: FlaskClient,
+) -> None:
+    response = _register(client, {"email": "not-an-address", "password": "short"})
+    error = response.get_json()["error"]
+    assert error["code"] == "validation_failed"
+    assert {d["field"] for d in error["details"]} == {"email", "password"}  # machine shape
+    assert error["message"] == (
+        "Some fields need fixing: "
+        "Please enter a valid e-mail address, like name@example.com. "
+        "Password must be at least 10 characters."
+    )
+
+
 def test_missing_fields_and_wrong_types_are_named(client: FlaskClient) -> None:
     response = _register(client, {"password": 12345678901})
     details = response.get_json()["error"]["details"]

@@ -80,5 +80,7 @@ def test_checkout_with_a_bad_address_is_a_422(shop: Shop) -> None:
     resp = api.post("/api/v1/checkout", headers=ada, json={**ADDRESS, "country": "UK"})
     assert resp.status_code == 422
     assert resp.get_json()["error"]["details"][0]["field"] == "country"
+    assert "Use GB (not UK) for the United Kingdom." in resp.get_json()["error"]["message"]
+
     empty = token_for(shop, "nocart@example.com")
     assert api.post("/api/v1/checkout", headers=empty, json=ADDRESS).status_code == 409

@@ -154,9 +154,28 @@ def test_empty_cart_at_checkout_is_told(shop: Shop) -> None:
 
 def test_bad_address_is_a_422_naming_the_fields(shop: Shop) -> None:
     add_to_cart(shop.client)
-    resp = checkout(shop.client, country="UK", address_line1="x" * 40)
+    resp = checkout(shop.client, country="Narnia", address_line1="x" * 40)
     assert resp.status_code == 422
     body = resp.get_data(as_text=True)
-    assert "Use GB (not UK)" in body
+    assert "Please choose your country from the list." in body
     assert "at most 35 characters" in body
     assert tally(shop)["orders"] == []
+
+
+def test_a_typed_country_name_is_read_as_its_code_and_an_unserved_one_is_told(
+    shop: Shop,
+) -> None:
+    add_to_cart(shop.client)
+    far = checkout(shop.client, country="Japan")
+    assert far.status_code == 422
+    assert (
+        '<p class="error" id="f-country-error">We do not deliver to Japan yet. '
+        "Please choose a country from the list.</p>"
+    ) in far.get_data(as_text=True)
+    assert tally(shop)["orders"] == []
+    near = checkout(shop.client, country="Deutschland")
+    assert near.status_code == 303, near.get_data(as_text=True)
+    with services(shop.app).db.session_scope() as session:
+        order = session.execute(select(Order)).scalar_one()
+        assert order.shipping_address["country"] == "DE"
+        assert order.shipping_label == "Standard (3–6 working days)"

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from storefront.countries import in_sentence
 from storefront.gelato.address import (
     AddressInvalid,
     ensure_valid,
@@ -61,7 +62,7 @@ def test_country_must_be_two_letters() -> None:
 def test_state_is_required_for_us_ca_au(country: str) -> None:
     errors = validate_address(address(country=country))
     assert fields_of(errors) == ["state"]
-    assert country in errors[0].message
+    assert in_sentence(country) in errors[0].message  # "the United States", not "US"
     assert validate_address(address(country=country, state="NY")) == []
 
 

@@ -45,11 +45,15 @@ def test_the_page_and_the_mail_name_this_orders_printing_country(
     [mail] = mails(printshop.app, "order_shipped")
     assert mail.to == "ada@example.com"
     assert mail.subject == f"Your order {number} is on its way"
-    assert f"Printed in {code}, close to you" in mail.text
+    assert f"Printed in {printed_in}, close to you" in mail.text  # the name, never "DE"
+    assert f"Printed in {printed_in}, close to you" in mail.html
+    assert f"Printed in {code}" not in mail.text
     [package] = shipped["shipment"]["packages"]
-    assert f"Track it: {package['trackingUrl']} (tracking code {package['trackingCode']})" in (
-        mail.text
-    )
+    assert (
+        f"Track your parcel: {package['trackingUrl']} (tracking code {package['trackingCode']})\n"
+        f"\nPrinted in {printed_in}"
+    ) in mail.text  # its own paragraph, not run into the tracking line
+    assert f'<a href="{package["trackingUrl"]}">Track your parcel</a>' in mail.html
 
 
 def test_a_split_order_names_both_countries(printshop: Printshop) -> None:
@@ -63,3 +67,12 @@ def test_a_split_order_names_both_countries(printshop: Printshop) -> None:
     shipped = mails(printshop.app, "order_shipped")
     codes = {p["shipment"]["packages"][0]["trackingCode"] for p in parts}
     assert {m.text.split("tracking code ")[1].split(")")[0] for m in shipped} == codes
+    # Each parcel's e-mail names the hub that printed that parcel.
+    printed = {
+        p["shipment"]["packages"][0]["trackingCode"]: p["shipment"]["fulfillmentCountry"]
+        for p in parts
+    }
+    names = {"DE": "Printed in Germany,", "NL": "Printed in the Netherlands,"}
+    for m in shipped:
+        code = m.text.split("tracking code ")[1].split(")")[0]
+        assert names[printed[code]] in m.text

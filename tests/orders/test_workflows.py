@@ -121,6 +121,9 @@ def test_order_paid_does_everything_once_for_this_order(db: Database) -> None:
             "number": number,
             "link": LINK,
             "total": "€62.95",
+            "shipping": "Standard (3–6 working days)",
+            "shipping_amount": "€4.95",
+            "address": ["Ada Lovelace", "Kastanienallee 1", "10435 Berlin", "Germany"],
             "items": [
                 {
                     "title": "Last Of Its Kind",

@@ -209,7 +209,7 @@ def start_checkout(body: CheckoutIn) -> CheckoutOut:
     problems = details.address_errors()
     if problems:
         raise ValidationFailed(
-            "The address would be refused by the printer.",
+            "The address would be refused by the printer: " + " ".join(problems.values()),
             details=[{"field": k, "message": v} for k, v in problems.items()],
         )
     token = _api_token()

@@ -38,7 +38,7 @@ from storefront.errors import Forbidden, Unauthorized, ValidationFailed
 from storefront.web.api import bearer
 from storefront.web.auth import LEVELS, CurrentUser, current_user
 from storefront.web.auth import access as declare_access
-from storefront.web.forms import error_details
+from storefront.web.forms import error_details, field_errors, summary
 from storefront.web.security import limiter
 
 M = TypeVar("M", bound=BaseModel)
@@ -203,7 +203,7 @@ def _validate(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        raise ValidationFailed(details=error_details(exc)) from None
+        raise ValidationFailed(summary(field_errors(exc)), details=error_details(exc)) from None
 
 
 def _is_many(annotation: Any) -> bool:

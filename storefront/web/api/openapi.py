@@ -49,7 +49,8 @@ ERROR_RESPONSES = {
 
 DESCRIPTION = """\
 JSON over HTTPS. Errors always look like `{"error": {"code", "message", "details"}}`;
-a 422's `details` is a list of `{field, message}`.
+a 422's `details` is a list of `{field, message}` for programs, and its `message` says
+what to fix in sentences a person can read.
 
 **Authentication.** Scripts send `Authorization: Bearer <token>` (tokens come from
 `storefront tokens create`, or `POST /api/v1/tokens` in a browser session). Browsers use the

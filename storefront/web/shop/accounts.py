@@ -13,6 +13,7 @@ from storefront.accounts import services as accounts
 from storefront.accounts.models import Customer
 from storefront.accounts.schemas import Login, NewPassword, Register, ResetRequest
 from storefront.container import services
+from storefront.fulfillment.tracking import parcels_by_order
 from storefront.mail import worker as mail_worker
 from storefront.mail.messages import queue_email
 from storefront.operations import privacy
@@ -70,7 +71,9 @@ def register() -> ResponseReturnValue:
                     )
                     uid, version = customer.id, accounts.session_version(customer)
             except accounts.EmailTaken:
-                errors = {"email": "already has an account — log in or reset the password"}
+                errors = {
+                    "email": "This e-mail already has an account: log in, or reset the password."
+                }
             else:
                 mail_worker.kick(services().postman)
                 login_session(uid, version)
@@ -128,7 +131,10 @@ def account() -> ResponseReturnValue:
             .scalars()
             .all()
         )
-    return render_template("accounts/account.html", customer=customer, orders=orders)
+        parcels = parcels_by_order(session, [o.id for o in orders])
+    return render_template(
+        "accounts/account.html", customer=customer, orders=orders, parcels=parcels
+    )
 
 
 @bp.get("/account/verify/<token>")

@@ -1,5 +1,5 @@
 """Saved delivery addresses on the account page (validated with Gelato's limits), offered
-at checkout."""
+at checkout: add, edit, delete — each only by the customer who owns the address."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from storefront.accounts.models import Address
 from storefront.container import services
+from storefront.countries import country_code, delivery_problem, shipping_choices
 from storefront.errors import NotFound
 from storefront.gelato.address import ShippingAddress, validate_address
-from storefront.web.auth import access, current_user
+from storefront.web.auth import CurrentUser, access, current_user
 
 bp = Blueprint("addresses", __name__)
 FIELDS = (
@@ -26,6 +27,7 @@ FIELDS = (
     "country",
     "phone",
 )
+OPTIONAL = frozenset({"company", "line2", "state", "phone"})
 
 
 def _shipping(form: dict[str, str], email: str) -> ShippingAddress:
@@ -47,50 +49,97 @@ def _shipping(form: dict[str, str], email: str) -> ShippingAddress:
 _OURS = {"address_line1": "line1", "address_line2": "line2", "company_name": "company"}
 
 
-@bp.route("/account/addresses", methods=["GET", "POST"])
-@access("customer")
-def addresses() -> ResponseReturnValue:
-    user = current_user()
-    assert user is not None
-    errors: dict[str, str] = {}
+def _read_form() -> dict[str, str]:
+    """The posted fields, the country as its code (a typed name such as "Germany" too)."""
     form = {k: request.form.get(k, "").strip() for k in FIELDS}
-    db = services().db
-    if request.method == "POST":
-        for problem in validate_address(_shipping(form, user.email)):
-            errors.setdefault(_OURS.get(problem.field, problem.field), problem.message)
-        if not errors:
-            with db.session_scope(write=True) as session:
-                has_any = (
-                    session.execute(
-                        select(Address.id).where(Address.customer_id == user.id)
-                    ).first()
-                    is not None
-                )
-                session.add(
-                    Address(
-                        customer_id=user.id,
-                        is_default=not has_any,
-                        **{
-                            k: (form[k] or None)
-                            if k in ("company", "line2", "state", "phone")
-                            else form[k]
-                            for k in FIELDS
-                        },
-                    )
-                )
-            flash("Address saved.")
-            return redirect(url_for("addresses.addresses"), 303)
-    with db.session_scope() as session:
-        saved = (
+    form["country"] = country_code(form["country"]) or form["country"]
+    return form
+
+
+def _problems(form: dict[str, str], email: str) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    country = delivery_problem(form["country"]) if form["country"] else None
+    if country:
+        errors["country"] = country
+    for problem in validate_address(_shipping(form, email)):
+        errors.setdefault(_OURS.get(problem.field, problem.field), problem.message)
+    return errors
+
+
+def _values(form: dict[str, str]) -> dict[str, str | None]:
+    return {k: (form[k] or None) if k in OPTIONAL else form[k] for k in FIELDS}
+
+
+def _saved(user: CurrentUser) -> list[Address]:
+    with services().db.session_scope() as session:
+        return list(
             session.execute(
                 select(Address).where(Address.customer_id == user.id).order_by(Address.id)
             )
             .scalars()
             .all()
         )
-    return render_template("accounts/addresses.html", saved=saved, form=form, errors=errors), (
-        422 if errors else 200
-    )
+
+
+def _render(
+    template: str, form: dict[str, str], errors: dict[str, str], **extra: object
+) -> ResponseReturnValue:
+    return render_template(
+        template, form=form, errors=errors, countries=shipping_choices(), **extra
+    ), (422 if errors else 200)
+
+
+@bp.route("/account/addresses", methods=["GET", "POST"])
+@access("customer")
+def addresses() -> ResponseReturnValue:
+    user = current_user()
+    assert user is not None
+    errors: dict[str, str] = {}
+    form = dict.fromkeys(FIELDS, "") | {"country": "DE"}
+    if request.method == "POST":
+        form = _read_form()
+        errors = _problems(form, user.email)
+        if not errors:
+            with services().db.session_scope(write=True) as session:
+                has_any = (
+                    session.execute(
+                        select(Address.id).where(Address.customer_id == user.id)
+                    ).first()
+                    is not None
+                )
+                session.add(Address(customer_id=user.id, is_default=not has_any, **_values(form)))
+            flash("Address saved.")
+            return redirect(url_for("addresses.addresses"), 303)
+    return _render("accounts/addresses.html", form, errors, saved=_saved(user))
+
+
+def _own_address(session_address: Address | None, user: CurrentUser) -> Address:
+    if session_address is None or session_address.customer_id != user.id:
+        raise NotFound("No such address.")  # another customer's id reveals nothing
+    return session_address
+
+
+@bp.route("/account/addresses/<int:address_id>/edit", methods=["GET", "POST"])
+@access("customer")
+def edit(address_id: int) -> ResponseReturnValue:
+    user = current_user()
+    assert user is not None
+    db = services().db
+    with db.session_scope() as session:
+        address = _own_address(session.get(Address, address_id), user)
+        form = {k: getattr(address, k) or "" for k in FIELDS}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = _read_form()
+        errors = _problems(form, user.email)
+        if not errors:
+            with db.session_scope(write=True) as session:
+                address = _own_address(session.get(Address, address_id), user)
+                for key, value in _values(form).items():
+                    setattr(address, key, value)
+            flash("Address updated.")
+            return redirect(url_for("addresses.addresses"), 303)
+    return _render("accounts/address_edit.html", form, errors, address_id=address_id)
 
 
 @bp.post("/account/addresses/<int:address_id>/delete")
@@ -99,10 +148,7 @@ def delete(address_id: int) -> ResponseReturnValue:
     user = current_user()
     assert user is not None
     with services().db.session_scope(write=True) as session:
-        address = session.get(Address, address_id)
-        if address is None or address.customer_id != user.id:
-            raise NotFound("No such address.")  # another customer's id reveals nothing
-        session.delete(address)
+        session.delete(_own_address(session.get(Address, address_id), user))
     flash("Address deleted.")
     return redirect(url_for("addresses.addresses"), 303)
 

@@ -21,6 +21,7 @@ from storefront.checkout.schemas import CheckoutDetails
 from storefront.checkout.shipping import ShippingOption, table_options
 from storefront.circuit import circuit_open
 from storefront.container import services
+from storefront.countries import country_code, shipping_choices
 from storefront.errors import NotFound
 from storefront.gateways.port import PaymentError
 from storefront.orders.links import order_path, order_url, token_matches
@@ -36,23 +37,6 @@ from storefront.web.shop.cart import cart_token, offer_source
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__)
-
-COUNTRIES = [
-    ("DE", "Germany"),
-    ("AT", "Austria"),
-    ("NL", "Netherlands"),
-    ("FR", "France"),
-    ("BE", "Belgium"),
-    ("ES", "Spain"),
-    ("IT", "Italy"),
-    ("SE", "Sweden"),
-    ("DK", "Denmark"),
-    ("IE", "Ireland"),
-    ("GB", "United Kingdom"),
-    ("US", "United States"),
-    ("CA", "Canada"),
-    ("AU", "Australia"),
-]
 
 
 def shipping_options(
@@ -80,7 +64,7 @@ def _priced() -> carts.PricedCart | None:
 def _render(
     priced: carts.PricedCart, form: dict[str, Any], errors: dict[str, str], status: int = 200
 ) -> ResponseReturnValue:
-    country = (form.get("country") or "DE").upper()
+    country = country_code(form.get("country")) or "DE"
     options = shipping_options(country, priced.currency or "EUR", priced)
     chosen = next((o for o in options if o.id == form.get("shipping_method")), options[0])
     return render_template(
@@ -90,7 +74,7 @@ def _render(
         errors=errors,
         options=options,
         chosen=chosen,
-        countries=COUNTRIES,
+        countries=shipping_choices(),
         total=priced.subtotal + chosen.amount,
     ), status
 
@@ -122,13 +106,16 @@ def submit() -> ResponseReturnValue:
         flash("Your cart is empty — add a shirt before checking out.")
         return redirect(url_for("cart.view"), 303)
     form = {k: v.strip() for k, v in request.form.items() if k != "csrf_token"}
+    form["country"] = country_code(form.get("country")) or form.get("country", "")
     if form.get("action") == "update":
         return _render(priced, form, {})
     try:
         details = CheckoutDetails.model_validate(form)
     except ValidationError as exc:
-        return _render(priced, form, field_errors(exc), 422)
-    errors = details.address_errors()
+        return _render(
+            priced, form, {**CheckoutDetails.limits_errors(form), **field_errors(exc)}, 422
+        )
+    errors = details.form_errors()
     if errors:
         return _render(priced, form, errors, 422)
     options = shipping_options(details.country, priced.currency or "EUR", priced)
