@@ -20,7 +20,7 @@ CARD = f"""{{
 
 DETAIL = f"""{{
   _id, _updatedAt, title, "slug": slug.current, description, currency, basePrice, featured,
-  "sizes": sizes, "colours": colours[]{{name, hex}},
+  gelatoFamily, "sizes": sizes, "colours": colours[]{{name, hex}},
   "sizeSurcharges": sizeSurcharges[]{{size, amount}},
   "variants": variants[]{{_key, size, colour, productUid, limitedQuantity, price}},
   "design": design->{{
@@ -113,6 +113,13 @@ SITE_SETTINGS = """*[_id == "siteSettings"][0]{
 PAGE_BY_SLUG = (
     '*[_type == "page" && slug.current == $slug][0]'
     '{_id, _updatedAt, title, "slug": slug.current, body, seo}'
+)
+
+#: The size guide of a garment (a product's Gelato family).
+SIZE_GUIDE = (
+    '*[_type == "sizeGuide" && gelatoFamily == $family][0]'
+    "{_id, _updatedAt, title, fit, howToMeasure,"
+    " measurements[]{size, chestWidth, bodyLength, sleeveLength}}"
 )
 
 INVENTORY_FOR = '*[_type == "inventory" && productUid in $uids]{productUid, available}'
