@@ -34,6 +34,37 @@ COLOURS = {
 }
 SIZE_UID = {"S": "s", "M": "m", "L": "l", "XL": "xl", "2XL": "2xl"}
 
+#: Size guides per garment: id, Gelato family, title, fit, (size, chest, length, sleeve) in cm.
+SIZE_GUIDES = [
+    (
+        "sizeGuide-crewneck-unisex-classic",
+        "crewneck-unisex-classic",
+        "Classic unisex crew-neck tee",
+        "Regular fit, true to size. Between two sizes? Take the larger one: organic cotton "
+        "shrinks a little in a hot wash (so wash it cold, the planet agrees).",
+        [
+            ("S", 47, 71, 20),
+            ("M", 52, 74, 21),
+            ("L", 56, 76, 22),
+            ("XL", 61, 79, 23),
+            ("2XL", 66, 81, 24),
+        ],
+    ),
+    (
+        "sizeGuide-crewneck-unisex-heavyweight",
+        "crewneck-unisex-heavyweight",
+        "Heavyweight unisex crew-neck tee",
+        "Relaxed, boxy fit with dropped shoulders. For a closer fit, take one size down.",
+        [
+            ("S", 52, 70, 21),
+            ("M", 55, 72, 22),
+            ("L", 58, 74, 23),
+            ("XL", 61, 76, 24),
+            ("2XL", 64, 78, 25),
+        ],
+    ),
+]
+
 CATEGORIES = [
     ("category-gallows-humour", "Gallows Humour", "Grim jokes for a warming world.", 1),
     ("category-climate-anxiety", "Climate Anxiety", "Feelings, printed on organic cotton.", 2),
@@ -544,6 +575,29 @@ def build(out: Path = DEMO) -> list[dict[str, Any]]:
                 currency=currency,
                 countries=list(countries),
                 order=order,
+            )
+        )
+    for guide_id, family, title, fit, rows in SIZE_GUIDES:
+        docs.append(
+            _doc(
+                guide_id,
+                "sizeGuide",
+                title=title,
+                gelatoFamily=family,
+                fit=fit,
+                howToMeasure="Lay a shirt you like flat. Chest: armpit to armpit. Length: from "
+                "the highest point of the shoulder to the hem. Sleeve: shoulder seam to cuff.",
+                measurements=[
+                    {
+                        "_key": size.lower(),
+                        "_type": "measurement",
+                        "size": size,
+                        "chestWidth": chest,
+                        "bodyLength": length,
+                        "sleeveLength": sleeve,
+                    }
+                    for size, chest, length, sleeve in rows
+                ],
             )
         )
     docs.append(

@@ -9,6 +9,8 @@ ISO_CURRENCY = r"^[A-Z]{3}$"
 HEX_COLOUR = r"^#[0-9a-fA-F]{6}$"
 MARKET_CODE = r"^[A-Z]{2,8}$"
 SIZES = ("XS", "S", "M", "L", "XL", "2XL", "3XL")
+#: Gelato's t-shirt families the shop sells; a product names one, a size guide measures one.
+GARMENT_FAMILIES = ["crewneck-unisex-classic", "crewneck-unisex-heavyweight"]
 
 BLOCK = Field("block", "block")
 LINK = Field(
@@ -126,7 +128,7 @@ PRODUCT = DocumentType(
             "string",
             "Gelato product family",
             required=True,
-            options={"list": ["crewneck-unisex-classic", "crewneck-unisex-heavyweight"]},
+            options={"list": GARMENT_FAMILIES},
         ),
         Field(
             "colours",
@@ -231,6 +233,42 @@ MARKET = DocumentType(
             of=(Field("country", "string", pattern=ISO_COUNTRY, pattern_name="an ISO-2 code"),),
         ),
         Field("order", "number", "Order in the country switcher", min=0, integer=True),
+    ),
+)
+
+SIZE_GUIDE = DocumentType(
+    "sizeGuide",
+    "Size guide",
+    preview_title="title",
+    fields=(
+        Field("title", "string", "Garment", required=True, max_length=80),
+        Field(
+            "gelatoFamily",
+            "string",
+            "Gelato product family (the products it measures)",
+            required=True,
+            options={"list": GARMENT_FAMILIES},
+        ),
+        Field("fit", "text", "Fit, in a sentence or two", max_length=300),
+        Field("howToMeasure", "text", "How to measure", max_length=500),
+        Field(
+            "measurements",
+            "array",
+            "Measurements per size (cm, the garment laid flat)",
+            required=True,
+            of=(
+                Field(
+                    "measurement",
+                    "object",
+                    fields=(
+                        Field("size", "string", required=True, options={"list": list(SIZES)}),
+                        Field("chestWidth", "number", "Chest width (cm)", required=True, min=1),
+                        Field("bodyLength", "number", "Body length (cm)", required=True, min=1),
+                        Field("sleeveLength", "number", "Sleeve length (cm)", min=1),
+                    ),
+                ),
+            ),
+        ),
     ),
 )
 
@@ -426,5 +464,6 @@ DOCUMENT_TYPES: tuple[DocumentType, ...] = (
     SITE_SETTINGS,
     INVENTORY,
     NEWSLETTER_CAMPAIGN,
+    SIZE_GUIDE,
 )
 BY_NAME = {t.name: t for t in DOCUMENT_TYPES}

@@ -21,7 +21,7 @@ CARD = f"""{{
 
 DETAIL = f"""{{
   _id, _updatedAt, title, "slug": slug.current, description, currency, basePrice, featured,
-  "sizes": sizes, "colours": colours[]{{name, hex}},
+  gelatoFamily, "sizes": sizes, "colours": colours[]{{name, hex}},
   "sizeSurcharges": sizeSurcharges[]{{size, amount}},
   "prices": prices[]{{market, basePrice, "sizeSurcharges": sizeSurcharges[]{{size, amount}}}},
   "variants": variants[]{{_key, size, colour, productUid, limitedQuantity, price}},
@@ -118,6 +118,13 @@ PAGE_BY_SLUG = (
 )
 
 MARKETS = '*[_type == "market"] | order(order asc, code asc){code, title, currency, countries}'
+
+#: The size guide of a garment (a product's Gelato family).
+SIZE_GUIDE = (
+    '*[_type == "sizeGuide" && gelatoFamily == $family][0]'
+    "{_id, _updatedAt, title, fit, howToMeasure,"
+    " measurements[]{size, chestWidth, bodyLength, sleeveLength}}"
+)
 
 INVENTORY_FOR = '*[_type == "inventory" && productUid in $uids]{productUid, available}'
 

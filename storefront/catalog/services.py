@@ -204,6 +204,25 @@ class Catalog:
         return self._views([raw], preview=preview, version=version, market=market)[0]
 
     @_memoized
+    def size_guide(self, family: str, *, preview: bool = False) -> dict[str, Any] | None:
+        """The measurements of the garment a product is printed on (its Gelato family),
+        sizes in the shop's order."""
+        found: dict[str, Any] | None = self._q(
+            q.SIZE_GUIDE, {"family": family}, types=("sizeGuide",), preview=preview, lookup=True
+        )
+        if found and found.get("measurements"):
+            found = {
+                **found,
+                "measurements": sorted(
+                    found["measurements"],
+                    key=lambda m: (
+                        SIZE_ORDER.index(m["size"]) if m.get("size") in SIZE_ORDER else 99
+                    ),
+                ),
+            }
+        return found
+
+    @_memoized
     def garment(self, product_id: str, colour: str, side: str) -> Garment | None:
         """What the picture of a published product in ``colour`` is made of."""
         raw = self._q(q.GARMENT, {"id": product_id}, types=("product", "design"), lookup=True)

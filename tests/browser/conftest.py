@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import socket
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -51,23 +52,38 @@ def live_shop_overrides() -> dict[str, object]:
     return {}
 
 
-@pytest.fixture
-def live_shop(tmp_path: Path, live_shop_overrides: dict[str, object]) -> Iterator[LiveShop]:
+@contextmanager
+def serve_shop(folder: Path, **overrides: object) -> Iterator[LiveShop]:
+    """The dev shop (shop + emulators on one port) on a free local port, its files in
+    ``folder``."""
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
     settings = make_settings(
         base_url=base,
-        database_url=f"sqlite:///{tmp_path / 'shop.db'}",
-        data_dir=tmp_path / "var",
+        database_url=f"sqlite:///{folder / 'shop.db'}",
+        data_dir=folder / "var",
         paypal_cert_hosts="paypal.com,127.0.0.1",
         gelato_order_type="order",
-        **live_shop_overrides,
+        **overrides,
     )
     app, wsgi = build_dev_app(settings)
     services(app).mail_delivery = "sync"
     with LiveServer(wsgi, port=port):
         yield LiveShop(app, base)
     services(app).db.dispose()
+
+
+@pytest.fixture
+def live_shop(tmp_path: Path, live_shop_overrides: dict[str, object]) -> Iterator[LiveShop]:
+    with serve_shop(tmp_path, **live_shop_overrides) as shop:
+        yield shop
+
+
+@pytest.fixture(scope="module")
+def module_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveShop]:
+    """One shop for a whole module whose tests build on each other's state."""
+    with serve_shop(tmp_path_factory.mktemp("shop")) as shop:
+        yield shop
 
 
 @pytest.fixture(scope="session")

@@ -16,10 +16,25 @@ pytestmark = pytest.mark.browser
 SHOTS = os.environ.get("STOREFRONT_SCREENSHOTS")
 
 
+#: The README's screenshots: ``<name>.png`` at a laptop's width, ``<name>-phone.png`` at a
+#: phone's (the first screen of each, once the pictures in it have loaded).
+SHOT_SIZES = {"": {"width": 1280, "height": 900}, "-phone": {"width": 390, "height": 844}}
+_PICTURES_IN_VIEW_LOADED = """() => [...document.images].filter(img => {
+  const box = img.getBoundingClientRect();
+  return box.bottom > 0 && box.top < innerHeight && box.right > 0 && box.left < innerWidth;
+}).every(img => img.complete)"""
+
+
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"))
+    if not SHOTS:
+        return
+    Path(SHOTS).mkdir(parents=True, exist_ok=True)
+    before = page.viewport_size
+    for suffix, size in SHOT_SIZES.items():
+        page.set_viewport_size(size)
+        page.wait_for_function(_PICTURES_IN_VIEW_LOADED)
+        page.screenshot(path=str(Path(SHOTS) / f"{name}{suffix}.png"))
+    page.set_viewport_size(before)
 
 
 def fill_checkout(page, provider: str) -> None:  # type: ignore[no-untyped-def]

@@ -40,7 +40,7 @@ def require_path(path: Path, what: str) -> Path:
 
 #: npm packages the tests run, installed by ``python -m tests.prepare`` into :data:`NPM_CACHE`
 #: (outside the repository; nothing of npm's is committed).
-NPM_PACKAGES = {"typescript": "5.9.3"}
+NPM_PACKAGES = {"typescript": "5.9.3", "axe-core": "4.11.0"}
 NPM_CACHE = Path(
     os.environ.get("STOREFRONT_NPM_CACHE") or Path.home() / ".cache" / "storefront-tests" / "npm"
 )

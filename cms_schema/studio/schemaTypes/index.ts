@@ -7,5 +7,6 @@ import {page} from './page'
 import {siteSettings} from './siteSettings'
 import {inventory} from './inventory'
 import {newsletterCampaign} from './newsletterCampaign'
+import {sizeGuide} from './sizeGuide'
 
-export const schemaTypes = [design, product, market, category, page, siteSettings, inventory, newsletterCampaign]
+export const schemaTypes = [design, product, market, category, page, siteSettings, inventory, newsletterCampaign, sizeGuide]

@@ -8,7 +8,7 @@ from flask import Blueprint, Flask, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from storefront.catalog import queries as q
-from storefront.catalog.services import PAGE_SIZE, Catalog
+from storefront.catalog.services import PAGE_SIZE, Catalog, ProductView
 from storefront.container import services
 from storefront.content.notes import note_dependency
 from storefront.errors import BadRequest, NotFound
@@ -172,7 +172,28 @@ def product(slug: str) -> ResponseReturnValue:
         rating=summary,
         reviews=shown,
         rating_ld=_rating_ld(summary, shown),
+        size_guide=_size_guide(view, preview=preview),
     )
+
+
+def _size_guide(view: ProductView, *, preview: bool) -> dict[str, Any] | None:
+    """The size guide of the garment ``view`` is printed on (its Gelato family), if any."""
+    family = str(view.raw.get("gelatoFamily") or "")
+    return _cat().size_guide(family, preview=preview) if family else None
+
+
+@bp.get("/products/<slug>/size-guide")
+@access("public")
+@shared_cacheable(last_modified=True)
+def size_guide(slug: str) -> ResponseReturnValue:
+    preview = in_preview()
+    view = _cat().product(slug, preview=preview)
+    if view is None:
+        raise NotFound("That shirt is not in the shop (anymore).")
+    guide = _size_guide(view, preview=preview)
+    if guide is None:
+        raise NotFound("We have no size guide for this shirt yet; write to us and we measure it.")
+    return render_page("catalog/size_guide.html", product=view, guide=guide)
 
 
 @bp.get("/search")
