@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import click
 
 from storefront import rotation
+from storefront.accounts import twofactor
 from storefront.clistate import CliState, pass_state
 from storefront.crypto import UnknownKey
 from storefront.db import Database
@@ -85,6 +86,10 @@ def rotate(state: CliState, batch_size: int, max_batches: int | None) -> None:
     from where the first stopped."""
     with _database(state) as (db, cipher):
         newest = cipher.ring.newest.id
+        with db.session_scope(write=True) as session:  # staff second factors (few rows)
+            resealed = twofactor.reseal_all(session, cipher.ring)
+        if resealed:
+            click.echo(f"re-sealed {resealed} staff second-factor secret(s) with {newest}")
         todo = rotation.pending(db, cipher, metadata)
         if not todo:
             click.echo(f"nothing to do: every value is under the newest key ({newest})")

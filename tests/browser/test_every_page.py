@@ -136,9 +136,11 @@ def test_every_operator_page_at_both_widths(  # type: ignore[no-untyped-def]
     walk.visit(page, admin + "/subscribers", "subscribers")
     walk.visit(page, admin + "/customers", "customers")
     walk.visit(page, admin + "/tokens", "API tokens")
+    walk.visit(page, admin + "/reviews", "Reviews")
+    walk.visit(page, admin + "/discounts", "Discounts")
     context.close()
     assert walk.controls > 50
-    walk.assert_clean(expected_pages=9)
+    walk.assert_clean(expected_pages=11)
 
 
 def test_the_operator_side_is_its_own_place(
@@ -165,6 +167,8 @@ def test_the_operator_side_is_its_own_place(
         "Jobs",
         "Subscribers",
         "Customers",
+        "Reviews",
+        "Discounts",
         "API tokens",
     ]
     assert nav.locator("[aria-current=page]").inner_text() == "Dashboard"

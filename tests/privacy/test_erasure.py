@@ -1,7 +1,7 @@
 """Erasure for real (#14, holes 1 and 2): only the proven owner of an address reaches the
 guest orders placed with it, an order on its way keeps what the printer and the carrier
-need until it arrives, and once erased nothing of the person is left in any table or in
-the mail folder."""
+need until it arrives, and once erased nothing of the person is left in any table (but the
+invoice, which tax law requires keeping) or in the mail folder."""
 
 from __future__ import annotations
 
@@ -236,7 +236,7 @@ def test_after_an_erasure_nothing_of_the_person_is_left(sqlite_url: str, tmp_pat
         # Left for now: that order, and the delete queued for Mailchimp (which needs the
         # address to find the member).
         left = _everything_held(found.db, cipher, found.settings.mail_outbox_dir)
-        assert left == {"orders": 2, "outbox": 1}, left
+        assert left == {"orders": 2, "outbox": 1, "invoices": 1}, left
         with found.db.session_scope(write=True) as session:
             order = session.execute(select(Order)).scalar_one()
             for step in (OrderStatus.SUBMITTED, OrderStatus.DELIVERED):
@@ -244,7 +244,9 @@ def test_after_an_erasure_nothing_of_the_person_is_left(sqlite_url: str, tmp_pat
         run_job(app, "fulfillment-status")
         assert run_job(app, "newsletter").outcome != "failed"  # the delete at Mailchimp
 
-        assert _everything_held(found.db, cipher, found.settings.mail_outbox_dir) == {}
+        # Only the invoice is kept as issued, buyer included: tax law requires keeping it
+        # (GDPR art. 17(3)(b)); it is sealed like the rest (#14).
+        assert _everything_held(found.db, cipher, found.settings.mail_outbox_dir) == {"invoices": 1}
         with found.db.session_scope() as session:
             customer = session.execute(select(Customer)).scalar_one()
             assert customer.anonymised_at is not None

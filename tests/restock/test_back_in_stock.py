@@ -194,7 +194,7 @@ def test_the_form_is_throttled(app: Flask, gelato: GelatoEmulator) -> None:
 def test_requests_are_exported_and_erased_with_the_account(
     app: Flask, gelato: GelatoEmulator
 ) -> None:
-    ada = customer(app, "ada@example.com")
+    ada = customer(app, "ada@example.com", verified=True)
     assert ask(app.test_client(), app, "ada@example.com").status_code == 200  # as a guest
     client = login(app, ada)
     data = client.get("/account/data").get_json()
