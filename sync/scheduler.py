@@ -25,11 +25,13 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
+from sqlalchemy import func, select
 
 from storefront.config import Settings
 from storefront.container import services
 from storefront.db import Database
 from storefront.jobs import requests
+from storefront.jobs.models import JobRun
 from storefront.outbox import services as outbox
 from sync.lease import Lease
 from sync.registry import JobRegistry, JobSpec, load_jobs
@@ -68,6 +70,8 @@ class SyncService:
         self.lease = lease
         self._active: bool | None = None  # last known lease state, to log changes once
         self._state_lock = threading.Lock()
+        #: Set by :func:`build_scheduler`; the service makes overdue jobs due on a takeover.
+        self.scheduler: BaseScheduler | None = None
 
     def holds_lease(self) -> bool:
         """Claim or renew the lease; log when this process turns active or standby."""
@@ -77,9 +81,15 @@ class SyncService:
             _log.exception("lease.error", lease=self.lease.name)
             active = False
         with self._state_lock:
-            changed, self._active = self._active != active, active
+            was, self._active = self._active, active
+        changed = was != active
         if changed and active:
             _log.info("active", lease=self.lease.name, holder=self.lease.holder)
+            if was is False:  # a takeover from standby (a fresh start staggers its own runs)
+                try:
+                    self.catch_up()
+                except Exception:  # the lease is what matters here; jobs run on their ticks
+                    _log.exception("catch_up.failed")
         elif changed:
             other = _safe_current_holder(self.lease)
             _log.info("standby", lease=self.lease.name, holder=self.lease.holder, held_by=other)
@@ -94,6 +104,33 @@ class SyncService:
             run_job(self.app, job_id, trigger="schedule", registry=self.registry)
         except Exception:  # recording failed (database down): log; the next tick retries
             _log.exception("job.record_failed", job_id=job_id)
+
+    def catch_up(self) -> None:
+        """Make due now every job whose last run, by any process, is older than its interval.
+
+        A standby skips its ticks, so without this a process that takes the lease over would
+        wait a whole interval for each job the old leader had not run lately (an hourly
+        backup: up to an hour more than the promised loss window). Staggered like a start."""
+        if self.scheduler is None:
+            return
+        settings: Settings = services(self.app).settings
+        with self.db.session_scope() as session:
+            rows = session.execute(
+                select(JobRun.job_id, func.max(JobRun.started_at)).group_by(JobRun.job_id)
+            ).all()
+        last = dict(rows)
+        now = datetime.now(UTC)
+        due = [
+            spec.id
+            for spec in self.registry
+            if (started := last.get(spec.id)) is None
+            or now - started >= timedelta(seconds=spec.interval_seconds(settings))
+        ]
+        for index, job_id in enumerate(due):
+            if self.scheduler.get_job(job_id) is not None:
+                self.scheduler.modify_job(job_id, next_run_time=now + START_STAGGER * index)
+        if due:
+            _log.info("catch_up", jobs=due)
 
     def keep_lease(self) -> None:
         """Renew while active (a long job must not let the lease lapse); else try to take it."""
@@ -187,6 +224,7 @@ def build_scheduler(
         misfire_grace_time=misfire_grace(settings.sync_requests_interval),
     )
     scheduler.add_listener(service.on_shutdown, EVENT_SCHEDULER_SHUTDOWN)
+    service.scheduler = scheduler
     scheduler.sync_service = service  # the tests reach the service through it
     return scheduler
 

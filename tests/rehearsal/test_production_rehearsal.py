@@ -279,11 +279,6 @@ def gelato(shop: Shop) -> GelatoClient:
 
 
 # --- the rehearsal ---------------------------------------------------------------------------
-@pytest.mark.xfail(
-    reason="open (#19): in 2 of 4 runs on 2026-12-01 the backup job did not record a success "
-    "within the 180 s safety net in this topology; every other step passed in those runs",
-    strict=False,
-)
 def test_production_rehearsal(shop: Shop) -> None:
     first_redis = ExitStack()
     shop.env["REDIS_URL"] = first_redis.enter_context(redis())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from sqlalchemy import select, update
 
 from storefront.app import create_app
 from storefront.container import services
-from storefront.db import Database
+from storefront.db import Database, utcnow
 from storefront.jobs.models import JobRun
 from storefront.jobs.models import Lease as LeaseRow
 from sync.context import JobContext
@@ -166,3 +167,43 @@ def test_a_lost_lease_is_noticed_by_the_keeper(fast_app: Flask) -> None:
     service.keep_lease()
     assert not service.lease.is_held()
     assert not service.holds_lease()
+
+
+def test_a_takeover_runs_at_once_what_the_old_leader_left_overdue(fast_app: Flask) -> None:
+    """A standby skips its ticks; the process that takes the lease over runs every job whose
+    last run is older than its interval straight away, not an interval later (#19: an
+    hourly backup the dead leader never ran waited an hour)."""
+    db = services(fast_app).db
+    with db.session_scope(write=True) as session:  # "recent" ran a minute ago, "hourly" never
+        session.add(
+            JobRun(job_id="recent", started_at=utcnow() - timedelta(minutes=1), outcome="succeeded")
+        )
+    leader = Lease(db, holder="other-host:1:abc", ttl=60)
+    assert leader.try_acquire()
+    ran: list[str] = []
+    hourly_ran = threading.Event()
+    reg = JobRegistry()
+
+    @reg.job(id="hourly", interval=lambda s: 3600, description="like the backup")
+    def hourly(ctx: JobContext) -> None:
+        ran.append("hourly")
+        hourly_ran.set()
+
+    @reg.job(id="recent", interval=lambda s: 3600, description="ran lately")
+    def recent(ctx: JobContext) -> None:
+        ran.append("recent")
+
+    scheduler = build_scheduler(fast_app, blocking=False, registry=reg)
+    service = scheduler.sync_service  # type: ignore[attr-defined]
+    scheduler.start()
+    try:
+        # Standby through its first (staggered) ticks: nothing runs.
+        assert _wait_for(lambda: service.holds_lease() is False and service._active is False)
+        scheduler.modify_job("hourly", next_run_time=datetime.now(UTC))  # a tick, skipped
+        assert _wait_for(lambda: scheduler.get_job("hourly").next_run_time > datetime.now(UTC))
+        assert ran == []
+        assert leader.release()  # the leader goes away
+        assert hourly_ran.wait(SAFETY)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert ran == ["hourly"]  # "recent" keeps its hourly rhythm
