@@ -19,6 +19,7 @@ from storefront.catalog.markets import LEGACY, Market, UnknownCountry
 from storefront.catalog.services import MarketOffers
 from storefront.container import services
 from storefront.content.notes import note_dependency
+from storefront.countries import shipping_choices
 from storefront.errors import BadRequest
 from storefront.sanity.errors import ContentError
 from storefront.web.auth import access
@@ -103,4 +104,8 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _market() -> dict[str, Any]:
-        return {"current_market": current_market, "current_country": current_country}
+        return {
+            "current_market": current_market,
+            "current_country": current_country,
+            "shipping_choices": shipping_choices,  # the checkout's list: one place for it
+        }
