@@ -4,7 +4,6 @@ generated TypeScript (compiled with the ``typescript`` package, run with Node)."
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 
 from cms_schema.pricing import CASES, market_variant_price, variant_price
 from cms_schema.studio_gen import STUDIO
-from tests.support.material import require_node, require_npm_package
+from tests.support.studio_ts import run_compiled
 
 TABLE: list[dict[str, Any]] = json.loads(CASES.read_text())["cases"]
 NAMES = [case["name"] for case in TABLE]
@@ -48,39 +47,9 @@ def test_python_rule(case: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def typescript_prices(tmp_path_factory: pytest.TempPathFactory) -> list[int | None]:
-    node = require_node()
-    typescript = require_npm_package("typescript")
-    out = tmp_path_factory.mktemp("pricing-ts")
-    compiled = subprocess.run(
-        [
-            node,
-            str(typescript / "bin" / "tsc"),
-            "--strict",
-            "--target",
-            "es2022",
-            "--module",
-            "commonjs",
-            "--outDir",
-            str(out),
-            str(STUDIO / "pricing.ts"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+    prices: list[int | None] = run_compiled(
+        STUDIO / "pricing.ts", RUNNER, Path(CASES), tmp_path_factory.mktemp("pricing-ts")
     )
-    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
-    runner = out / "run.js"
-    runner.write_text(RUNNER)
-    ran = subprocess.run(
-        [node, str(runner), str(out / "pricing.js"), str(Path(CASES).resolve())],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert ran.returncode == 0, ran.stderr
-    prices: list[int | None] = json.loads(ran.stdout)
     assert len(prices) == len(TABLE)
     return prices
 

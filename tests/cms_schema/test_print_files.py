@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import io
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,7 @@ from cms_schema.studio_gen import STUDIO
 from cms_schema.validate import check_export
 from contentlake.assets import image_document
 from contentlake.exports import read_export, resolve_assets
-from tests.support.material import require_node, require_npm_package
+from tests.support.studio_ts import run_compiled
 
 TABLE: list[dict[str, Any]] = json.loads(CASES.read_text())["cases"]
 NAMES = [case["name"] for case in TABLE]
@@ -47,39 +46,9 @@ def test_python_rule(case: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def typescript_problems(tmp_path_factory: pytest.TempPathFactory) -> list[list[str]]:
-    node = require_node()
-    typescript = require_npm_package("typescript")
-    out = tmp_path_factory.mktemp("printfiles-ts")
-    compiled = subprocess.run(
-        [
-            node,
-            str(typescript / "bin" / "tsc"),
-            "--strict",
-            "--target",
-            "es2022",
-            "--module",
-            "commonjs",
-            "--outDir",
-            str(out),
-            str(STUDIO / "printfiles.ts"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
+    problems: list[list[str]] = run_compiled(
+        STUDIO / "printfiles.ts", RUNNER, Path(CASES), tmp_path_factory.mktemp("printfiles-ts")
     )
-    assert compiled.returncode == 0, compiled.stdout + compiled.stderr
-    runner = out / "run.js"
-    runner.write_text(RUNNER)
-    ran = subprocess.run(
-        [node, str(runner), str(out / "printfiles.js"), str(Path(CASES).resolve())],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert ran.returncode == 0, ran.stderr
-    problems: list[list[str]] = json.loads(ran.stdout)
     assert len(problems) == len(TABLE)
     return problems
 
