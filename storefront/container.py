@@ -35,6 +35,7 @@ from storefront.mailchimp.client import MailchimpProvider
 from storefront.mailchimp.provider import NewsletterProvider
 from storefront.newsletter.campaigns.dispatch import Dispatcher, Sender
 from storefront.newsletter.campaigns.render import CampaignRenderer
+from storefront.operations import privacy
 from storefront.reviews.board import ReviewBoard
 from storefront.sanity.client import SanityClient
 
@@ -69,6 +70,16 @@ class Services:
     @property
     def postman(self) -> Postman:
         return Postman(self.db, self.mailer, self.composer, self.mail_delivery)
+
+    def erase_customer(self, customer_id: int, *, actor: str) -> privacy.Erasure:
+        """Forget the person (:func:`storefront.operations.privacy.forget`), then what lives
+        outside the database: the cached review pages and the mail folder's copies."""
+        with self.db.session_scope(write=True) as session:
+            erasure = privacy.forget(session, customer_id, actor=actor)
+        self.reviews.expire()  # their reviews are gone: pages stop showing them now
+        if erasure.email:
+            self.mailer.forget(erasure.email)
+        return erasure
 
 
 def build_services(

@@ -394,11 +394,7 @@ def customer_forget(customer_id: int) -> ResponseReturnValue:
     if request.form.get("confirm") != "forget":
         flash("Type “forget” to confirm.")
         return redirect(url_for("admin.customers"), 303)
-    with services().db.session_scope(write=True) as session:
-        erasure = privacy.forget(session, customer_id, actor=_actor())
-    services().reviews.expire()  # their reviews are gone: pages stop showing them now
-    if erasure.email:
-        services().mailer.forget(erasure.email)
+    erasure = services().erase_customer(customer_id, actor=_actor())
     flash(
         "Personal data erased; the e-mail provider deletes the member on the next sync."
         + (

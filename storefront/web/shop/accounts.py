@@ -354,11 +354,7 @@ def delete_account() -> ResponseReturnValue:
     if request.form.get("confirm") != "delete":
         flash("Type “delete” to confirm.")
         return render_template("accounts/delete.html"), 422
-    with services().db.session_scope(write=True) as session:
-        erasure = privacy.forget(session, user.id, actor=f"customer:{user.id}")
-    services().reviews.expire()  # their reviews are gone: pages stop showing them now
-    if erasure.email:
-        services().mailer.forget(erasure.email)
+    erasure = services().erase_customer(user.id, actor=f"customer:{user.id}")
     logout_session()
     flash(
         "Your account and personal data are deleted. Orders are kept for accounting, "
