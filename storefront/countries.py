@@ -1,4 +1,7 @@
-"""Countries: the ones we ship to, their names for people, and reading a name back.
+"""Countries: their names for people, reading a name back, and the shipping-country list.
+
+Where the shop ships is decided by the markets in the content (each lists its countries; see
+:mod:`storefront.catalog.markets`); the web layer asks them and passes the codes in here.
 
 Addresses store ISO 3166-1 alpha-2 codes (what Gelato and the payment providers want);
 people see and type names. Names come from the CLDR data in Babel, so "Germany",
@@ -9,11 +12,13 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Collection, Iterable
 
 from babel import Locale
 
-#: Where the shop delivers, in the order the checkout's list offers them.
-SHIPPING_COUNTRIES: tuple[str, ...] = (
+#: Where the shop delivers when the content names no market (an older dataset, which sells
+#: everywhere in one implicit market): the countries the forms offer then.
+FALLBACK_SHIPPING_COUNTRIES: tuple[str, ...] = (
     "DE",
     "AT",
     "NL",
@@ -59,9 +64,9 @@ def in_sentence(code: str | None) -> str:
     return f"the {name}" if (code or "").strip().upper() in _WITH_ARTICLE else name
 
 
-def shipping_choices() -> list[tuple[str, str]]:
-    """``[(code, name), …]`` for the checkout and address forms."""
-    return [(code, country_name(code)) for code in SHIPPING_COUNTRIES]
+def shipping_choices(codes: Iterable[str]) -> list[tuple[str, str]]:
+    """``[(code, name), …]`` of the countries ``codes``, by name, for the forms' lists."""
+    return sorted(((code, country_name(code)) for code in set(codes)), key=lambda c: c[1])
 
 
 def _fold(text: str) -> str:
@@ -89,17 +94,18 @@ def country_code(value: str | None) -> str:
     return _by_name().get(_fold(text), "") if text else ""
 
 
-def ships_to(code: str) -> bool:
-    return code in SHIPPING_COUNTRIES
+#: What a shopper reads when the country field holds no country at all.
+CHOOSE_FROM_LIST = "Please choose your country from the list."
 
 
-def delivery_problem(value: str | None) -> str | None:
-    """Why an address form's country is refused, for the shopper; ``None`` when we deliver
-    there. (The API's stricter code check is :func:`storefront.gelato.address.country_problem`.)"""
+def delivery_problem(value: str | None, ships_to: Collection[str]) -> str | None:
+    """Why an address form's country is refused, for the shopper; ``None`` when it is one of
+    ``ships_to``. (The API's stricter code check is
+    :func:`storefront.gelato.address.country_problem`.)"""
     code = country_code(value)
     if not code:
-        return "Please choose your country from the list."
-    if not ships_to(code):
+        return CHOOSE_FROM_LIST
+    if code not in ships_to:
         return (
             f"We do not deliver to {country_name(code)} yet. Please choose a country from the list."
         )

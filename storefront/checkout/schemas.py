@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
-from storefront.countries import country_code, delivery_problem
+from storefront.countries import CHOOSE_FROM_LIST, country_code, delivery_problem
 from storefront.gelato.address import ShippingAddress, length_problems, validate_address
 
 
@@ -40,7 +41,7 @@ class CheckoutDetails(BaseModel):
             return value
         code = country_code(value)
         if not code:
-            raise ValueError(delivery_problem(value))
+            raise ValueError(CHOOSE_FROM_LIST)
         return code
 
     def address_errors(self) -> dict[str, str]:
@@ -50,11 +51,12 @@ class CheckoutDetails(BaseModel):
             errors.setdefault(problem.field, problem.message)
         return errors
 
-    def form_errors(self) -> dict[str, str]:
-        """The checkout form's checks: the address's, and a country from the form's list
-        (the API takes any code its document's pattern allows)."""
+    def form_errors(self, ships_to: Collection[str]) -> dict[str, str]:
+        """The checkout form's checks: the address's, and a country from the form's list,
+        ``ships_to`` (the API takes any code its document's pattern allows, and its market
+        check says where the shop ships)."""
         errors = self.address_errors()
-        country = delivery_problem(self.country)
+        country = delivery_problem(self.country, ships_to)
         if country and "country" not in errors:
             errors["country"] = country
         return errors

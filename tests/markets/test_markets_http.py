@@ -10,8 +10,14 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from emulators.common import LiveServer
+from emulators.stripe import StripeEmulator
+from storefront.container import services
+from storefront.gateways.registry import Gateways
+from storefront.gateways.stripe_gateway import StripeGateway
+from storefront.orders.models import Order
 from tests.support.lake import LakeHandle
 
 COMPOST = "/products/compost-happens"  # EUR 29.00; UK 25.00; US 32.00 (the demo's prices)
@@ -146,3 +152,60 @@ def test_price_filters_leave_out_what_is_not_sold_in_the_market(
     page = http.get("/shop", params={"max": "100"}).text
     assert "Compost Happens" not in page and "not sold in" not in page
     assert re.findall(r'<span class="card-price">([^<]+)</span>', page)
+
+
+def test_the_forms_offer_every_country_a_market_sells_to_and_it_checks_out(
+    app: Flask, http: httpx.Client
+) -> None:
+    """One list of where the shop ships: the markets'. Romania is only in a market (it was
+    priced by the API, then refused by the checkout's own list)."""
+    choose(http, "RO")
+    added = http.post(
+        "/cart/add",
+        data={
+            "product_id": "product-compost-happens",
+            "variant_key": "black-m",
+            **form_token(http),
+        },
+    )
+    assert added.status_code == 303, added.text
+    page = http.get("/checkout").text
+    offered = re.findall(r'<option value="([A-Z]{2})"', page)
+    with app.test_request_context():
+        markets = services(app).catalog.markets()
+    sold_to = {c for m in markets for c in m.countries}
+    assert set(offered) == sold_to
+    assert '<option value="RO" selected>Romania</option>' in page
+    names = re.findall(r'<option value="[A-Z]{2}"[^>]*>([^<]+)</option>', page)
+    assert names == sorted(names[: len(sold_to)]) * 2  # the checkout's list, then the footer's
+    fields = {
+        "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page)[1],  # type: ignore[index]
+        "checkout_key": re.search(r'name="checkout_key" value="([^"]+)"', page)[1],  # type: ignore[index]
+        "email": "ana@example.com",
+        "first_name": "Ana",
+        "last_name": "Popescu",
+        "address_line1": "Strada Memorandumului 1",
+        "city": "Cluj-Napoca",
+        "post_code": "400114",
+        "country": "RO",
+        "shipping_method": "normal",
+        "provider": "stripe",
+    }
+    stripe = StripeEmulator(webhook_url="http://127.0.0.1:9/webhooks/stripe")
+    with LiveServer(stripe) as server:
+        stripe.public_base_url = server.url
+        gateways = services(app).gateways
+        services(app).gateways = Gateways(
+            StripeGateway.create(
+                api_key="sk_test_local", webhook_secret="whsec_x", api_base=server.url
+            ),
+            gateways.get("paypal"),
+        )
+        paid = http.post("/checkout", data=fields)
+    assert paid.status_code == 303, paid.text[-2000:]
+    assert paid.headers["location"].startswith(server.url)  # on to the payment page
+    with services(app).db.session_scope() as session:
+        order = session.execute(select(Order)).scalar_one()
+        assert order.shipping_address["country"] == "RO"
+        assert order.currency == "EUR"
+        assert order.subtotal_amount == 2900

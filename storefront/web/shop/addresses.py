@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from storefront.accounts.models import Address
 from storefront.container import services
-from storefront.countries import country_code, delivery_problem, shipping_choices
+from storefront.countries import country_code, delivery_problem
 from storefront.errors import NotFound
 from storefront.gelato.address import ShippingAddress, validate_address
 from storefront.web.auth import CurrentUser, access, current_user
+from storefront.web.shop.market import shipping_choices, shipping_countries
 
 bp = Blueprint("addresses", __name__)
 FIELDS = (
@@ -58,7 +59,8 @@ def _read_form() -> dict[str, str]:
 
 def _problems(form: dict[str, str], email: str) -> dict[str, str]:
     errors: dict[str, str] = {}
-    country = delivery_problem(form["country"]) if form["country"] else None
+    ships_to = shipping_countries()
+    country = delivery_problem(form["country"], ships_to) if form["country"] else None
     if country:
         errors["country"] = country
     for problem in validate_address(_shipping(form, email)):

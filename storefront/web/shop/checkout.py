@@ -31,7 +31,7 @@ from storefront.checkout.shipping import ShippingOption, table_options
 from storefront.checkout.tax import TaxError, checkout_vat
 from storefront.circuit import circuit_open
 from storefront.container import services
-from storefront.countries import country_code, shipping_choices
+from storefront.countries import country_code
 from storefront.discounts import services as discounts
 from storefront.discounts.rules import DiscountRefused
 from storefront.errors import BadRequest, NotFound
@@ -129,7 +129,7 @@ def _render(
         errors=errors,
         options=options,
         chosen=chosen,
-        countries=shipping_choices(),
+        countries=market.shipping_choices(),
         discount=discount,
         total=priced.subtotal + chosen.amount - (discount.total if discount else 0),
         vat=vat,
@@ -187,7 +187,7 @@ def submit() -> ResponseReturnValue:
         return _render(
             priced, form, {**CheckoutDetails.limits_errors(form), **field_errors(exc)}, 422
         )
-    errors = details.form_errors()
+    errors = details.form_errors(market.shipping_countries())
     if errors:
         return _render(priced, form, errors, 422)
     destination = market.market_for_country(details.country)

@@ -19,7 +19,8 @@ from storefront.catalog.markets import LEGACY, Market, UnknownCountry
 from storefront.catalog.services import MarketOffers
 from storefront.container import services
 from storefront.content.notes import note_dependency
-from storefront.countries import shipping_choices
+from storefront.countries import FALLBACK_SHIPPING_COUNTRIES
+from storefront.countries import shipping_choices as named_choices
 from storefront.errors import BadRequest
 from storefront.sanity.errors import ContentError
 from storefront.web.auth import access
@@ -51,6 +52,22 @@ def current_market() -> Market:
     note_dependency(("market", market.code))
     g.market = market
     return market
+
+
+def shipping_countries() -> tuple[str, ...]:
+    """Where the shop ships: every country of every market in the content (the fallback
+    list when the content names no market, or cannot be read)."""
+    try:
+        markets = services().catalog.markets()
+    except ContentError:
+        markets = ()
+    codes = tuple(dict.fromkeys(c for m in markets for c in m.countries))
+    return codes or FALLBACK_SHIPPING_COUNTRIES
+
+
+def shipping_choices() -> list[tuple[str, str]]:
+    """``[(code, name), …]`` for the footer's switcher and the address forms: one list."""
+    return named_choices(shipping_countries())
 
 
 def market_for_country(country: str) -> Market:
