@@ -70,7 +70,8 @@ def test_the_country_is_chosen_and_shown_by_name_with_checkouts_shipping_label(
     add_a_shirt(page, live_shop)
     page.click("text=Check out")
     names = page.locator("#f-country option").all_inner_texts()
-    assert names[:3] == ["Germany", "Austria", "Netherlands"] and "United Kingdom" in names
+    assert names == sorted(names)  # by name: 31 countries are found by reading, not by code
+    assert {"Germany", "Austria", "Romania", "United Kingdom"} <= set(names)
     assert not any(re.fullmatch(r"[A-Z]{2}", n) for n in names)
     page.select_option("#f-country", label="Austria")
     page.click("button:has-text('Update shipping for this country')")

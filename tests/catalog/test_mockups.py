@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from PIL import Image
 
 from storefront.container import services
+from storefront.sanity.errors import ContentUnavailable
 
 HTML = {"Accept": "text/html"}
 
@@ -120,3 +121,18 @@ def test_search_finds_motifs(client: FlaskClient) -> None:
         "Feed The Worms, Not The Landfill",
         "Skeleton Gardener",
     ]
+
+
+def test_a_picture_the_content_lake_cannot_serve_now_is_a_503_not_a_500(
+    app: Flask, client: FlaskClient
+) -> None:
+    mockups = services(app).mockups
+    assert mockups is not None
+
+    def unreachable(ref: str, width: int) -> bytes:
+        raise ContentUnavailable("content API unreachable: [Errno 111] Connection refused")
+
+    mockups.fetch = unreachable
+    answer = client.get("/mockups/product-rest-in-plastic/white/front-320.jpg")
+    assert answer.status_code == 503
+    assert "The print file for this picture cannot be fetched" in answer.get_data(as_text=True)

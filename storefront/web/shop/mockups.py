@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 
 from storefront.catalog.mockups import FORMATS, WIDTHS, mockup_path
 from storefront.container import services
-from storefront.errors import NotFound
+from storefront.errors import NotFound, ServiceUnavailable
 from storefront.sanity.errors import ContentError, ContentUnavailable
 from storefront.web.auth import access
 
@@ -28,8 +28,10 @@ def picture(product_id: str, colour: str, side: str, width: int, fmt: str) -> Re
         raise NotFound("We have no such picture.")
     try:
         data = found.mockups.picture(garment, width, fmt)
-    except ContentUnavailable:
-        raise
+    except ContentUnavailable as exc:
+        raise ServiceUnavailable(
+            "The print file for this picture cannot be fetched right now; try again shortly."
+        ) from exc
     except ContentError as exc:
         raise NotFound("The print file for this picture is missing.") from exc
     response = Response(data, mimetype=FORMATS[fmt][1])
