@@ -55,7 +55,6 @@ TROUBLE = frozenset({G.FAILED, G.ON_HOLD})
 
 @dataclass
 class SyncResult:
-    order_number: str
     status_before: str
     status_after: str
     new_parcels: list[str] = field(default_factory=list)
@@ -85,10 +84,10 @@ def sync_order(
     number: str,
     *,
     order_link: Callable[[str], str],
-    actor: str = "gelato",
+    actor: str,
 ) -> SyncResult | None:
     """Read the order back from Gelato and move ours on (``order_link``: the shopper's link
-    to an order, for the shipping e-mail)."""
+    to an order, for the shipping e-mail; ``actor``: who asked, for the order's events)."""
     try:
         orders = [client.get_order(s.id) for s in client.find_by_reference(number)]
     except GelatoError as exc:
@@ -100,13 +99,13 @@ def sync_order(
             return None
         order = lock_order(session, order_id=order.id)
         assert order is not None
-        result = SyncResult(number, order.status, order.status)
+        result = SyncResult(order.status, order.status)
         for g in orders:
             record = session.execute(
                 select(GelatoOrderRecord).where(GelatoOrderRecord.gelato_order_id == g.id)
             ).scalar_one_or_none()
             if record is None:
-                record = GelatoOrderRecord(order_id=order.id, gelato_order_id=g.id, status="")
+                record = GelatoOrderRecord(order_id=order.id, gelato_order_id=g.id)
                 session.add(record)
             record.status = g.fulfillment_status
             record.fulfillment_country = g.fulfillment_country or record.fulfillment_country

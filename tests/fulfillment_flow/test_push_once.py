@@ -6,11 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from storefront.container import services
+from storefront.fulfillment.mapping import to_gelato_request
+from storefront.fulfillment.models import GelatoOrderRecord
 from storefront.fulfillment.push import retry_parked
 from storefront.orders.models import Order
 from storefront.outbox import services as outbox
 from tests.fulfillment_flow.conftest import Printshop, gelato_client, paid_order
-from tests.support.services import push, use_gelato
+from tests.support.services import push, sync, use_gelato
 from tests.support.timing import CLIENT_TIMEOUT, HELD_FOR
 
 
@@ -59,8 +61,6 @@ def test_crash_between_call_and_commit(printshop: Printshop) -> None:
     with db.session_scope() as session:
         outbox.mark_submitting(session, entry.id)
         order = session.get_one(Order, order_id)
-        from storefront.fulfillment.mapping import to_gelato_request
-
         request = to_gelato_request(order, order_type="draft")
     services(app).gelato.create_order(request)  # …and the process dies here
     report = push(app)
@@ -68,6 +68,32 @@ def test_crash_between_call_and_commit(printshop: Printshop) -> None:
     assert report.pushed == 0
     assert gelato_orders(printshop, "SF-CRASH001") == 1
     assert status(printshop, order_id) == "submitted"
+
+
+def test_crash_then_gelato_reports_before_the_next_worker_looks(printshop: Printshop) -> None:
+    """The worker died after Gelato took the order, and Gelato's status webhook arrived
+    before the next worker: that worker finds the order, keeps the one record the webhook
+    wrote, and the order moves on."""
+    order_id = paid_order(printshop.app, "SF-CRASH002")
+    db = services(printshop.app).db
+    (entry,) = outbox.claim(db, "gelato.push", "doomed", lease=outbox.timedelta(seconds=-1))
+    with db.session_scope() as session:
+        outbox.mark_submitting(session, entry.id)
+        request = to_gelato_request(session.get_one(Order, order_id), order_type="order")
+    created = services(printshop.app).gelato.create_order(request)  # …the process dies here
+    printshop.gelato.advance(created.id, "in_production")  # the webhook finds a paid order
+    assert status(printshop, order_id) == "paid"
+    with db.session_scope() as session:
+        assert session.scalar(select(GelatoOrderRecord.status)) == "in_production"
+    report = push(printshop.app)
+    assert (report.found, report.pushed) == (1, 0)
+    assert status(printshop, order_id) == "submitted"
+    with db.session_scope() as session:
+        records = session.execute(select(GelatoOrderRecord)).scalars().all()
+        assert [(r.order_id, r.gelato_order_id) for r in records] == [(order_id, created.id)]
+    assert sync(printshop.app, "SF-CRASH002") is not None
+    assert status(printshop, order_id) == "in_production"
+    assert printshop.gelato.calls["create_order"] == 1
 
 
 def test_two_workers_racing(printshop: Printshop) -> None:

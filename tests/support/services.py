@@ -32,10 +32,10 @@ def push(app: Flask, **kw: Any) -> PushReport:
     return push_due(found.db, found.gelato, order_type=found.settings.gelato_order_type, **kw)
 
 
-def sync(app: Flask, number: str, **kw: Any) -> SyncResult | None:
+def sync(app: Flask, number: str, *, actor: str = "job:fulfillment-status") -> SyncResult | None:
     found = services(app)
     with app.app_context():
-        return sync_order(found.db, found.gelato, number, order_link=order_url, **kw)
+        return sync_order(found.db, found.gelato, number, order_link=order_url, actor=actor)
 
 
 def open_orders(app: Flask) -> list[str]:
