@@ -99,7 +99,8 @@ def sync_order(
             return None
         order = lock_order(session, order_id=order.id)
         assert order is not None
-        result = SyncResult(order.status, order.status)
+        before = order.status
+        new_parcels: list[str] = []
         for g in orders:
             record = session.execute(
                 select(GelatoOrderRecord).where(GelatoOrderRecord.gelato_order_id == g.id)
@@ -114,7 +115,7 @@ def sync_order(
                 if package.tracking_code and _add_parcel(
                     session, order, g.id, package.tracking_code, package.tracking_url
                 ):
-                    result.new_parcels.append(package.tracking_code)
+                    new_parcels.append(package.tracking_code)
         target, reason = aggregate(orders)
         if order.status in (*OPEN_FULFILLMENT, S.NEEDS_ATTENTION):
             step = fulfillment_step(S(order.status), target)
@@ -124,7 +125,7 @@ def sync_order(
                 )
                 transition(session, order, step, actor=actor, reason=why)
         printed_in = {g.id: g.fulfillment_country for g in orders if g.fulfillment_country}
-        for code in result.new_parcels:
+        for code in new_parcels:
             parcel = session.execute(
                 select(Parcel).where(Parcel.order_id == order.id, Parcel.tracking_code == code)
             ).scalar_one()
@@ -144,8 +145,7 @@ def sync_order(
                 },
             )
             parcel.notified_at = utcnow()
-        result.status_after = order.status
-        return result
+        return SyncResult(before, order.status, new_parcels)
 
 
 def _add_parcel(session: Session, order: Order, gelato_id: str, code: str, url: str | None) -> bool:
