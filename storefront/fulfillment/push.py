@@ -64,13 +64,13 @@ def push_due(
     client: GelatoClient,
     *,
     order_type: Literal["order", "draft"],
-    limit: int = 20,
+    limit: int,
+    lease: timedelta,
     worker: str | None = None,
-    lease: timedelta = outbox.DEFAULT_LEASE,
 ) -> PushReport:
-    """Hand every paid order waiting in the outbox to Gelato (``order_type``: ``draft``
-    orders are never printed). The claims are kept alive while we work (a heartbeat), so
-    ``lease`` is how long a crashed worker's orders wait for another one."""
+    """Hand up to ``limit`` paid orders waiting in the outbox to Gelato (``order_type``:
+    ``draft`` orders are never printed). The claims are kept alive while we work (a
+    heartbeat), so ``lease`` is how long a crashed worker's orders wait for another one."""
     worker = worker or f"push-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     report = PushReport()
     with outbox.claimed(db, TOPIC, worker, limit=limit, lease=lease) as entries:

@@ -195,3 +195,21 @@ def test_a_failed_search_before_a_retry_waits_for_the_next_pass(printshop: Print
     assert error is not None and error.startswith("search before retry failed: ")
     assert printshop.gelato.calls["create_order"] == creates  # never created blind
     assert order_of(printshop, order_id)[0] == "paid"
+
+
+def test_a_pass_hands_over_at_most_its_limit(printshop: Printshop) -> None:
+    paid_order(printshop.app, "SF-LIMIT001")
+    paid_order(printshop.app, "SF-LIMIT002")
+    assert push(printshop.app, limit=1).pushed == 1
+    assert entry(printshop, "SF-LIMIT001")[0] == "done"  # the oldest first
+    assert entry(printshop, "SF-LIMIT002")[0] == "pending"
+    assert push(printshop.app, limit=1).pushed == 1
+    assert entry(printshop, "SF-LIMIT002")[0] == "done"
+
+
+def test_a_shop_set_to_drafts_never_orders_a_print(printshop: Printshop) -> None:
+    order_id = paid_order(printshop.app, "SF-PUSHDRAFT")
+    assert push(printshop.app, order_type="draft").pushed == 1
+    [part] = printshop.gelato.orders_for("SF-PUSHDRAFT")
+    assert part["orderType"] == "draft"
+    assert order_of(printshop, order_id) == ("submitted", None)
