@@ -73,13 +73,17 @@ def test_a_created_order_is_recorded_per_gelato_part(printshop: Printshop) -> No
 
 def test_an_order_no_longer_paid_is_skipped_and_noted(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-PUSHSKIP")
+    gone_id = paid_order(printshop.app, "SF-PUSHGONE")
     with services(printshop.app).db.session_scope(write=True) as session:
         session.get_one(Order, order_id).status = "cancelled"
+        session.delete(session.get_one(Order, gone_id))
     report = push(printshop.app)
-    assert (report.skipped, report.pushed) == (1, 0)
-    assert report.notes == [f"order {order_id}: cancelled; skip"]
+    assert (report.skipped, report.pushed) == (2, 0)
+    assert report.notes == [f"order {order_id}: cancelled; skip", f"order {gone_id}: gone; skip"]
     assert entry(printshop, "SF-PUSHSKIP")[0] == "done"
+    assert entry(printshop, "SF-PUSHGONE")[0] == "done"
     assert printshop.gelato.orders_for("SF-PUSHSKIP") == []
+    assert printshop.gelato.orders_for("SF-PUSHGONE") == []
 
 
 def test_an_unprintable_order_is_parked_with_the_reason(printshop: Printshop) -> None:
