@@ -226,3 +226,25 @@ def test_a_tracking_code_another_order_has_still_reaches_this_shopper(
         "Your order SF-CODE0001 is on its way",
         "Your order SF-CODE0002 is on its way",
     ]
+
+
+def test_a_parcels_link_stays_the_one_the_shopper_was_sent(printshop: Printshop) -> None:
+    """A link is filled in when it arrives late, never replaced: the order page keeps the
+    link the shipping e-mail gave, whatever a later read of Gelato says."""
+    order_id = paid_order(printshop.app, "SF-LINK0001")
+    push(printshop.app)
+    printshop.gelato.webhooks.drop_next(times=100)
+    [part] = printshop.gelato.orders_for("SF-LINK0001")
+    printshop.gelato.advance(part["id"], "shipped")
+    [package] = part["shipment"]["packages"]
+    sent = package["trackingUrl"]
+    assert sync(printshop.app, "SF-LINK0001") is not None
+    [mail] = mails(printshop.app, "order_shipped")
+    assert f"Track your parcel: {sent} " in mail.text
+    package["trackingUrl"] = "https://track.example-carrier.test/other"
+    result = sync(printshop.app, "SF-LINK0001")
+    assert result is not None and result.new_parcels == []
+    with services(printshop.app).db.session_scope() as session:
+        delivery = delivery_of(session, order_id)
+        assert delivery is not None
+        assert [p.tracking_url for p in delivery.parcels] == [sent]
