@@ -98,6 +98,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "tests/fulfillment_flow/test_push_rules.py",
             "tests/fulfillment_flow/test_push_once.py",
             "tests/fulfillment_flow/test_job_outcomes.py",
+            "tests/fulfillment_flow/test_concurrent_writer.py",
         ],
     ),
     "storefront/fulfillment/tracking.py": (
@@ -107,6 +108,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "tests/fulfillment_flow/test_status_back.py",
             "tests/fulfillment_flow/test_printed_in.py",
             "tests/fulfillment/test_gelato_webhooks.py",
+            "tests/fulfillment_flow/test_concurrent_writer.py",
+            "tests/orders/test_order_words.py",
         ],
     ),
     "cms_schema/pricing.py": ("a shirt sold at a wrong price", ["tests/cms_schema"]),
