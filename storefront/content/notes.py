@@ -158,6 +158,15 @@ def noted_updates() -> list[str]:
     return deps.updates if deps is not None else []
 
 
+def fresh_until_noted() -> float | None:
+    """The earliest ``fresh_until`` noted in this request (infinity when none was), or None
+    when something noted turned caching off."""
+    deps = g.get("fragment_deps")
+    if deps is None:
+        return math.inf
+    return deps.fresh_until if deps.cacheable else None
+
+
 def current_dependencies() -> tuple[bool, int, tuple[Hashable, ...]] | None:
     """``(cacheable, generation, parts)`` noted so far in this request, or None."""
     deps = g.get("fragment_deps") if has_request_context() else None

@@ -16,8 +16,9 @@ nothing in it depends on the visitor. Routes that can be shared opt in with
   a digest of what the page is built from — the URL, every content version and stock
   count the view read (:mod:`storefront.web.fragments`), the content invalidation log's
   position (every publish moves it), and the code, templates and settings of this
-  deployment. A matching ``If-None-Match`` is answered without rendering anything. Other
-  shared responses get a strong ETag, a digest of the body.
+  deployment. A matching ``If-None-Match`` is answered without rendering anything, and the
+  body rendered for one anonymous visitor is kept (by tag) for the next ones. Other shared
+  responses get a strong ETag, a digest of the body.
 - Any other request to those routes (logged in, a cart, a flash message, preview, or
   anything that set a cookie while rendering) gets ``Cache-Control: private, no-store``.
 - Every other response that does not say otherwise is ``private, no-store`` as well: a page
@@ -53,6 +54,7 @@ from werkzeug.http import http_date
 import cms_schema
 from storefront.container import services
 from storefront.content.notes import noted_updates
+from storefront.web import pagecache
 from storefront.web.state import web_state
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -89,7 +91,25 @@ def render_page(template: str, *, mimetype: str | None = None, **context: Any) -
             g.page_etag = tag
             if request.if_none_match.contains_weak(tag):
                 return Response(status=304)
+            return Response(_shared_body(tag, template, context), mimetype=mimetype)
     return Response(render_template(template, **context), mimetype=mimetype)
+
+
+def _shared_body(tag: str, template: str, context: dict[str, Any]) -> str:
+    """The page an anonymous visitor gets for ``tag``: rendered once, then reused.
+
+    The tag is a digest of everything the page is built from (that is why a matching
+    ``If-None-Match`` may skip rendering), so two anonymous requests with the same tag get
+    the same body. A render that stored something in the session (a flash, a token) made
+    a page for one visitor only: it is not kept."""
+    bodies = web_state().shared_bodies
+    key = (tag, template)
+    body: str | None = bodies.peek(key)
+    if body is None:
+        body = render_template(template, **context)
+        if not session.modified:
+            bodies.put(key, body)
+    return body
 
 
 def _policy(app: Flask) -> str | None:
@@ -182,6 +202,13 @@ def init_app(app: Flask, *, visitor_cookies: Iterable[str]) -> None:
     state.visitor_cookies = (app.config["SESSION_COOKIE_NAME"], *visitor_cookies)
     state.build_digest = build_digest(app)
 
+    @app.before_request
+    def _kept_page() -> Response | None:
+        # after the access rule (auth), which a shared page passes as "public"
+        if request.method not in SAFE or not renders_shared_page():
+            return None
+        return pagecache.kept_response(state.kept_pages)
+
     @app.after_request
     def _cache_headers(response: Response) -> Response:
         if request.path.startswith("/_emulators/"):
@@ -207,6 +234,7 @@ def init_app(app: Flask, *, visitor_cookies: Iterable[str]) -> None:
             response.set_etag(tag, weak=True)
         else:
             response.add_etag()
+        pagecache.keep(state.kept_pages, response)
         if response.status_code == 304 or CONDITIONAL.isdisjoint(request.headers.keys()):
             return response  # answered already, or nothing to compare: the plain 200
         response.make_conditional(request)  # changes the response itself

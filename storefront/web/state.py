@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Request, Response, current_app
 
+from storefront.content.notes import BoundedMemo
+
 if TYPE_CHECKING:
     from storefront.web.auth import CurrentUser
     from storefront.web.metrics import Metrics
@@ -30,6 +32,11 @@ class WebState:
     #: Cookies that make a visitor not anonymous (their pages are never shared by caches).
     visitor_cookies: tuple[str, ...] = ()
     build_digest: str = ""
+    #: pages rendered for anonymous visitors, by their weak ETag and template
+    #: (:func:`storefront.web.httpcache.render_page`)
+    shared_bodies: BoundedMemo = field(default_factory=lambda: BoundedMemo(500))
+    #: whole responses for anonymous visitors, by URL (:mod:`storefront.web.pagecache`)
+    kept_pages: BoundedMemo = field(default_factory=lambda: BoundedMemo(500))
     #: the OpenAPI document of each API, by the API's name
     openapi: dict[str, dict[str, Any]] = field(default_factory=dict)
 

@@ -12,14 +12,15 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 import pytest
-from flask import Flask, template_rendered
+from flask import Flask, Response, flash, template_rendered
 from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from emulators.common import LiveServer
 from storefront.container import services
 from storefront.stock.models import StockCounter
-from storefront.web.httpcache import newest_update
+from storefront.web.auth import access
+from storefront.web.httpcache import newest_update, render_page, shared_cacheable
 from storefront.web.shop.content import preview_url
 from tests.api.conftest import log_in, make_account
 from tests.support.lake import LakeHandle
@@ -223,8 +224,11 @@ def test_a_sold_out_limited_edition_changes_the_page(app: Flask, client: FlaskCl
     assert page.status_code == 200  # the stock is part of the page
 
 
-def test_a_matching_etag_is_answered_without_rendering(client: FlaskClient) -> None:
-    etag = client.get("/shop/gallows-humour").headers["ETag"]
+def test_a_known_page_is_answered_without_rendering(client: FlaskClient) -> None:
+    """The ETag is a digest of what the page is built from: a match is a 304, and an
+    anonymous visitor without one gets the page rendered for the first, not a new render."""
+    first = client.get("/shop/gallows-humour")
+    etag = first.headers["ETag"]
     assert etag.startswith('W/"')  # known before rendering: weak
     rendered: list[str] = []
 
@@ -235,9 +239,48 @@ def test_a_matching_etag_is_answered_without_rendering(client: FlaskClient) -> N
         assert (
             client.get("/shop/gallows-humour", headers={"If-None-Match": etag}).status_code == 304
         )
+        again = client.get("/shop/gallows-humour")
         assert rendered == []
-        assert client.get("/shop/gallows-humour").status_code == 200
+        assert again.status_code == 200
+        assert again.get_data() == first.get_data()
+        assert again.headers["ETag"] == etag
+        other = client.get("/shop/gallows-humour?sort=price-asc")  # another URL, another page
         assert rendered == ["catalog/listing.html"]
+        assert other.headers["ETag"] != etag
+
+
+def test_a_visitor_with_a_session_never_gets_the_kept_page(app: Flask, client: FlaskClient) -> None:
+    anonymous = client.get("/products/compost-happens").get_data(as_text=True)
+    assert 'name="csrf_token"' not in anonymous
+    holder = app.test_client()
+    add_to_cart(holder)  # now has a session
+    mine = holder.get("/products/compost-happens")
+    assert private(mine)
+    assert 'name="csrf_token"' in mine.get_data(as_text=True)  # rendered for them
+
+
+def test_a_page_whose_render_touched_the_session_is_not_kept(app: Flask) -> None:
+    """A request that stored something for the visitor (here a flash) made a page for one
+    visitor: it is private, and the next anonymous visitor gets a render of their own."""
+
+    @app.get("/test/touches-session")
+    @access("public")
+    @shared_cacheable()
+    def touches() -> Response:
+        flash("for you only")
+        return render_page("catalog/page.html", page={"title": "Just for you", "body": []})
+
+    renders: list[str] = []
+
+    def record(sender, template, context, **extra):  # type: ignore[no-untyped-def]
+        renders.append(template.name)
+
+    with template_rendered.connected_to(record):
+        first = app.test_client().get("/test/touches-session")
+        second = app.test_client().get("/test/touches-session")
+    assert first.status_code == second.status_code == 200
+    assert private(first) and private(second)
+    assert renders == ["catalog/page.html", "catalog/page.html"]
 
 
 def test_a_refresh_without_a_webhook_reaches_the_page(
