@@ -148,6 +148,11 @@ EQUIVALENT: dict[str, str] = {
         "a missing header becomes 'XXXX' instead of '': neither matches t=<ms>,v1=<sig>, "
         "the same SignatureFormatError follows"
     ),
+    "storefront.payments.confirmation.x_confirm_paid__mutmut_26": (
+        "a payment without a currency compares as 'XXXX' instead of '': an order's currency "
+        "is a three-letter ISO 4217 code (String(3)), neither matches, the payment is parked "
+        "as doubtful either way"
+    ),
 }
 
 #: What is copied into the work folder (the packages mutmut copies again into mutants/).
