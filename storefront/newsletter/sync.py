@@ -18,7 +18,7 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -170,12 +170,12 @@ def reconcile(
 
 def _came_back(sub: Subscriber, left_at: datetime | None) -> bool:
     """Subscribed here with a confirmation newer than their leaving at the provider (by a
-    whole second: the provider's times have no fractions, and a tie must not re-subscribe)."""
+    whole second: the provider's times have no fractions, and a tie must not re-subscribe).
+    Both times carry their zone: the database reads UTC (``UTCDateTime``) and the client
+    keeps the provider's offset, so they compare as instants."""
     if sub.status != "subscribed" or sub.consent_at is None or left_at is None:
         return False
-    consent = sub.consent_at if sub.consent_at.tzinfo else sub.consent_at.replace(tzinfo=UTC)
-    left = left_at if left_at.tzinfo else left_at.replace(tzinfo=UTC)
-    return consent >= left + timedelta(seconds=1)
+    return sub.consent_at >= left_at + timedelta(seconds=1)
 
 
 def _follow_provider_verdicts(

@@ -4,7 +4,7 @@ refusals, and the one-second rule between a leave and a new confirmation."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 from flask import Flask
 from sqlalchemy import select
@@ -188,9 +188,10 @@ def test_came_back_needs_a_confirmation_a_full_second_after_the_leave() -> None:
     assert not _came_back(sub("pending", left + timedelta(days=1)), left)
     assert not _came_back(sub("subscribed", None), left)
     assert not _came_back(sub("subscribed", left + timedelta(days=1)), None)
-    naive = (left + timedelta(seconds=5)).replace(tzinfo=None)  # as SQLite gives it back
-    assert _came_back(sub("subscribed", naive), left)
-    assert _came_back(sub("subscribed", left + timedelta(seconds=5)), left.replace(tzinfo=None))
+    # the provider's time with an offset is the same instant: 14:00+02:00 is 12:00 UTC
+    east = left.astimezone(timezone(timedelta(hours=2)))
+    assert _came_back(sub("subscribed", left + timedelta(seconds=1)), east)
+    assert not _came_back(sub("subscribed", left), east)
 
 
 def test_known_leavers_are_skipped_not_rewritten(shop) -> None:  # type: ignore[no-untyped-def]
@@ -211,3 +212,22 @@ def test_a_provider_that_cannot_answer_after_a_push_changes_nothing_more(shop) -
     assert report.failed == 0
     assert local_status(app, "quiet@example.com") == "subscribed"
     assert remote_status(emulator, "quiet@example.com") == "subscribed"
+
+
+def test_the_pull_reaches_fifteen_minutes_behind_the_last_good_run(shop) -> None:  # type: ignore[no-untyped-def]
+    """A leave whose webhook never came, stamped by the provider shortly before our last good
+    run began (its clock behind ours), is still pulled; older ones that run pulled already."""
+    app, emulator = shop
+    subscribe(app, "late@example.com")
+    reconcile_newsletter(app, since=None)
+    before = datetime.now(UTC)
+    emulator.audience.provider_side_status("late@example.com", "unsubscribed")  # no webhook
+    after = datetime.now(UTC)
+
+    report = reconcile_newsletter(app, since=before + timedelta(minutes=14))
+    assert "late@example.com: unsubscribed at the provider" in report.notes
+    assert local_status(app, "late@example.com") == "unsubscribed"
+    assert remote_status(emulator, "late@example.com") == "unsubscribed"
+
+    beyond = reconcile_newsletter(app, since=after + timedelta(minutes=16))
+    assert (beyond.read, beyond.changed, beyond.skipped) == (0, 0, 0)
