@@ -107,12 +107,12 @@ def reconcile(
             .all()
         )
         contacts = [
-            Contact(email=s.email, consent_time=s.consent_at, source=s.consent_source)
+            Contact(email=s.email, consent_time=s.consent_at)
             for s in to_push
             if s.provider_status != "unsubscribed"
         ]
         returning = [
-            Contact(email=s.email, consent_time=s.consent_at, source=s.consent_source)
+            Contact(email=s.email, consent_time=s.consent_at)
             for s in to_push
             if s.provider_status == "unsubscribed"
         ]

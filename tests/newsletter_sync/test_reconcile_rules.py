@@ -10,13 +10,19 @@ from flask import Flask
 from sqlalchemy import select
 
 from storefront.container import services
+from storefront.mailchimp.provider import Contact
 from storefront.newsletter import services as subscriptions
 from storefront.newsletter.models import Subscriber
 from storefront.newsletter.services import NEWSLETTER_DELETE
 from storefront.newsletter.sync import _came_back
 from storefront.outbox import services as outbox
 from storefront.outbox.models import OutboxEntry
-from tests.newsletter_sync.test_reconcile import local_status, remote_status, subscribe
+from tests.newsletter_sync.test_reconcile import (
+    leave_earlier,
+    local_status,
+    remote_status,
+    subscribe,
+)
 from tests.support.services import reconcile_newsletter
 
 
@@ -231,3 +237,105 @@ def test_the_pull_reaches_fifteen_minutes_behind_the_last_good_run(shop) -> None
 
     beyond = reconcile_newsletter(app, since=after + timedelta(minutes=16))
     assert (beyond.read, beyond.changed, beyond.skipped) == (0, 0, 0)
+
+
+def test_one_pull_handles_every_leaver_whoever_comes_first(shop) -> None:  # type: ignore[no-untyped-def]
+    """Someone who came back, someone we already knew had left, and a dry run's preview never
+    stop the rest of the pull: each leaver is looked at once and counted once."""
+    app, emulator = shop
+    people = ["back1", "back2", "known1", "known2", "gone", "bounced"]
+    for name in people:
+        subscribe(app, f"{name}@example.com")
+    reconcile_newsletter(app, since=None)
+    for name in ("back1", "back2"):  # left five minutes ago, then confirmed again on the shop
+        leave_earlier(emulator, f"{name}@example.com")
+        subscribe(app, f"{name}@example.com")
+    for name in ("known1", "known2"):
+        emulator.unsubscribe_member(f"{name}@example.com")  # the webhook told us at once
+    # Someone who joined through Mailchimp's own form, unknown to the shop, leaves too.
+    services(app).mailing_list.upsert_member(Contact("stranger@example.com"))
+    emulator.webhooks.drop_next(times=3)  # these three webhooks are lost
+    emulator.unsubscribe_member("gone@example.com")
+    emulator.unsubscribe_member("stranger@example.com")
+    emulator.clean_member("bounced@example.com")
+
+    preview = reconcile_newsletter(app, since=None, dry_run=True)
+    for line in (
+        "gone@example.com: unsubscribed at the provider",
+        "stranger@example.com: unsubscribed at the provider",
+        "bounced@example.com: cleaned at the provider",
+    ):
+        assert line in preview.notes
+    assert local_status(app, "gone@example.com") == "subscribed"
+
+    report = reconcile_newsletter(app, since=None)
+    # pulled: 7 leavers, of whom 2 came back and 2 were known; pushed: the 2 who came back
+    assert (report.read, report.skipped, report.changed, report.failed) == (9, 4, 5, 0)
+    for name, status in (("gone", "unsubscribed"), ("stranger", "unsubscribed")):
+        sub = record(app, f"{name}@example.com")
+        assert (sub.status, sub.provider_status) == (status, "unsubscribed")
+    sub = record(app, "bounced@example.com")
+    assert (sub.status, sub.provider_status) == ("cleaned", "cleaned")
+    for name in ("back1", "back2"):
+        sub = record(app, f"{name}@example.com")
+        assert (sub.status, sub.provider_status) == ("subscribed", "pending")
+        assert remote_status(emulator, f"{name}@example.com") == "pending"
+
+
+def test_the_provider_holds_when_each_person_gave_consent(shop) -> None:  # type: ignore[no-untyped-def]
+    """The push carries the time of the double opt-in, and a returning person's new one."""
+    app, emulator = shop
+
+    def opted_in_at(email: str) -> str:
+        return str(emulator.audience.get(email)["timestamp_opt"])
+
+    def stamp(moment: datetime | None) -> str:
+        assert moment is not None
+        return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+    subscribe(app, "new@example.com")
+    subscribe(app, "phoenix@example.com")
+    with services(app).db.session_scope() as session:  # they first signed up an hour ago
+        sub = subscriptions.find(session, "phoenix@example.com")
+        assert sub is not None
+        sub.consent_at = datetime.now(UTC) - timedelta(hours=1)
+    reconcile_newsletter(app, since=None)
+    assert opted_in_at("new@example.com") == stamp(record(app, "new@example.com").consent_at)
+    first = stamp(record(app, "phoenix@example.com").consent_at)
+    assert opted_in_at("phoenix@example.com") == first
+
+    leave_earlier(emulator, "phoenix@example.com")
+    subscribe(app, "phoenix@example.com")  # a new double opt-in on the shop
+    reconcile_newsletter(app, since=None)
+    again = stamp(record(app, "phoenix@example.com").consent_at)
+    assert again != first and opted_in_at("phoenix@example.com") == again
+
+
+def test_every_push_is_tried_and_the_failures_add_up(shop) -> None:  # type: ignore[no-untyped-def]
+    """Two returning people the provider refuses, a refused sign-up, and still the third
+    returning person, the new subscriber and the local unsubscribe all go through."""
+    app, emulator = shop
+    for name in ("r1", "r2", "r3", "bye"):
+        subscribe(app, f"{name}@example.com")
+    reconcile_newsletter(app, since=None)
+    with services(app).db.session_scope() as session:
+        for name in ("r1", "r2", "r3"):  # left at the provider, confirmed again on the shop
+            sub = subscriptions.find(session, f"{name}@example.com")
+            assert sub is not None
+            sub.provider_status, sub.provider_synced_at = "unsubscribed", None
+        subscriptions.unsubscribe(session, "bye@example.com")
+    emulator.throttle("spam@example.com")
+    subscribe(app, "spam@example.com")
+    subscribe(app, "fine@example.com")
+    emulator.faults.fail_next("PUT /3.0/lists/*", status=400, times=2)  # r1 and r2
+
+    report = reconcile_newsletter(app, since=None)
+    assert (report.read, report.changed, report.failed) == (6, 3, 3), report.notes
+    for name in ("r1", "r2"):
+        assert any(n.startswith(f"{name}@example.com: not re-subscribed (") for n in report.notes)
+    assert "r3@example.com: asked by the provider to confirm again" in report.notes
+    assert any(n.startswith("spam@example.com: ") for n in report.notes)
+    assert remote_status(emulator, "r3@example.com") == "pending"
+    assert remote_status(emulator, "fine@example.com") == "subscribed"
+    assert remote_status(emulator, "bye@example.com") == "unsubscribed"
+    assert record(app, "r1@example.com").provider_status == "unsubscribed"  # tried next time
