@@ -142,17 +142,14 @@ def reconcile(
         failed = {e.email.lower(): e.message for e in result.errors}
         report.failed += len(failed)
         report.notes += [f"{email}: {message}" for email, message in failed.items()]
+        pushed = [c.email for c in contacts if c.email.lower() not in failed]
         with db.session_scope(write=True) as session:
-            for contact in contacts:
-                if contact.email.lower() in failed:
-                    continue
-                sub = services.find(session, contact.email)
+            for email in pushed:
+                sub = services.find(session, email)
                 if sub is not None:
                     sub.provider_synced_at = utcnow()
                     report.changed += 1
-        _follow_provider_verdicts(
-            provider, [c.email for c in contacts if c.email.lower() not in failed], db, report
-        )
+        _follow_provider_verdicts(provider, pushed, db, report)
     for email in leaving:
         try:
             provider.unsubscribe(email)

@@ -10,6 +10,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from storefront.container import services
+from storefront.mailchimp.client import subscriber_hash
 from storefront.mailchimp.provider import Contact
 from storefront.newsletter import services as subscriptions
 from storefront.newsletter.models import Subscriber
@@ -312,10 +313,11 @@ def test_the_provider_holds_when_each_person_gave_consent(shop) -> None:  # type
 
 
 def test_every_push_is_tried_and_the_failures_add_up(shop) -> None:  # type: ignore[no-untyped-def]
-    """Two returning people the provider refuses, a refused sign-up, and still the third
-    returning person, the new subscriber and the local unsubscribe all go through."""
+    """Two returning people the provider refuses, a refused sign-up and a refused unsubscribe,
+    and still the third returning person, the new subscriber and the other unsubscribe all
+    go through; every refusal is counted and said."""
     app, emulator = shop
-    for name in ("r1", "r2", "r3", "bye"):
+    for name in ("r1", "r2", "r3", "bye1", "bye2"):
         subscribe(app, f"{name}@example.com")
     reconcile_newsletter(app, since=None)
     with services(app).db.session_scope() as session:
@@ -323,19 +325,92 @@ def test_every_push_is_tried_and_the_failures_add_up(shop) -> None:  # type: ign
             sub = subscriptions.find(session, f"{name}@example.com")
             assert sub is not None
             sub.provider_status, sub.provider_synced_at = "unsubscribed", None
-        subscriptions.unsubscribe(session, "bye@example.com")
+        for name in ("bye1", "bye2"):
+            subscriptions.unsubscribe(session, f"{name}@example.com")
     emulator.throttle("spam@example.com")
     subscribe(app, "spam@example.com")
     subscribe(app, "fine@example.com")
-    emulator.faults.fail_next("PUT /3.0/lists/*", status=400, times=2)  # r1 and r2
+    for name in ("r1", "r2", "bye1"):
+        emulator.faults.fail_next(f"PUT /3.0/lists/*/members/{member_id(name)}", status=400)
 
     report = reconcile_newsletter(app, since=None)
-    assert (report.read, report.changed, report.failed) == (6, 3, 3), report.notes
+    assert (report.read, report.changed, report.failed) == (7, 3, 4), report.notes
     for name in ("r1", "r2"):
         assert any(n.startswith(f"{name}@example.com: not re-subscribed (") for n in report.notes)
     assert "r3@example.com: asked by the provider to confirm again" in report.notes
     assert any(n.startswith("spam@example.com: ") for n in report.notes)
+    assert any(n.startswith("bye1@example.com: unsubscribe not sent (") for n in report.notes)
     assert remote_status(emulator, "r3@example.com") == "pending"
     assert remote_status(emulator, "fine@example.com") == "subscribed"
-    assert remote_status(emulator, "bye@example.com") == "unsubscribed"
+    assert remote_status(emulator, "bye1@example.com") == "subscribed"  # tried next time
+    assert remote_status(emulator, "bye2@example.com") == "unsubscribed"
     assert record(app, "r1@example.com").provider_status == "unsubscribed"  # tried next time
+    assert record(app, "bye1@example.com").provider_synced_at is None
+
+
+def member_id(name: str) -> str:
+    return subscriber_hash(f"{name}@example.com")
+
+
+def test_a_provider_that_cannot_say_about_one_person_still_says_about_the_next(shop) -> None:  # type: ignore[no-untyped-def]
+    """After a push, each person's status is read back: one unanswered read does not stop the
+    next, who left at the provider (the pull had not seen it) and is recorded as left."""
+    app, emulator = shop
+    for name in ("quiet", "leaver"):
+        subscribe(app, f"{name}@example.com")
+    reconcile_newsletter(app, since=None)
+    emulator.webhooks.drop_next()
+    emulator.unsubscribe_member("leaver@example.com")
+    with services(app).db.session_scope() as session:  # both to be pushed again
+        for name in ("quiet", "leaver"):
+            sub = subscriptions.find(session, f"{name}@example.com")
+            assert sub is not None
+            sub.provider_synced_at = None
+    emulator.faults.fail_next(f"GET /3.0/lists/*/members/{member_id('quiet')}", 10, 500)
+
+    later = datetime.now(UTC) + timedelta(hours=1)  # the leave is before this pull's window
+    report = reconcile_newsletter(app, since=later)
+    assert "leaver@example.com: stays unsubscribed (left at the provider)" in report.notes
+    sub = record(app, "leaver@example.com")
+    assert (sub.status, sub.provider_status) == ("unsubscribed", "unsubscribed")
+    assert local_status(app, "quiet@example.com") == "subscribed"
+
+
+def test_each_erasure_is_tried_and_no_copy_of_the_address_is_kept(shop) -> None:  # type: ignore[no-untyped-def]
+    """Erasures at the provider: refused ones wait with the provider's reason for the
+    operator, and do not hold back the others; a done one keeps no copy of the address."""
+    app, emulator = shop
+    names = ["e1", "e2", "e3", "e4"]
+    services(app).mailing_list.upsert_members([Contact(f"{n}@example.com") for n in names])
+    with services(app).db.session_scope() as session:
+        for n in names:
+            outbox.enqueue(
+                session, NEWSLETTER_DELETE, f"customer-{n}", {"email": f"{n}@example.com"}
+            )
+    emulator.faults.fail_next("POST /3.0/lists/*/actions/delete-permanent", status=400, times=2)
+
+    report = reconcile_newsletter(app, since=None)
+    assert (report.read, report.changed, report.failed) == (4, 2, 2)
+    assert sorted(n for n in names if remote_status(emulator, f"{n}@example.com")) == names[:2]
+    with services(app).db.session_scope() as session:
+        entries = session.scalars(select(OutboxEntry).order_by(OutboxEntry.id)).all()
+        assert [e.status for e in entries] == ["pending", "pending", "done", "done"]
+        assert [e.payload for e in entries[2:]] == [{}, {}]
+        for entry in entries[:2]:
+            assert entry.payload == {"email": f"{names[entries.index(entry)]}@example.com"}
+            assert entry.last_error == "Error: Injected failure: the request was not processed."
+
+
+def test_one_run_erases_at_most_a_hundred_and_the_next_run_the_rest(shop) -> None:  # type: ignore[no-untyped-def]
+    app, emulator = shop
+    emails = [f"p{n}@example.com" for n in range(101)]
+    services(app).mailing_list.upsert_members([Contact(e) for e in emails])
+    with services(app).db.session_scope() as session:
+        for n, email in enumerate(emails):
+            outbox.enqueue(session, NEWSLETTER_DELETE, f"customer-{n}", {"email": email})
+    first = reconcile_newsletter(app, since=None)
+    assert (first.read, first.changed, first.failed) == (100, 100, 0)
+    assert sum(remote_status(emulator, e) is not None for e in emails) == 1
+    second = reconcile_newsletter(app, since=None)
+    assert (second.read, second.changed, second.failed) == (1, 1, 0)
+    assert all(remote_status(emulator, e) is None for e in emails)
