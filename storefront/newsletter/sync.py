@@ -206,9 +206,9 @@ def _deletions(
                 provider.delete_permanently(entry.payload["email"])
             except NewsletterError as exc:
                 report.failed += 1
-                with db.session_scope() as session:
+                with db.session_scope(write=True) as session:
                     outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
                 continue
-            with db.session_scope() as session:
+            with db.session_scope(write=True) as session:
                 outbox.complete(session, entry.id, forget_payload=True)  # erased: no copy
             report.changed += 1
