@@ -122,6 +122,9 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         [
             "tests/accounts/test_access_walk.py",
             "tests/accounts/test_roles.py",
+            "tests/accounts/test_accounts.py",
+            "tests/accounts/test_two_factor.py",
+            "tests/orders/test_order_page.py",
             "tests/foundation/test_security.py",
             "tests/api/test_tokens_service.py",
             "tests/test_metrics.py",
