@@ -7,4 +7,5 @@ ROLE_RANK = {"customer": 1, "operator": 2, "admin": 3}
 
 
 def at_least(role: str | None, required: str) -> bool:
-    return ROLE_RANK.get(role or "", 0) >= ROLE_RANK[required]
+    """Whether ``role`` may do what ``required`` may; no role, or an unknown one, may not."""
+    return role is not None and ROLE_RANK.get(role, 0) >= ROLE_RANK[required]

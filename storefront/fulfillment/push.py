@@ -64,13 +64,13 @@ def push_due(
     client: GelatoClient,
     *,
     order_type: Literal["order", "draft"],
-    limit: int = 20,
+    limit: int,
+    lease: timedelta,
     worker: str | None = None,
-    lease: timedelta = outbox.DEFAULT_LEASE,
 ) -> PushReport:
-    """Hand every paid order waiting in the outbox to Gelato (``order_type``: ``draft``
-    orders are never printed). The claims are kept alive while we work (a heartbeat), so
-    ``lease`` is how long a crashed worker's orders wait for another one."""
+    """Hand up to ``limit`` paid orders waiting in the outbox to Gelato (``order_type``:
+    ``draft`` orders are never printed). The claims are kept alive while we work (a
+    heartbeat), so ``lease`` is how long a crashed worker's orders wait for another one."""
     worker = worker or f"push-{os.getpid()}-{uuid.uuid4().hex[:6]}"
     report = PushReport()
     with outbox.claimed(db, TOPIC, worker, limit=limit, lease=lease) as entries:
@@ -96,16 +96,16 @@ def push_one(
             report.notes.append(f"order {order_id}: {order.status if order else 'gone'}; skip")
             return
         number = order.number
-        request: GelatoOrderRequest | None = None
-        unprintable = "not printable"
+        prepared: GelatoOrderRequest | NotPrintable
         try:
-            request = to_gelato_request(order, order_type=order_type)
+            prepared = to_gelato_request(order, order_type=order_type)
         except NotPrintable as exc:
-            unprintable = f"not printable: {exc}"
-    if request is None:  # parked in a session of its own, after this one closed
-        _park(db, entry, order_id, unprintable)
+            prepared = exc
+    if isinstance(prepared, NotPrintable):  # parked in a session of its own, after this one
+        _park(db, entry, order_id, f"not printable: {prepared}")
         report.parked += 1
         return
+    request = prepared
 
     if entry.status_before == outbox.SUBMITTING or entry.attempts > 1:
         # The previous attempt may have reached Gelato: look before calling again.

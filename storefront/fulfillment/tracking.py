@@ -55,7 +55,6 @@ TROUBLE = frozenset({G.FAILED, G.ON_HOLD})
 
 @dataclass
 class SyncResult:
-    order_number: str
     status_before: str
     status_after: str
     new_parcels: list[str] = field(default_factory=list)
@@ -85,10 +84,10 @@ def sync_order(
     number: str,
     *,
     order_link: Callable[[str], str],
-    actor: str = "gelato",
+    actor: str,
 ) -> SyncResult | None:
     """Read the order back from Gelato and move ours on (``order_link``: the shopper's link
-    to an order, for the shipping e-mail)."""
+    to an order, for the shipping e-mail; ``actor``: who asked, for the order's events)."""
     try:
         orders = [client.get_order(s.id) for s in client.find_by_reference(number)]
     except GelatoError as exc:
@@ -100,13 +99,14 @@ def sync_order(
             return None
         order = lock_order(session, order_id=order.id)
         assert order is not None
-        result = SyncResult(number, order.status, order.status)
+        before = order.status
+        new_parcels: list[str] = []
         for g in orders:
             record = session.execute(
                 select(GelatoOrderRecord).where(GelatoOrderRecord.gelato_order_id == g.id)
             ).scalar_one_or_none()
             if record is None:
-                record = GelatoOrderRecord(order_id=order.id, gelato_order_id=g.id, status="")
+                record = GelatoOrderRecord(order_id=order.id, gelato_order_id=g.id)
                 session.add(record)
             record.status = g.fulfillment_status
             record.fulfillment_country = g.fulfillment_country or record.fulfillment_country
@@ -115,7 +115,7 @@ def sync_order(
                 if package.tracking_code and _add_parcel(
                     session, order, g.id, package.tracking_code, package.tracking_url
                 ):
-                    result.new_parcels.append(package.tracking_code)
+                    new_parcels.append(package.tracking_code)
         target, reason = aggregate(orders)
         if order.status in (*OPEN_FULFILLMENT, S.NEEDS_ATTENTION):
             step = fulfillment_step(S(order.status), target)
@@ -125,7 +125,7 @@ def sync_order(
                 )
                 transition(session, order, step, actor=actor, reason=why)
         printed_in = {g.id: g.fulfillment_country for g in orders if g.fulfillment_country}
-        for code in result.new_parcels:
+        for code in new_parcels:
             parcel = session.execute(
                 select(Parcel).where(Parcel.order_id == order.id, Parcel.tracking_code == code)
             ).scalar_one()
@@ -145,8 +145,7 @@ def sync_order(
                 },
             )
             parcel.notified_at = utcnow()
-        result.status_after = order.status
-        return result
+        return SyncResult(before, order.status, new_parcels)
 
 
 def _add_parcel(session: Session, order: Order, gelato_id: str, code: str, url: str | None) -> bool:

@@ -31,6 +31,7 @@ from storefront.signing import secrets_match
 STRIPE_TOLERANCE = 300
 PAYPAL_TOLERANCE = 300
 PAYPAL_CERT_HOSTS = ("paypal.com",)
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def verify_stripe_signature(
@@ -95,18 +96,21 @@ def cert_fingerprint(certificate: x509.Certificate | bytes) -> str:
 
 
 def _loopback(url: str) -> bool:
-    return (urlsplit(url).hostname or "").lower() in ("127.0.0.1", "localhost", "::1")
+    """Served from this machine (``urlsplit`` gives the host name in lower case)."""
+    return urlsplit(url).hostname in LOOPBACK_HOSTS
 
 
 def cert_host_allowed(url: str, allowed_hosts: Iterable[str]) -> bool:
-    """https on an allowed host or its subdomains; plain http only for loopback test hosts."""
+    """https on an allowed host or its subdomains; plain http only for loopback test hosts.
+    A URL without a host, and a blank entry in the list, allow nothing."""
     parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    host = parts.hostname
+    if host is None:
+        return False
     for allowed in allowed_hosts:
         allowed = allowed.lower().strip()
-        if host == allowed or host.endswith("." + allowed):
-            loopback = host in ("127.0.0.1", "localhost", "::1")
-            return parts.scheme == "https" or (parts.scheme == "http" and loopback)
+        if allowed and (host == allowed or host.endswith("." + allowed)):
+            return parts.scheme == "https" or (parts.scheme == "http" and _loopback(url))
     return False
 
 
@@ -182,7 +186,7 @@ class PayPalVerifier:
 
     def _check_time(self, value: str) -> None:
         try:
-            sent = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            sent = datetime.fromisoformat(value)  # Python 3.11+ reads a trailing "Z"
         except ValueError:
             raise SignatureError("bad PAYPAL-TRANSMISSION-TIME", provider="paypal") from None
         if sent.tzinfo is None:

@@ -53,7 +53,6 @@ class Contact:
     email: str
     merge_fields: Mapping[str, str] = field(default_factory=dict)
     consent_time: datetime | None = None
-    source: str | None = None
 
 
 @dataclass(frozen=True)

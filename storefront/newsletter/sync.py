@@ -18,7 +18,7 @@ import logging
 import os
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
@@ -107,12 +107,12 @@ def reconcile(
             .all()
         )
         contacts = [
-            Contact(email=s.email, consent_time=s.consent_at, source=s.consent_source)
+            Contact(email=s.email, consent_time=s.consent_at)
             for s in to_push
             if s.provider_status != "unsubscribed"
         ]
         returning = [
-            Contact(email=s.email, consent_time=s.consent_at, source=s.consent_source)
+            Contact(email=s.email, consent_time=s.consent_at)
             for s in to_push
             if s.provider_status == "unsubscribed"
         ]
@@ -142,17 +142,14 @@ def reconcile(
         failed = {e.email.lower(): e.message for e in result.errors}
         report.failed += len(failed)
         report.notes += [f"{email}: {message}" for email, message in failed.items()]
+        pushed = [c.email for c in contacts if c.email.lower() not in failed]
         with db.session_scope(write=True) as session:
-            for contact in contacts:
-                if contact.email.lower() in failed:
-                    continue
-                sub = services.find(session, contact.email)
+            for email in pushed:
+                sub = services.find(session, email)
                 if sub is not None:
                     sub.provider_synced_at = utcnow()
                     report.changed += 1
-        _follow_provider_verdicts(
-            provider, [c.email for c in contacts if c.email.lower() not in failed], db, report
-        )
+        _follow_provider_verdicts(provider, pushed, db, report)
     for email in leaving:
         try:
             provider.unsubscribe(email)
@@ -170,12 +167,12 @@ def reconcile(
 
 def _came_back(sub: Subscriber, left_at: datetime | None) -> bool:
     """Subscribed here with a confirmation newer than their leaving at the provider (by a
-    whole second: the provider's times have no fractions, and a tie must not re-subscribe)."""
+    whole second: the provider's times have no fractions, and a tie must not re-subscribe).
+    Both times carry their zone: the database reads UTC (``UTCDateTime``) and the client
+    keeps the provider's offset, so they compare as instants."""
     if sub.status != "subscribed" or sub.consent_at is None or left_at is None:
         return False
-    consent = sub.consent_at if sub.consent_at.tzinfo else sub.consent_at.replace(tzinfo=UTC)
-    left = left_at if left_at.tzinfo else left_at.replace(tzinfo=UTC)
-    return consent >= left + timedelta(seconds=1)
+    return sub.consent_at >= left_at + timedelta(seconds=1)
 
 
 def _follow_provider_verdicts(
@@ -209,9 +206,9 @@ def _deletions(
                 provider.delete_permanently(entry.payload["email"])
             except NewsletterError as exc:
                 report.failed += 1
-                with db.session_scope() as session:
+                with db.session_scope(write=True) as session:
                     outbox.retry_later(session, entry.id, str(exc), attempts=entry.attempts)
                 continue
-            with db.session_scope() as session:
+            with db.session_scope(write=True) as session:
                 outbox.complete(session, entry.id, forget_payload=True)  # erased: no copy
             report.changed += 1

@@ -67,7 +67,7 @@ def note_approved(session: Session, provider: str, provider_ref: str) -> None:
             Payment.provider_ref == provider_ref,
             Payment.status == P.OPEN,
         )
-        .values(status=P.APPROVED, updated_at=utcnow())
+        .values(status=P.APPROVED)  # updated_at follows by itself (TimestampMixin's onupdate)
     )
 
 

@@ -62,7 +62,9 @@ def test_duplicate_email_is_refused(client: FlaskClient) -> None:
 
 def test_login_logout_and_wrong_password(client: FlaskClient) -> None:
     register(client)
-    client.post("/logout", data={"csrf_token": csrf_from(client, "/account")})
+    out = client.post("/logout", data={"csrf_token": csrf_from(client, "/account")})
+    assert out.status_code == 302 and out.headers["Location"] == "/"
+    assert "You are logged out." in client.get("/").get_data(as_text=True)
     assert client.get("/account").status_code == 302
     bad = login(client, "ada@example.com", "wrong password!!")
     assert bad.status_code == 401

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask, g
+from flask import session as cookie
 
 from storefront.accounts import services as accounts
 from storefront.accounts.roles import ROLES, at_least
 from storefront.container import services
-from storefront.web.auth import access, current_user, login_session, logout_session
+from storefront.web.auth import (
+    PENDING_LOGIN,
+    access,
+    current_user,
+    hold_login,
+    login_session,
+    logout_session,
+)
 from tests.accounts.test_access_walk import client_as
 
 
@@ -81,3 +89,21 @@ def test_login_and_logout_change_who_is_there_at_once(app: Flask) -> None:
         logout_session()
         assert "uid" not in cookie and "current_user" not in g
         assert current_user() is None
+
+
+def test_a_password_waiting_for_its_code_is_nobody_at_once(app: Flask) -> None:
+    """Staff with a second factor: once the password is accepted, the earlier login in that
+    browser is gone and nobody is logged in, in that very request too, until the code."""
+    with services(app).db.session_scope() as session:
+        user = accounts.register(
+            session, "olive@example.com", "correct horse battery", role="operator"
+        )
+        uid, version = user.id, accounts.session_version(user)
+    with app.test_request_context("/"):
+        login_session(uid, version)
+        assert current_user() is not None
+        hold_login(uid, version, "/admin/orders", 1_700_000_000)
+        assert current_user() is None
+        assert dict(cookie) == {
+            PENDING_LOGIN: {"uid": uid, "av": version, "next": "/admin/orders", "at": 1_700_000_000}
+        }

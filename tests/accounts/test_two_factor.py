@@ -314,6 +314,27 @@ def test_api_token_creation_needs_a_fresh_factor_html_and_json(app: Flask) -> No
         assert sorted(session.scalars(select(ApiToken.name)).all()) == ["fresh", "script", "stale"]
 
 
+def test_a_code_given_at_login_counts_for_ten_minutes_to_the_second(app: Flask) -> None:
+    staff = make_staff(app, "root@example.com", role="admin")
+    logged_in_staff(app, staff)  # enrolled in another browser
+    start = float(int(time.time()) + 1)  # a whole second: the login stamps whole seconds
+    with time_machine.travel(start, tick=False) as clock:
+        client = client_from(app, "10.1.0.7")
+        password_login(client, staff)
+        assert send_code(client, staff.code(1)).status_code == 303
+        at_once = post_form(client, "/admin/tokens", {"name": "at once", "role": "operator"})
+        assert at_once.status_code == 200 and "shown only once" in at_once.get_data(as_text=True)
+        clock.shift(twofactor.FRESH_SECONDS)
+        last = post_form(client, "/admin/tokens", {"name": "ten minutes on", "role": "operator"})
+        assert last.status_code == 200 and "shown only once" in last.get_data(as_text=True)
+        clock.shift(1)
+        asked = post_form(client, "/admin/tokens", {"name": "a second late", "role": "operator"})
+        assert asked.status_code == 303
+        assert asked.headers["Location"] == "/account/two-factor/confirm?next=/admin/tokens"
+    with services(app).db.session_scope() as session:
+        assert sorted(session.scalars(select(ApiToken.name)).all()) == ["at once", "ten minutes on"]
+
+
 def test_erasing_a_customer_needs_a_fresh_factor(app: Flask) -> None:
     with services(app).db.session_scope(write=True) as session:
         shopper_id = accounts.register(session, "eve@example.com", PASSWORD).id

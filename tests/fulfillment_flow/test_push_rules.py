@@ -9,10 +9,14 @@ from sqlalchemy import select
 from storefront.container import services
 from storefront.fulfillment.models import GelatoOrderRecord
 from storefront.fulfillment.push import TOPIC, PushReport, retry_parked
+from storefront.gelato.client import GelatoClient
+from storefront.gelato.types import GelatoOrder, GelatoOrderRequest
+from storefront.http_retry import RetryPolicy
 from storefront.orders.models import Order, OrderEvent, OrderItem
 from storefront.outbox.models import OutboxEntry
 from tests.fulfillment_flow.conftest import Printshop, paid_order
-from tests.support.services import push
+from tests.support.services import push, use_gelato
+from tests.support.timing import ANSWERED_TIMEOUT
 
 POSTER = "flat_product_pf_a3_pt_200-gsm-poster-paper_cl_4-0_ver"
 
@@ -58,22 +62,28 @@ def test_a_created_order_is_recorded_per_gelato_part(printshop: Printshop) -> No
         assert {r.order_id for r in records} == {order_id}
         assert sorted(r.fulfillment_country or "" for r in records) == ["DE", "NL"]
         assert all(r.status == "created" for r in records)
+        items = {p["id"]: {i["itemReferenceId"]: "created" for i in p["items"]} for p in parts}
+        assert {r.gelato_order_id: r.item_statuses for r in records} == items
     [submitted] = [e for e in events(printshop, order_id) if e[1] == "submitted"]
     assert submitted[2] == "worker:gelato"
     assert submitted[3] is not None and submitted[3].startswith("created: ")
-    assert all(p["id"] in submitted[3] for p in parts)
+    assert sorted(submitted[3].removeprefix("created: ").split(", ")) == sorted(items)
     assert entry(printshop, "SF-PUSHSPLIT")[:2] == ("done", None)
 
 
 def test_an_order_no_longer_paid_is_skipped_and_noted(printshop: Printshop) -> None:
     order_id = paid_order(printshop.app, "SF-PUSHSKIP")
+    gone_id = paid_order(printshop.app, "SF-PUSHGONE")
     with services(printshop.app).db.session_scope(write=True) as session:
         session.get_one(Order, order_id).status = "cancelled"
+        session.delete(session.get_one(Order, gone_id))
     report = push(printshop.app)
-    assert (report.skipped, report.pushed) == (1, 0)
-    assert report.notes == [f"order {order_id}: cancelled; skip"]
+    assert (report.skipped, report.pushed) == (2, 0)
+    assert report.notes == [f"order {order_id}: cancelled; skip", f"order {gone_id}: gone; skip"]
     assert entry(printshop, "SF-PUSHSKIP")[0] == "done"
+    assert entry(printshop, "SF-PUSHGONE")[0] == "done"
     assert printshop.gelato.orders_for("SF-PUSHSKIP") == []
+    assert printshop.gelato.orders_for("SF-PUSHGONE") == []
 
 
 def test_an_unprintable_order_is_parked_with_the_reason(printshop: Printshop) -> None:
@@ -90,12 +100,48 @@ def test_an_unprintable_order_is_parked_with_the_reason(printshop: Printshop) ->
     assert events(printshop, order_id)[-1] == ("status", "needs_attention", "worker:gelato", reason)
 
 
+class CancelledWhileCalling(GelatoClient):
+    """Gelato's client as the worker has it, while an operator cancels the order at the
+    moment the worker calls Gelato (between its read of the order and its write)."""
+
+    def __init__(self, printshop: Printshop, order_id: int) -> None:
+        url = printshop.url
+        super().__init__(
+            api_key="k",
+            order_base=url,
+            product_base=url,
+            shipment_base=url,
+            timeout=ANSWERED_TIMEOUT,
+            retry=RetryPolicy(attempts=2, base_delay=0.01),
+        )
+        self.db, self.order_id = services(printshop.app).db, order_id
+
+    def create_order(self, request: GelatoOrderRequest) -> GelatoOrder:
+        with self.db.session_scope(write=True) as session:
+            session.get_one(Order, self.order_id).status = "cancelled"
+        return super().create_order(request)
+
+
 def test_a_refusal_for_an_order_that_moved_on_is_noted_not_a_transition(
     printshop: Printshop,
 ) -> None:
     """An operator cancelled (and refunded) while the push was under way: the refusal is an
-    event on the order, which stays where it is."""
-    order_id = paid_order(printshop.app, "SF-PUSHMOVED", address_line1="")
+    event on the order, which stays where it is; the entry is parked all the same."""
+    order_id = paid_order(printshop.app, "SF-PUSHMOVED")
+    services(printshop.app).gelato.close()
+    use_gelato(printshop.app, CancelledWhileCalling(printshop, order_id))
+    printshop.gelato.faults.fail_next("POST /v4/orders", status=400)
+    report = push(printshop.app)
+    assert (report.parked, report.pushed) == (1, 0)
+    assert order_of(printshop, order_id) == ("cancelled", None)
+    kind, to_status, actor, reason = events(printshop, order_id)[-1]
+    assert (kind, to_status, actor) == ("fulfillment_refused", None, "worker:gelato")
+    assert reason is not None and reason.startswith("Gelato refused the order: ")
+    assert entry(printshop, "SF-PUSHMOVED")[:2] == ("parked", reason)
+
+
+def test_an_operator_retry_queues_the_push_again(printshop: Printshop) -> None:
+    order_id = paid_order(printshop.app, "SF-PUSHAGAIN", address_line1="")
     with services(printshop.app).db.session_scope(write=True) as session:
         session.get_one(Order, order_id).status = "needs_attention"
     with services(printshop.app).db.session_scope(write=True) as session:
@@ -108,7 +154,7 @@ def test_a_refusal_for_an_order_that_moved_on_is_noted_not_a_transition(
         ("status", "paid", "operator:7", "retry fulfillment"),
         ("fulfillment_retry", None, "operator:7", None),
     ]
-    assert entry(printshop, "SF-PUSHMOVED")[0] == "pending"
+    assert entry(printshop, "SF-PUSHAGAIN")[0] == "pending"
     report = push(printshop.app)  # the address is refused by Gelato: parked again
     assert report.parked == 1
     assert order_of(printshop, order_id)[0] == "needs_attention"
@@ -153,3 +199,21 @@ def test_a_failed_search_before_a_retry_waits_for_the_next_pass(printshop: Print
     assert error is not None and error.startswith("search before retry failed: ")
     assert printshop.gelato.calls["create_order"] == creates  # never created blind
     assert order_of(printshop, order_id)[0] == "paid"
+
+
+def test_a_pass_hands_over_at_most_its_limit(printshop: Printshop) -> None:
+    paid_order(printshop.app, "SF-LIMIT001")
+    paid_order(printshop.app, "SF-LIMIT002")
+    assert push(printshop.app, limit=1).pushed == 1
+    assert entry(printshop, "SF-LIMIT001")[0] == "done"  # the oldest first
+    assert entry(printshop, "SF-LIMIT002")[0] == "pending"
+    assert push(printshop.app, limit=1).pushed == 1
+    assert entry(printshop, "SF-LIMIT002")[0] == "done"
+
+
+def test_a_shop_set_to_drafts_never_orders_a_print(printshop: Printshop) -> None:
+    order_id = paid_order(printshop.app, "SF-PUSHDRAFT")
+    assert push(printshop.app, order_type="draft").pushed == 1
+    [part] = printshop.gelato.orders_for("SF-PUSHDRAFT")
+    assert part["orderType"] == "draft"
+    assert order_of(printshop, order_id) == ("submitted", None)

@@ -47,7 +47,7 @@ def test_concurrency_cannot_exceed_mailchimps_limit() -> None:
 
 def test_new_member_is_subscribed_with_fields_and_consent(provider, emulator) -> None:
     result = provider.upsert_members(
-        [Contact("Wednesday@Example.com", {"FNAME": "Wednesday"}, CONSENT, "footer")]
+        [Contact("Wednesday@Example.com", {"FNAME": "Wednesday"}, CONSENT)]
     )
     assert result.created == ("wednesday@example.com",)
     assert result.ok

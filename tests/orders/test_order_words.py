@@ -123,12 +123,20 @@ def test_the_history_links_each_order_and_its_tracking_with_human_statuses(app: 
                 tracking_url="https://track.example/TRK123",
             )
         )
+        session.flush()
+        session.add(  # a second parcel, its link not known yet
+            Parcel(order_id=order_id, gelato_order_id="g-2", tracking_code="TRK456")
+        )
     client = app.test_client()
     with client.session_transaction() as sess:
         sess["uid"], sess["av"] = uid, version
     body = client.get("/account").get_data(as_text=True)
     assert '<a href="/orders/SF-HIST1111">SF-HIST1111</a>' in body
     assert '<a href="/orders/SF-HIST2222">SF-HIST2222</a>' in body
-    assert '<a href="https://track.example/TRK123" rel="noopener noreferrer">Track parcel' in body
+    assert (
+        '<a href="https://track.example/TRK123" rel="noopener noreferrer">Track parcel 1'
+        '<span class="visually-hidden"> of order SF-HIST2222</span></a><br>TRK456</td>'
+    ) in body
+    assert body.count("<td>—</td>") == 1  # SF-HIST1111 has no parcel yet
     assert "<td>Shipped</td>" in body and "<td>Paid</td>" in body
     assert client.get("/orders/SF-HIST2222").status_code == 200  # the link opens for the owner

@@ -93,6 +93,25 @@ def test_attempts_are_kept_per_provider_and_reference(db: Database) -> None:
     assert amounts == {(TOTAL, "EUR")}
 
 
+def test_approval_marks_only_that_open_attempt(db: Database) -> None:
+    order_id = place(db)
+    with db.session_scope(write=True) as session:
+        order = session.get_one(Order, order_id)
+        payments.record_attempt(session, order, "stripe", "cs_1")
+        payments.record_attempt(session, order, "paypal", "cs_1")  # same ref, other provider
+        payments.record_attempt(session, order, "stripe", "cs_2")  # same provider, other ref
+        payments.record_attempt(session, order, "paypal", "PP-9").status = "paid"
+    with db.session_scope(write=True) as session:
+        payments.note_approved(session, "stripe", "cs_1")
+        payments.note_approved(session, "paypal", "PP-9")  # a late approval never un-pays
+    assert [p[:3] for p in payments_of(db, order_id)] == [
+        ("stripe", "cs_1", "approved"),
+        ("paypal", "cs_1", "open"),
+        ("stripe", "cs_2", "open"),
+        ("paypal", "PP-9", "paid"),
+    ]
+
+
 def test_confirmation_records_the_payment_the_event_and_the_mail(db: Database) -> None:
     order_id = place(db)
     with db.session_scope(write=True) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -9,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 
 from emulators.paypal.signing import WebhookSigner
@@ -66,6 +67,9 @@ def test_stripe_signature_tolerance_cannot_be_switched_off() -> None:
         ("http://127.0.0.1:8000/v1/notifications/certs/C", ("paypal.com",), False),
         ("http://127.0.0.1:8000/v1/notifications/certs/C", ("paypal.com", "127.0.0.1"), True),
         ("file:///etc/passwd", ("paypal.com",), False),
+        # A blank entry (a stray comma in a hand-built list) allows nothing at all.
+        ("https://evil.example./cert", ("paypal.com", ""), False),
+        ("https:///cert", ("paypal.com", " "), False),
     ],
 )
 def test_cert_host_allow_list(url: str, hosts: tuple[str, ...], allowed: bool) -> None:
@@ -103,17 +107,26 @@ def test_paypal_window_is_five_minutes_either_way() -> None:
             verifier(signer.cert_pem, clock=sent.timestamp() + offset).verify(BODY, headers)
 
 
+def refusal(check: PayPalVerifier, headers: dict[str, str]) -> tuple[str, str | None]:
+    """What an operator reads in the log when ``check`` refuses the webhook."""
+    with pytest.raises(SignatureError) as caught:
+        check.verify(BODY, headers)
+    return str(caught.value), caught.value.provider
+
+
 def test_paypal_certs_from_this_machine_need_a_pin() -> None:
     signer, other = WebhookSigner(), WebhookSigner()
     local = "http://127.0.0.1:8000/v1/notifications/certs/CERT-local"
     headers = signer.headers(BODY, webhook_id="WH-1", cert_url=local)
     hosts = ("paypal.com", "127.0.0.1")
-    with pytest.raises(SignatureError, match="only when pinned"):
-        verifier(signer.cert_pem, hosts=hosts).verify(BODY, headers)
-    with pytest.raises(SignatureError, match="not a pinned"):
-        verifier(signer.cert_pem, hosts=hosts, pins=(cert_fingerprint(other.cert_pem),)).verify(
-            BODY, headers
-        )
+    assert refusal(verifier(signer.cert_pem, hosts=hosts), headers) == (
+        "a PayPal cert served from this machine is trusted only when pinned",
+        "paypal",
+    )
+    assert refusal(
+        verifier(signer.cert_pem, hosts=hosts, pins=(cert_fingerprint(other.cert_pem),)),
+        headers,
+    ) == ("PayPal cert is not a pinned certificate", "paypal")
     pin = cert_fingerprint(signer.cert_pem)
     verifier(signer.cert_pem, hosts=hosts, pins=(pin,)).verify(BODY, headers)
     colons = ":".join(pin[i : i + 2] for i in range(0, 64, 2)).upper()
@@ -205,6 +218,10 @@ NOW = 1_800_000_000
         (f"t={NOW},v1=00", "Stripe signature does not match the payload"),
         (sign_payload(BODY, "whsec_other", NOW), "Stripe signature does not match the payload"),
         (sign_payload(BODY, "whsec_a", NOW - 301), "Stripe signature timestamp is too old"),
+        (
+            sign_payload(BODY, "whsec_a", NOW + 301),
+            "Stripe signature timestamp is in the future",
+        ),
     ],
 )
 def test_stripe_refusals_say_why(header: str | None, message: str) -> None:
@@ -318,3 +335,61 @@ def test_paypal_time_window_both_ways() -> None:
     for clock in (NOW + 301, NOW - 301):
         with pytest.raises(SignatureError, match="outside the time window"):
             verifier(signer.cert_pem, clock=clock).verify(BODY, headers)
+
+
+@pytest.mark.parametrize("local", ["http://localhost:8000/c", "http://[::1]:8000/c"])
+def test_every_loopback_name_needs_a_pin(local: str) -> None:
+    signer = WebhookSigner()
+    headers = signer.headers(BODY, webhook_id="WH-1", cert_url=local)
+    hosts = ("paypal.com", "localhost", "::1")
+    assert refusal(verifier(signer.cert_pem, hosts=hosts), headers) == (
+        "a PayPal cert served from this machine is trusted only when pinned",
+        "paypal",
+    )
+    pinned = verifier(signer.cert_pem, hosts=hosts, pins=(cert_fingerprint(signer.cert_pem),))
+    pinned.verify(BODY, headers)
+
+
+def rsa_cert(key: rsa.RSAPrivateKey, not_before: datetime, not_after: datetime) -> bytes:
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "paypal-test")])
+    return (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(3)
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .sign(key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+    )
+
+
+def signed_headers(key: rsa.RSAPrivateKey, sent: datetime) -> dict[str, str]:
+    """PayPal's transmission headers for BODY, signed by ``key`` at ``sent``."""
+    when = sent.strftime("%Y-%m-%dT%H:%M:%SZ")
+    message = WebhookSigner.message("T-1", when, "WH-1", BODY)
+    signature = key.sign(message, padding.PKCS1v15(), hashes.SHA256())
+    return {
+        "PAYPAL-TRANSMISSION-ID": "T-1",
+        "PAYPAL-TRANSMISSION-TIME": when,
+        "PAYPAL-TRANSMISSION-SIG": base64.b64encode(signature).decode(),
+        "PAYPAL-CERT-URL": CERT_URL,
+        "PAYPAL-AUTH-ALGO": "SHA256withRSA",
+    }
+
+
+def test_a_cert_is_good_through_both_ends_of_its_validity() -> None:
+    # RFC 5280 4.1.2.5: valid from notBefore through notAfter, both included.
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    end = start + timedelta(days=30)
+    pem = rsa_cert(key, start, end)
+    for edge in (start, end):
+        verifier(pem, clock=edge.timestamp()).verify(BODY, signed_headers(key, edge))
+    for outside in (start - timedelta(seconds=1), end + timedelta(seconds=1)):
+        check = verifier(pem, clock=outside.timestamp())
+        assert refusal(check, signed_headers(key, outside)) == (
+            "PayPal cert is outside its validity period",
+            "paypal",
+        )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import timedelta
+from typing import Any, Literal
 
 from flask import Flask
 
@@ -15,6 +16,7 @@ from storefront.newsletter.sync import NewsletterReport
 from storefront.newsletter.sync import reconcile as newsletter_reconcile
 from storefront.operations import orders as operations
 from storefront.orders.links import order_url
+from storefront.outbox import services as outbox
 from storefront.payments.reconcile import ReconcileReport, capture_approved, reconcile_pending
 
 
@@ -27,15 +29,27 @@ def use_gelato(app: Flask, client: GelatoClient) -> GelatoClient:
 
 
 # --- the domain calls as the web and the jobs make them, for tests that drive one directly ---
-def push(app: Flask, **kw: Any) -> PushReport:
+def push(
+    app: Flask,
+    *,
+    limit: int = 25,
+    lease: timedelta = outbox.DEFAULT_LEASE,
+    order_type: Literal["order", "draft"] | None = None,
+) -> PushReport:
     found = services(app)
-    return push_due(found.db, found.gelato, order_type=found.settings.gelato_order_type, **kw)
+    return push_due(
+        found.db,
+        found.gelato,
+        order_type=order_type or found.settings.gelato_order_type,
+        limit=limit,
+        lease=lease,
+    )
 
 
-def sync(app: Flask, number: str, **kw: Any) -> SyncResult | None:
+def sync(app: Flask, number: str, *, actor: str = "job:fulfillment-status") -> SyncResult | None:
     found = services(app)
     with app.app_context():
-        return sync_order(found.db, found.gelato, number, order_link=order_url, **kw)
+        return sync_order(found.db, found.gelato, number, order_link=order_url, actor=actor)
 
 
 def open_orders(app: Flask) -> list[str]:
