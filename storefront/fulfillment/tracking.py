@@ -140,7 +140,7 @@ def sync_order(
                     "number": order.number,
                     "tracking_code": code,
                     "tracking_url": parcel.tracking_url or "",
-                    "country": in_sentence(country) if country else "",
+                    "country": in_sentence(country),  # "" when Gelato named none
                     "link": link,
                 },
             )
