@@ -120,7 +120,6 @@ class SiteSettings(_Model):
     tagline: str | None = None
     hero_title: str | None = Field(None, alias="heroTitle")
     hero_text: str | None = Field(None, alias="heroText")
-    shipping_countries: list[str] = Field(alias="shippingCountries")
     minimum_margin_percent: float = Field(alias="minimumMarginPercent")
     navigation: list[Link] = []
     footer_links: list[Link] = Field([], alias="footerLinks")

@@ -56,6 +56,8 @@ def _field(f: Field, indent: str, member: bool = False) -> str:
         lines.append(f"  description: {_js(f.description)},")
     if f.read_only:
         lines.append("  readOnly: true,")
+    if f.hidden:
+        lines.append("  hidden: true,")
     if f.to:
         lines.append(f"  to: [{', '.join('{type: ' + _js(t) + '}' for t in f.to)}],")
     if f.weak:

@@ -339,7 +339,9 @@ SITE_SETTINGS = DocumentType(
         Field(
             "shippingCountries",
             "array",
-            required=True,
+            "Shipping countries (no longer used)",
+            description="Not read by the shop: it ships to the countries of its markets.",
+            hidden=True,
             of=(Field("country", "string", pattern=ISO_COUNTRY, pattern_name="an ISO-2 code"),),
         ),
         Field(

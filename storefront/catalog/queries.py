@@ -105,7 +105,7 @@ FEATURED = f"*[{PUBLISHED_PRODUCT} && featured == true] | order(title asc) [0...
 #: ``_id`` (and the legal pages' ids) are what a publish of those documents is matched by:
 #: without them the cached settings outlived every siteSettings publish.
 SITE_SETTINGS = """*[_id == "siteSettings"][0]{
-  _id, _updatedAt, shopName, tagline, heroTitle, heroText, shippingCountries, minimumMarginPercent,
+  _id, _updatedAt, shopName, tagline, heroTitle, heroText, minimumMarginPercent,
   logo{asset, alt}, favicon{asset}, brandColours, typography, story, emailSenderName,
   navigation[]{label, href}, footerLinks[]{label, href},
   "featured": featured[]->_id,

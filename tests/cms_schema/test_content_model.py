@@ -40,6 +40,14 @@ def test_checked_in_studio_files_are_fresh() -> None:
     assert json.loads((STUDIO / "package.json").read_text())["dependencies"]["sanity"]
 
 
+def test_the_old_shipping_countries_field_is_hidden_and_optional_in_the_studio() -> None:
+    # The markets decide where the shop ships; editors are no longer asked for a second list.
+    settings = render_studio()["schemaTypes/siteSettings.ts"]
+    field = settings.split('name: "shippingCountries"')[1].split("defineField(")[0]
+    assert "hidden: true," in field
+    assert "rule.required()" not in field
+
+
 def test_demo_catalog_is_valid_and_big_enough(demo: list[dict]) -> None:
     assert check_export(demo) == []
     types = [d["_type"] for d in demo]

@@ -169,15 +169,16 @@ export const siteSettings = defineType({
     }),
     defineField({
       name: "shippingCountries",
-      title: "Shipping countries",
+      title: "Shipping countries (no longer used)",
       type: "array",
+      description: "Not read by the shop: it ships to the countries of its markets.",
+      hidden: true,
       of: [
     defineArrayMember({
       type: "string",
       validation: (rule) => rule.regex(/^[A-Z]{2}$/, {name: "an ISO-2 code"}),
     }),
   ],
-      validation: (rule) => rule.required(),
     }),
     defineField({
       name: "minimumMarginPercent",
