@@ -303,3 +303,111 @@ def test_a_full_refund_moves_the_order_only_where_the_table_allows(db: Database)
     with db.session_scope() as session:
         order = session.get_one(Order, shipped)
         assert (order.status, order.refunded_amount) == ("submitted", 6295)
+
+
+def test_cancelling_a_paid_order_tells_the_shopper_what_was_cancelled(db: Database) -> None:
+    order_id = place(db)
+    paid(db, order_id)
+    act(
+        db,
+        order_id,
+        lambda s, o: workflows.order_cancelled(s, o, actor="op", reason="asked", order_link=LINK),
+    )
+    with db.session_scope() as session:
+        order = session.get_one(Order, order_id)
+        number, email = order.number, order.email
+    cancelled = [(k, m) for k, m in outbox(db, "email") if m["template"] == "order_cancelled"]
+    assert cancelled == [
+        (
+            f"order_cancelled:{number}",
+            {
+                "template": "order_cancelled",
+                "to": email,
+                "context": {"number": number, "total": "€62.95", "paid": True, "link": LINK},
+            },
+        )
+    ]
+
+
+def test_a_cancellation_mail_without_a_link_says_none(db: Database) -> None:
+    order_id = place(db)
+    paid(db, order_id)
+    act(db, order_id, lambda s, o: workflows.order_cancelled(s, o, actor="op", reason="asked"))
+    [mail] = [m for _, m in outbox(db, "email") if m["template"] == "order_cancelled"]
+    assert mail["context"]["link"] == ""
+
+
+def test_cancelling_again_still_puts_held_units_back(db: Database) -> None:
+    order_id, other = place(db), place(db, 1)
+    act(db, order_id, lambda s, o: workflows.order_cancelled(s, o, actor="op", reason="asked"))
+    with db.session_scope(write=True) as session:  # units held again for this order somehow
+        for row in session.execute(
+            select(Reservation).where(Reservation.order_id == order_id)
+        ).scalars():
+            row.status = "held"
+    act(db, order_id, lambda s, o: workflows.order_cancelled(s, o, actor="op", reason="again"))
+    assert reservations(db, order_id) == ["released"]
+    assert reservations(db, other) == ["held"]
+    assert [e[1] for e in events(db, order_id) if e[0] == "status"].count("cancelled") == 1
+
+
+def test_an_address_is_written_as_on_an_envelope() -> None:
+    full = {
+        "first_name": " Ada ",
+        "last_name": "Lovelace",
+        "company_name": "Analytical Engines Ltd",
+        "address_line1": "1 Engine Row",
+        "address_line2": "Flat 2",
+        "post_code": "90210",
+        "city": "Beverly Hills",
+        "state": "CA",
+        "country": "US",
+    }
+    assert workflows.address_lines(full) == [
+        "Ada Lovelace",
+        "Analytical Engines Ltd",
+        "1 Engine Row",
+        "Flat 2",
+        "90210 Beverly Hills, CA",
+        "United States",
+    ]
+    sparse = {"last_name": "Lovelace", "address_line2": None, "city": "Berlin", "country": "DE"}
+    assert workflows.address_lines(sparse) == ["Lovelace", "Berlin", "Germany"]
+    assert workflows.address_lines({"first_name": "Ada", "post_code": "10435"}) == [
+        "Ada",
+        "10435",
+    ]
+    assert workflows.address_lines({}) == []
+
+
+def test_the_invoice_names_the_buyer_from_the_delivery_address() -> None:
+    order = Order(
+        number="SF-BUYER01",
+        email="ada@example.com",
+        currency="EUR",
+        shipping_amount=495,
+        shipping_address={
+            "first_name": "Ada",
+            "last_name": "Lovelace",
+            "address_line1": "Kastanienallee 1",
+            "address_line2": "Hinterhaus",
+            "post_code": "10435",
+            "city": "Berlin",
+            "country": "DE",
+        },
+        items=[],
+    )
+    assert workflows.sale_of(order).buyer == [
+        "Ada Lovelace",
+        "Kastanienallee 1",
+        "Hinterhaus",
+        "10435 Berlin",
+        "DE",
+        "ada@example.com",
+    ]
+    order.shipping_address = {"last_name": "Lovelace"}
+    assert workflows.sale_of(order).buyer == ["Lovelace", "ada@example.com"]
+    order.shipping_address = {"first_name": "Ada"}
+    assert workflows.sale_of(order).buyer == ["Ada", "ada@example.com"]
+    order.shipping_address = None
+    assert workflows.sale_of(order).buyer == ["ada@example.com"]
