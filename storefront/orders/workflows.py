@@ -91,9 +91,9 @@ def address_lines(address: dict[str, Any]) -> list[str]:
         city = f"{city}, {a['state']}"
     lines = [
         " ".join(p for p in (a.get("first_name"), a.get("last_name")) if p),
-        a.get("company_name", ""),
-        a.get("address_line1", ""),
-        a.get("address_line2", ""),
+        a.get("company_name"),
+        a.get("address_line1"),
+        a.get("address_line2"),
         city,
         country_name(a.get("country")),
     ]
@@ -208,10 +208,10 @@ def sale_of(order: Order) -> invoices.Sale:
     address = order.shipping_address or {}
     buyer = [
         f"{address.get('first_name', '')} {address.get('last_name', '')}".strip(),
-        address.get("address_line1", ""),
-        address.get("address_line2", ""),
+        address.get("address_line1"),
+        address.get("address_line2"),
         f"{address.get('post_code', '')} {address.get('city', '')}".strip(),
-        address.get("country", ""),
+        address.get("country"),
         order.email,
     ]
     return invoices.Sale(
