@@ -50,6 +50,19 @@ def price(page: str) -> str:
     return found[1]
 
 
+def add_a_black_m(http: httpx.Client) -> None:
+    """Put one black M "Compost Happens" in the cart through the product form."""
+    added = http.post(
+        "/cart/add",
+        data={
+            "product_id": "product-compost-happens",
+            "variant_key": "black-m",
+            **form_token(http),
+        },
+    )
+    assert added.status_code == 303, added.text
+
+
 def test_the_market_follows_the_chosen_country(http: httpx.Client) -> None:
     assert price(http.get(COMPOST).text) == "€29.00"  # no country chosen: the first market
     for country, shown in (("GB", "£25.00"), ("US", "$32.00"), ("CA", "$32.00"), ("FR", "€29.00")):
@@ -95,15 +108,7 @@ def test_the_cart_is_repriced_when_the_country_changes_and_checkout_shows_vat(
     http: httpx.Client,
 ) -> None:
     choose(http, "DE")
-    added = http.post(
-        "/cart/add",
-        data={
-            "product_id": "product-compost-happens",
-            "variant_key": "black-m",
-            **form_token(http),
-        },
-    )
-    assert added.status_code == 303, added.text
+    add_a_black_m(http)
     assert "€29.00" in http.get("/cart").text
     page = http.get("/checkout").text
     # Germany: 19% of (29.00 + 4.95 shipping) = 5.42, net 28.53
@@ -160,15 +165,7 @@ def test_the_forms_offer_every_country_a_market_sells_to_and_it_checks_out(
     """One list of where the shop ships: the markets'. Romania is only in a market (it was
     priced by the API, then refused by the checkout's own list)."""
     choose(http, "RO")
-    added = http.post(
-        "/cart/add",
-        data={
-            "product_id": "product-compost-happens",
-            "variant_key": "black-m",
-            **form_token(http),
-        },
-    )
-    assert added.status_code == 303, added.text
+    add_a_black_m(http)
     page = http.get("/checkout").text
     offered = re.findall(r'<option value="([A-Z]{2})"', page)
     with app.test_request_context():
