@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storefront.cart import services as carts
@@ -106,14 +107,6 @@ def place_order(
     basket = sorted((line.product_id, line.variant_key, line.quantity) for line in priced.lines)
 
     with db.session_scope(write=True) as session:
-        existing = _by_checkout_key(session, details.checkout_key)
-        if existing is not None:
-            return Placed(existing.id, existing.number, created=False)
-        if carts.basket(session, cart_token) != basket:
-            raise CheckoutError(
-                "Your cart changed in another tab while you were checking out; "
-                "please review it and pay again."
-            )
         expires_at = utcnow() + PAYMENT_WINDOW
         email = str(details.email).lower()
         applied, notice = _discount(session, details, priced, option.amount, email)
@@ -139,10 +132,31 @@ def place_order(
             checkout_key=details.checkout_key,
             payment_expires_at=expires_at,
             review_invites=details.review_invites,
-            items=[],
+            items=[_item(line) for line in priced.lines],
+        )
+        created = record_event(
+            session,
+            order,
+            "created",
+            actor=f"customer:{customer_id or 'guest'}",
+            data=_created_data(order, details.provider),
         )
         session.add(order)
-        session.flush()
+        try:
+            # One flush writes the order, its lines and its event; the checkout key is
+            # unique, so a second submission of the same form stops here.
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            existing = _by_checkout_key(session, details.checkout_key)
+            if existing is None:
+                raise
+            return Placed(existing.id, existing.number, created=False)
+        if carts.basket(session, cart_token) != basket:
+            raise CheckoutError(
+                "Your cart changed in another tab while you were checking out; "
+                "please review it and pay again."
+            )
         if applied is not None:
             try:
                 discounts.reserve(
@@ -165,59 +179,65 @@ def place_order(
             )
             order.vat_amount = vat.total_vat.amount
             order.vat_breakdown = vat.as_dict()
-        shares = applied.per_line if applied is not None else (0,) * len(priced.lines)
-        for line, share in zip(priced.lines, shares, strict=True):
+            for item, share in zip(order.items, applied.per_line, strict=True):
+                item.discount_amount = share
+            created.data = {
+                **_created_data(order, details.provider),
+                "discount_code": applied.code,
+                "discount": applied.total,
+            }
+        for line in priced.lines:
             offer = line.offer
-            assert offer is not None and line.unit_amount is not None
-            order.items.append(
-                OrderItem(
-                    order_id=order.id,
-                    product_id=offer.product_id,
-                    variant_key=offer.variant_key,
-                    product_uid=offer.product_uid,
-                    title=offer.title,
-                    size=offer.size,
-                    colour=offer.colour,
-                    unit_amount=line.unit_amount,
-                    quantity=line.quantity,
-                    line_amount=line.line_amount,
-                    discount_amount=share,
-                    currency=offer.currency,
-                    print_files=dict(offer.print_files),
+            assert offer is not None
+            if offer.limited_quantity is None:
+                continue
+            try:
+                stock.reserve(
+                    session,
+                    order.id,
+                    offer.product_id,
+                    offer.variant_key,
+                    offer.limited_quantity,
+                    line.quantity,
+                    offer.label,
+                    expires_at,
                 )
-            )
-            if offer.limited_quantity is not None:
-                try:
-                    stock.reserve(
-                        session,
-                        order.id,
-                        offer.product_id,
-                        offer.variant_key,
-                        offer.limited_quantity,
-                        line.quantity,
-                        offer.label,
-                        expires_at,
-                    )
-                except stock.OutOfStock as exc:
-                    raise CheckoutError(
-                        f"{exc.label} just sold out"
-                        if exc.left == 0
-                        else f"Only {exc.left} of {exc.label} are left; lower the quantity."
-                    ) from exc
-        record_event(
-            session,
-            order,
-            "created",
-            actor=f"customer:{customer_id or 'guest'}",
-            data={
-                "total": order.total_amount,
-                "currency": order.currency,
-                "vat": order.vat_amount,
-                "provider": details.provider,
-                **({"discount_code": applied.code, "discount": applied.total} if applied else {}),
-            },
-        )
+            except stock.OutOfStock as exc:
+                raise CheckoutError(
+                    f"{exc.label} just sold out"
+                    if exc.left == 0
+                    else f"Only {exc.left} of {exc.label} are left; lower the quantity."
+                ) from exc
         return Placed(order.id, order.number, created=True, order=order, discount_notice=notice)
+
+
+def _item(line: carts.PricedLine) -> OrderItem:
+    """The order's copy of a cart line, at the price the shopper saw."""
+    offer = line.offer
+    assert offer is not None and line.unit_amount is not None
+    return OrderItem(
+        product_id=offer.product_id,
+        variant_key=offer.variant_key,
+        product_uid=offer.product_uid,
+        title=offer.title,
+        size=offer.size,
+        colour=offer.colour,
+        unit_amount=line.unit_amount,
+        quantity=line.quantity,
+        line_amount=line.line_amount,
+        discount_amount=0,
+        currency=offer.currency,
+        print_files=dict(offer.print_files),
+    )
+
+
+def _created_data(order: Order, provider: str) -> dict[str, object]:
+    return {
+        "total": order.total_amount,
+        "currency": order.currency,
+        "vat": order.vat_amount,
+        "provider": provider,
+    }
 
 
 def _discount(
