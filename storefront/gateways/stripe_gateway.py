@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import stripe
 
-from storefront.circuit import CircuitBreaker, CircuitOpen
+from storefront.circuit import CircuitBreaker
 from storefront.gateways.port import (
     CheckoutRequest,
     CheckoutStarted,
@@ -35,7 +35,7 @@ from storefront.gateways.port import (
     SignatureError,
 )
 from storefront.gateways.signatures import STRIPE_TOLERANCE, verify_stripe_signature
-from storefront.http_retry import struggling
+from storefront.gateways.stripe_http import StripeHttpClient
 from storefront.money import CurrencyError, exponent, normalise_currency
 
 if TYPE_CHECKING:
@@ -123,35 +123,6 @@ def _fail(exc: stripe.StripeError) -> NoReturn:
     raise ProviderRejected(message, **common) from exc
 
 
-class _GuardedRequests(stripe.RequestsClient):
-    """The SDK's HTTP client with our circuit breaker in front of every call (the SDK keeps
-    its own retries and idempotency keys; an open circuit fails at once, nothing sent)."""
-
-    def __init__(self, breaker: CircuitBreaker, *, timeout: float) -> None:
-        super().__init__(timeout=timeout)
-        self._breaker = breaker
-
-    def request_with_retries(
-        self, method: str, url: str, headers: Any, post_data: Any = None, *args: Any, **kw: Any
-    ) -> tuple[str, int, Any]:
-        try:
-            ticket = self._breaker.admit()
-        except CircuitOpen as exc:
-            raise stripe.APIConnectionError(str(exc)) from exc  # type: ignore[no-untyped-call]  # the SDK's error constructors are unannotated
-        try:
-            body, status, response_headers = super().request_with_retries(
-                method, url, headers, post_data, *args, **kw
-            )
-        except stripe.APIConnectionError:
-            self._breaker.record(ticket, failed=True)
-            raise
-        except BaseException:
-            self._breaker.release(ticket)
-            raise
-        self._breaker.record(ticket, failed=struggling(status))
-        return body, status, response_headers
-
-
 class StripeGateway:
     provider: Provider = "stripe"
 
@@ -180,11 +151,7 @@ class StripeGateway:
         breaker: CircuitBreaker | None = None,
         **kwargs: Any,
     ) -> StripeGateway:
-        http_client = (
-            _GuardedRequests(breaker, timeout=timeout)
-            if breaker is not None
-            else stripe.RequestsClient(timeout=timeout)
-        )
+        http_client = StripeHttpClient(api_base, timeout=timeout, breaker=breaker)
         client = stripe.StripeClient(
             api_key,
             base_addresses={"api": api_base.rstrip("/")},
