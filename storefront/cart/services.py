@@ -16,7 +16,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload
 
 from storefront.cart.models import Cart, CartItem, CartStatus
@@ -73,29 +73,31 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+# Built once: every page and every checkout runs these, and building an ORM statement (and
+# its cache key) cost as much as running it.
+_OPEN_CART = (
+    select(Cart)
+    .where(Cart.token == bindparam("token"), Cart.status == CartStatus.OPEN)
+    .options(joinedload(Cart.items))
+)
+_BASKET = (
+    select(CartItem.product_id, CartItem.variant_key, CartItem.quantity)
+    .join(Cart, Cart.id == CartItem.cart_id)
+    .where(Cart.token == bindparam("token"), Cart.status == CartStatus.OPEN)
+)
+
+
 def load_cart(session: Session, token: str | None) -> Cart | None:
     if not token:
         return None
-    return (
-        session.execute(
-            select(Cart)
-            .where(Cart.token == token, Cart.status == CartStatus.OPEN)
-            .options(joinedload(Cart.items))
-        )
-        .unique()
-        .scalar_one_or_none()
-    )
+    return session.execute(_OPEN_CART, {"token": token}).unique().scalar_one_or_none()
 
 
 def basket(session: Session, token: str | None) -> list[tuple[str, str, int]]:
     """The open cart's lines as ``(product id, variant key, quantity)``, sorted (one query)."""
     if not token:
         return []
-    rows = session.execute(
-        select(CartItem.product_id, CartItem.variant_key, CartItem.quantity)
-        .join(Cart, Cart.id == CartItem.cart_id)
-        .where(Cart.token == token, Cart.status == CartStatus.OPEN)
-    ).all()
+    rows = session.execute(_BASKET, {"token": token}).all()
     return sorted((str(p), str(v), int(q)) for p, v, q in rows)
 
 
