@@ -368,7 +368,7 @@ class Catalog:
     def offers(
         self, keys: Iterable[OfferKey], *, market: Market | None = None
     ) -> dict[OfferKey, Offer]:
-        keys = list(keys)
+        keys = set(keys)
         ids = sorted({pid for pid, _ in keys})
         if not ids:
             return {}
@@ -385,9 +385,9 @@ class Catalog:
                 if ref
             }
             for v in view.variants:
-                garment = garment_for(view.raw, v.colour)
                 if (view.id, v.key) not in keys:
                     continue
+                garment = garment_for(view.raw, v.colour)
                 out[(view.id, v.key)] = Offer(
                     product_id=view.id,
                     variant_key=v.key,
