@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from storefront.gcpause import collector_paused
 from storefront.gelato.client import GelatoClient
 from storefront.gelato.types import ProductAvailability
 from storefront.sanity.client import SanityClient
@@ -86,6 +87,22 @@ def reconcile_inventory(
     dry_run: bool = False,
     now: datetime | None = None,
     progress: Callable[[Sequence[list[str]]], Iterable[list[str]]] | None = None,
+) -> InventoryReport:
+    # Every variant's availability and inventory document is held at once: see gcpause.
+    with collector_paused():
+        return _reconcile(
+            sanity, gelato, region=region, dry_run=dry_run, now=now, progress=progress
+        )
+
+
+def _reconcile(
+    sanity: SanityClient,
+    gelato: GelatoClient,
+    *,
+    region: str,
+    dry_run: bool,
+    now: datetime | None,
+    progress: Callable[[Sequence[list[str]]], Iterable[list[str]]] | None,
 ) -> InventoryReport:
     report = InventoryReport()
     stamp = (now or datetime.now(UTC)).isoformat(timespec="seconds").replace("+00:00", "Z")

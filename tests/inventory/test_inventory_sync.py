@@ -112,3 +112,28 @@ def test_job_records_counts_and_dry_run(
     assert real.counts.changed == dry.counts.changed
     again = run_job(app, "inventory")
     assert again.counts.changed == 0
+
+
+def test_the_reconcile_runs_with_the_cycle_collector_paused(
+    app: Flask, lake: LakeHandle, gelato: GelatoEmulator
+) -> None:
+    """Every variant's documents are held at once; full collections walking them made the
+    cost grow faster than the catalog (bench/inventory_sync.py)."""
+    import gc
+
+    seen: list[bool] = []
+
+    def watching(batch: list[list[str]]):  # type: ignore[no-untyped-def]
+        for uids in batch:
+            seen.append(gc.isenabled())
+            yield uids
+
+    was = gc.isenabled()
+    gc.enable()
+    try:
+        run(app, lake, progress=watching)
+        assert seen and not any(seen)
+        assert gc.isenabled()
+    finally:
+        if not was:
+            gc.disable()
