@@ -77,3 +77,22 @@ def serious_axe_violations(page) -> list[str]:  # type: ignore[no-untyped-def]
 def page_overflow(page) -> int:  # type: ignore[no-untyped-def]
     """How many pixels the page is wider than the screen (a phone would scroll sideways)."""
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
+
+
+_BROKEN_AMOUNTS = """() => {
+  const found = [];
+  for (const cell of document.querySelectorAll('.table td')) {
+    const text = cell.textContent.trim();
+    if (!/^-?[€$£]\\s?[\\d.,]+$/.test(text)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(cell);
+    const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+    if (lines.size > 1) found.push(text);
+  }
+  return found;
+}"""
+
+
+def broken_amounts(page) -> list[str]:  # type: ignore[no-untyped-def]
+    """Amounts in a table that wrap onto a second line ("€29.0" above "0")."""
+    return list(page.evaluate(_BROKEN_AMOUNTS))

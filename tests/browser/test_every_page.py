@@ -15,7 +15,12 @@ from storefront.accounts import services as accounts
 from storefront.container import services
 from storefront.money import format_money
 from storefront.orders.models import Order
-from tests.browser.checks import covered_controls, page_overflow, serious_axe_violations
+from tests.browser.checks import (
+    broken_amounts,
+    covered_controls,
+    page_overflow,
+    serious_axe_violations,
+)
 from tests.browser.conftest import LiveShop
 from tests.browser.test_shopper import add_a_shirt, fill_checkout
 
@@ -45,6 +50,7 @@ class Walk:
             self.problems += [f"{where}: axe {v}" for v in serious_axe_violations(page)]
             if (wider := page_overflow(page)) > 0:
                 self.problems.append(f"{where}: the page is {wider} px wider than the screen")
+            self.problems += [f"{where}: the amount {a} wraps" for a in broken_amounts(page)]
             if checked == 0:
                 self.problems.append(f"{where}: no control found to check")
         self.pages.append(label)
