@@ -10,7 +10,8 @@
   ``Referer``), so another site cannot make a visitor's browser post it either.
 - Headers: a CSP without inline script, frame-ancestors none, a strict referrer policy, HSTS
   in production.
-- Rate limits (Flask-Limiter): memory by default, Redis when ``REDIS_URL`` is set; routes
+- Rate limits (Flask-Limiter): counted in this process by default
+  (:mod:`storefront.web.ratelimit_store`), in Redis when ``REDIS_URL`` is set; routes
   declare theirs with ``limiter.limit(...)``. Pages a shared cache may serve to anyone
   (:mod:`storefront.web.httpcache`) are not limited: a CDN answers them without asking us.
 """
@@ -28,6 +29,7 @@ from storefront.config import Settings
 from storefront.errors import error_response
 from storefront.web.auth import LOGIN_KEY
 from storefront.web.httpcache import renders_shared_page
+from storefront.web.ratelimit_store import SCHEME as PROCESS_MEMORY
 
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -90,7 +92,7 @@ def init_app(app: Flask, settings: Settings) -> None:
         WTF_CSRF_CHECK_DEFAULT=False,  # we decide below which requests need it
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead of a clock
         WTF_CSRF_SSL_STRICT=settings.base_url.startswith("https://"),
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_STORAGE_URI=settings.redis_url or f"{PROCESS_MEMORY}://",
         RATELIMIT_ENABLED=True,
     )
     csrf.init_app(app)
