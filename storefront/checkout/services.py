@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,9 +23,10 @@ from storefront.db import Database, utcnow
 from storefront.discounts import services as discounts
 from storefront.discounts.rules import Applied, CartLine, DiscountRefused
 from storefront.gelato.address import normalized
-from storefront.orders.models import Order, OrderItem
+from storefront.orders import rows
+from storefront.orders.models import Order
 from storefront.orders.numbers import new_order_number
-from storefront.orders.states import OrderStatus, record_event
+from storefront.orders.states import OrderStatus
 from storefront.stock import services as stock
 from storefront.vat import SellerVat
 
@@ -107,45 +109,40 @@ def place_order(
     basket = sorted((line.product_id, line.variant_key, line.quantity) for line in priced.lines)
 
     with db.session_scope(write=True) as session:
-        expires_at = utcnow() + PAYMENT_WINDOW
+        now = utcnow()
+        expires_at = now + PAYMENT_WINDOW
         email = str(details.email).lower()
         applied, notice = _discount(session, details, priced, option.amount, email)
-        order = Order(
-            number=new_order_number(),
-            customer_id=customer_id,
-            email=email,
-            status=OrderStatus.PENDING_PAYMENT,
-            currency=currency,
-            subtotal_amount=priced.subtotal,
-            shipping_amount=option.amount,
-            total_amount=priced.subtotal + option.amount,
-            discount_code=None,
-            discount_amount=0,
-            shipping_discount_amount=0,
-            vat_amount=vat.total_vat.amount,
-            vat_breakdown=vat.as_dict(),
-            shipping_method=option.id,
-            shipping_label=option.label[:128],
-            shipping_address=asdict(address),
-            payment_provider=details.provider,
-            cart_id=priced.cart_id,
-            checkout_key=details.checkout_key,
-            payment_expires_at=expires_at,
-            review_invites=details.review_invites,
-            items=[_item(line) for line in priced.lines],
-        )
-        created = record_event(
-            session,
-            order,
-            "created",
-            actor=f"customer:{customer_id or 'guest'}",
-            data=_created_data(order, details.provider),
-        )
-        session.add(order)
+        values: dict[str, Any] = {
+            "number": new_order_number(),
+            "customer_id": customer_id,
+            "email": email,
+            "status": OrderStatus.PENDING_PAYMENT,
+            "currency": currency,
+            "subtotal_amount": priced.subtotal,
+            "shipping_amount": option.amount,
+            "total_amount": priced.subtotal + option.amount,
+            "refunded_amount": 0,
+            "discount_code": None,
+            "discount_amount": 0,
+            "shipping_discount_amount": 0,
+            "vat_amount": vat.total_vat.amount,
+            "vat_breakdown": vat.as_dict(),
+            "shipping_method": option.id,
+            "shipping_label": option.label[:128],
+            "shipping_address": asdict(address),
+            "payment_provider": details.provider,
+            "cart_id": priced.cart_id,
+            "checkout_key": details.checkout_key,
+            "payment_expires_at": expires_at,
+            "review_invites": details.review_invites,
+            "created_at": now,
+            "updated_at": now,
+        }
+        items = [_item(line) for line in priced.lines]
         try:
-            # One flush writes the order, its lines and its event; the checkout key is
-            # unique, so a second submission of the same form stops here.
-            session.flush()
+            # The checkout key is unique, so a second submission of the same form stops here.
+            order_id = rows.insert_order(session, values)
         except IntegrityError:
             session.rollback()
             existing = _by_checkout_key(session, details.checkout_key)
@@ -160,15 +157,12 @@ def place_order(
         if applied is not None:
             try:
                 discounts.reserve(
-                    session, applied, order_id=order.id, customer_key=email, currency=order.currency
+                    session, applied, order_id=order_id, customer_key=email, currency=currency
                 )
             except DiscountRefused as exc:
                 applied, notice = None, str(exc)
+        event = _created_data(values, details.provider)
         if applied is not None:
-            order.discount_code = applied.code
-            order.discount_amount = applied.goods
-            order.shipping_discount_amount = applied.shipping
-            order.total_amount -= applied.total
             # VAT is on what the shopper pays: the goods and shipping after the discount.
             vat = checkout_vat(
                 details.country,
@@ -177,15 +171,28 @@ def place_order(
                 shipping=option.amount - applied.shipping,
                 seller=seller or SellerVat(),
             )
-            order.vat_amount = vat.total_vat.amount
-            order.vat_breakdown = vat.as_dict()
-            for item, share in zip(order.items, applied.per_line, strict=True):
-                item.discount_amount = share
-            created.data = {
-                **_created_data(order, details.provider),
+            discounted = {
+                "discount_code": applied.code,
+                "discount_amount": applied.goods,
+                "shipping_discount_amount": applied.shipping,
+                "total_amount": values["total_amount"] - applied.total,
+                "vat_amount": vat.total_vat.amount,
+                "vat_breakdown": vat.as_dict(),
+                "updated_at": utcnow(),
+            }
+            rows.update_order(session, order_id, discounted)
+            values.update(discounted)
+            for item, share in zip(items, applied.per_line, strict=True):
+                item["discount_amount"] = share
+            event = {
+                **_created_data(values, details.provider),
                 "discount_code": applied.code,
                 "discount": applied.total,
             }
+        rows.insert_items(session, order_id, items)
+        rows.insert_event(
+            session, order_id, "created", actor=f"customer:{customer_id or 'guest'}", data=event
+        )
         for line in priced.lines:
             offer = line.offer
             assert offer is not None
@@ -194,7 +201,7 @@ def place_order(
             try:
                 stock.reserve(
                     session,
-                    order.id,
+                    order_id,
                     offer.product_id,
                     offer.variant_key,
                     offer.limited_quantity,
@@ -208,34 +215,35 @@ def place_order(
                     if exc.left == 0
                     else f"Only {exc.left} of {exc.label} are left; lower the quantity."
                 ) from exc
-        return Placed(order.id, order.number, created=True, order=order, discount_notice=notice)
+        order = rows.snapshot(order_id, values, items)
+        return Placed(order_id, order.number, created=True, order=order, discount_notice=notice)
 
 
-def _item(line: carts.PricedLine) -> OrderItem:
+def _item(line: carts.PricedLine) -> dict[str, Any]:
     """The order's copy of a cart line, at the price the shopper saw."""
     offer = line.offer
     assert offer is not None and line.unit_amount is not None
-    return OrderItem(
-        product_id=offer.product_id,
-        variant_key=offer.variant_key,
-        product_uid=offer.product_uid,
-        title=offer.title,
-        size=offer.size,
-        colour=offer.colour,
-        unit_amount=line.unit_amount,
-        quantity=line.quantity,
-        line_amount=line.line_amount,
-        discount_amount=0,
-        currency=offer.currency,
-        print_files=dict(offer.print_files),
-    )
-
-
-def _created_data(order: Order, provider: str) -> dict[str, object]:
     return {
-        "total": order.total_amount,
-        "currency": order.currency,
-        "vat": order.vat_amount,
+        "product_id": offer.product_id,
+        "variant_key": offer.variant_key,
+        "product_uid": offer.product_uid,
+        "title": offer.title,
+        "size": offer.size,
+        "colour": offer.colour,
+        "unit_amount": line.unit_amount,
+        "quantity": line.quantity,
+        "line_amount": line.line_amount,
+        "discount_amount": 0,
+        "currency": offer.currency,
+        "print_files": dict(offer.print_files),
+    }
+
+
+def _created_data(values: dict[str, Any], provider: str) -> dict[str, object]:
+    return {
+        "total": values["total_amount"],
+        "currency": values["currency"],
+        "vat": values["vat_amount"],
         "provider": provider,
     }
 

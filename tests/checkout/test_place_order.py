@@ -9,6 +9,9 @@ from storefront.cart import services as carts
 from storefront.checkout import services as checkout
 from storefront.checkout.shipping import table_options
 from storefront.db import Database
+from storefront.discounts import services as discounts
+from storefront.discounts.schemas import DiscountIn
+from storefront.fieldcrypt import email_matches
 from storefront.orders.models import Order
 from storefront.stock import services as stock
 from tests.checkout.fakes import LIMITED, TEE, Catalog, details
@@ -54,6 +57,47 @@ def test_order_snapshots_server_prices(db: Database) -> None:
         assert item.product_uid == "uid-black-m"
         assert order.shipping_address["country"] == "DE"
         assert [e.kind for e in order.events] == ["created"]
+
+
+def _columns(row: object, skip: tuple[str, ...]) -> dict[str, object]:
+    table = type(row).__table__  # type: ignore[attr-defined]
+    return {c.key: getattr(row, c.key) for c in table.columns if c.key not in skip}
+
+
+@pytest.mark.parametrize("code", ["", "TEN-OFF"])
+def test_the_order_handed_back_is_the_order_stored(db: Database, code: str) -> None:
+    """The checkout writes the order with plain INSERTs and hands the payment step a copy:
+    the copy must be the row, the e-mail findable by its blind index, the event complete."""
+    with db.session_scope(write=True) as session:
+        discounts.create(
+            session, DiscountIn(code="TEN-OFF", kind="percent", percent=10), actor="test"
+        )
+    token = cart_with(db, TEE, 2)
+    placed = place(db, token, Catalog(TEE), email="Ada@Example.COM", discount_code=code)
+    copy = placed.order
+    assert copy is not None
+    with db.session_scope() as session:
+        stored = session.get_one(Order, placed.order_id)
+        found = session.scalars(
+            select(Order.id).where(email_matches(session, Order.email_index, "ada@example.com"))
+        ).all()
+        assert _columns(copy, ("email_index",)) == _columns(stored, ("email_index",))
+        assert [_columns(i, ("id",)) for i in copy.items] == [
+            _columns(i, ("id",)) for i in stored.items
+        ]
+        (event,) = stored.events
+        assert (event.kind, event.actor) == ("created", "customer:guest")
+        assert event.data["total"] == stored.total_amount
+        assert event.data["vat"] == stored.vat_amount
+    assert found == [placed.order_id]
+    assert copy.email == "ada@example.com"
+    if code:
+        assert (copy.discount_code, copy.discount_amount) == ("TEN-OFF", 580)
+        assert [i.discount_amount for i in copy.items] == [580]
+        assert copy.total_amount == 5800 + 495 - 580
+        assert event.data["discount"] == 580
+    else:
+        assert (copy.discount_code, copy.discount_amount, copy.total_amount) == (None, 0, 6295)
 
 
 def test_same_form_submitted_twice_makes_one_order(db: Database) -> None:
