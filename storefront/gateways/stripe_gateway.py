@@ -2,9 +2,9 @@
 
 Only base address and credentials distinguish production from the local emulator. The SDK's
 own retry loop (connection errors, 409, 5xx; jittered backoff) is kept; every unsafe call
-carries an idempotency key derived from our ids, so a retry never doubles anything. The SDK's
-default ``requests`` HTTP client is fine for plain-http localhost bases; we only bound its
-timeout (80 s by default).
+carries an idempotency key derived from our ids, so a retry never doubles anything. The SDK
+sends through :mod:`storefront.gateways.stripe_http` (urllib3, a bounded timeout, the circuit
+breaker in front).
 """
 
 from __future__ import annotations
@@ -300,15 +300,21 @@ class StripeGateway:
                     params=self.coupon_params(request),
                     options={"idempotency_key": f"{request.idempotency_key}-coupon"},
                 ).id
-            session = self._client.v1.checkout.sessions.create(
-                params=self.session_params(request, coupon_id=coupon_id),
-                options={"idempotency_key": request.idempotency_key},
+            # The SDK's raw call: the same encoding, headers, retries and errors as
+            # ``v1.checkout.sessions.create``, without turning the whole session (its line
+            # items, its settings) into StripeObjects to read two fields (~1 ms a checkout).
+            answer = self._client.raw_request(
+                "post",
+                "/v1/checkout/sessions",
+                **self.session_params(request, coupon_id=coupon_id),
+                idempotency_key=request.idempotency_key,
             )
         except stripe.StripeError as exc:
             _fail(exc)
-        if not session.url:
+        session = answer.data if isinstance(answer.data, dict) else {}
+        if not session.get("id") or not session.get("url"):
             raise ProviderRejected("Stripe returned a session without a url", provider="stripe")
-        return CheckoutStarted("stripe", session.id, session.url)
+        return CheckoutStarted("stripe", str(session["id"]), str(session["url"]))
 
     def get_status(self, provider_ref: str) -> PaymentStatus:
         """Ask Stripe; only ``payment_status == "paid"`` counts as paid."""
