@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 from flask import Flask, Response, g, redirect, render_template_string, request
 from flask.typing import ResponseReturnValue
@@ -68,8 +67,9 @@ def build_app(emu: StripeEmulator) -> Flask:
 
     def post(handler: Callable[[dict[str, Any]], dict[str, Any]]) -> Response:
         """Run an unsafe call under Stripe's idempotency rules."""
-        pairs = sorted(request.form.items(multi=True))
-        fingerprint = f"{request.method} {request.path}?{urlencode(pairs)}"
+        # The same parameters in any order are the same request (repr is cheap; urlencode
+        # took a third of the emulator's time per Checkout Session).
+        fingerprint = f"{request.method} {request.path}?{sorted(request.form.items(multi=True))!r}"
         key = request.headers.get("Idempotency-Key")
         status, body, replayed = emu.idempotent(
             g.api_key, key, fingerprint, lambda: (200, handler(params()))
