@@ -8,8 +8,10 @@ so the shop's strict CSP stays as it is.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
+from storefront.money import SYMBOLS
 from tests.support.material import require_npm_package
 
 #: For every visible button, link and form field: scroll it into view, take the centre of its
@@ -79,11 +81,21 @@ def page_overflow(page) -> int:  # type: ignore[no-untyped-def]
     return int(page.evaluate("document.documentElement.scrollWidth - window.innerWidth"))
 
 
-_BROKEN_AMOUNTS = """() => {
+#: A whole cell that is one amount as ``format_money`` writes it: a symbol before the figure
+#: (``€29.00``, ``-A$5.00``, ``¥500``) or a currency code after it (``24.00 SEK``). Built from
+#: the shop's own symbols, so a currency added there is checked here too. JavaScript reads it.
+AMOUNT_PATTERN = (
+    "^-?(?:(?:"
+    + "|".join(re.escape(s) for s in sorted(SYMBOLS.values(), key=len, reverse=True))
+    + r")\s?[\d.,]+|[\d.,]+ [A-Z]{3})$"
+)
+
+_BROKEN_AMOUNTS = """(pattern) => {
+  const amount = new RegExp(pattern);
   const found = [];
   for (const cell of document.querySelectorAll('.table td')) {
     const text = cell.textContent.trim();
-    if (!/^-?[€$£]\\s?[\\d.,]+$/.test(text)) continue;
+    if (!amount.test(text)) continue;
     const range = document.createRange();
     range.selectNodeContents(cell);
     const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
@@ -95,4 +107,4 @@ _BROKEN_AMOUNTS = """() => {
 
 def broken_amounts(page) -> list[str]:  # type: ignore[no-untyped-def]
     """Amounts in a table that wrap onto a second line ("€29.0" above "0")."""
-    return list(page.evaluate(_BROKEN_AMOUNTS))
+    return list(page.evaluate(_BROKEN_AMOUNTS, AMOUNT_PATTERN))
