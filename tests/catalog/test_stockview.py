@@ -6,21 +6,14 @@ from sqlalchemy import update
 from storefront.catalog.stockview import StockSnapshot
 from storefront.container import services
 from storefront.stock.models import StockCounter
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clocks import Seconds
 
 
 def test_the_snapshot_is_read_again_once_it_is_older_than_the_interval(app: Flask) -> None:
     db = services(app).db
     with db.session_scope(write=True) as session:
         session.add(StockCounter(product_id="p", variant_key="v", limit=3, reserved=1))
-    clock = Clock()
+    clock = Seconds(100.0)
     snapshot = StockSnapshot(db, interval=1.0, clock=clock)
     assert snapshot.counts()[("p", "v")][0] == 2
     with db.session_scope(write=True) as session:

@@ -7,14 +7,7 @@ from concurrent.futures import Executor, Future
 import pytest
 
 from storefront.content.querycache import ContentCache, _key, cache_key
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clocks import Seconds
 
 
 class Inline(Executor):
@@ -24,12 +17,12 @@ class Inline(Executor):
         return future
 
 
-def make(clock: Clock) -> ContentCache:
+def make(clock: Seconds) -> ContentCache:
     return ContentCache(ttl=10, stale=30, clock=clock, executor=Inline())
 
 
 def test_ttl_then_stale_then_reload() -> None:
-    clock, calls = Clock(), []
+    clock, calls = Seconds(), []
     cache = make(clock)
 
     def loader():  # type: ignore[no-untyped-def]
@@ -73,7 +66,7 @@ def test_many_concurrent_misses_make_one_call() -> None:
 
 
 def test_failures_propagate_and_are_not_cached() -> None:
-    cache = make(Clock())
+    cache = make(Seconds())
 
     def broken():  # type: ignore[no-untyped-def]
         raise RuntimeError("lake down")
@@ -84,7 +77,7 @@ def test_failures_propagate_and_are_not_cached() -> None:
 
 
 def test_invalidation_is_exact() -> None:
-    cache = make(Clock())
+    cache = make(Seconds())
     page_a = ("page", {"slug": "a"}, "published")
     page_b = ("page", {"slug": "b"}, "published")
     listing = ("list", {}, "published")
@@ -101,12 +94,12 @@ def test_invalidation_is_exact() -> None:
 
 def test_drafts_never_enter_the_cache() -> None:
     with pytest.raises(ValueError, match="draft"):
-        make(Clock()).get_or_load(("q", {}, "drafts"), lambda: 1)
+        make(Seconds()).get_or_load(("q", {}, "drafts"), lambda: 1)
 
 
 def test_entries_carry_a_version_and_the_newest_update() -> None:
     """What pages derive from a result is keyed on its version (storefront/content/notes.py)."""
-    clock = Clock()
+    clock = Seconds()
     cache = make(clock)
     value = {"_id": "p1", "_updatedAt": "2026-01-02T00:00:00Z", "design": {"_updatedAt": "x"}}
     first = cache.get_or_load_entry(("q", {}, "published"), lambda: value)

@@ -18,17 +18,10 @@ from storefront.circuit import (
     circuit_open,
 )
 from storefront.http_retry import NO_RETRY, send_with_retries
+from tests.support.clocks import Seconds
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-def breaker(clock: Clock, threshold: int = 3) -> CircuitBreaker:
+def breaker(clock: Seconds, threshold: int = 3) -> CircuitBreaker:
     return CircuitBreaker(
         "gelato", MemoryCircuitStore(clock), failure_threshold=threshold, cooldown=30
     )
@@ -39,7 +32,7 @@ def fail(b: CircuitBreaker) -> None:
 
 
 def test_opens_after_consecutive_failures_and_fails_fast() -> None:
-    clock = Clock()
+    clock = Seconds()
     b = breaker(clock)
     fail(b)
     fail(b)
@@ -55,7 +48,7 @@ def test_opens_after_consecutive_failures_and_fails_fast() -> None:
 
 
 def test_one_trial_call_after_the_cool_down_then_closed_or_open_again() -> None:
-    clock = Clock()
+    clock = Seconds()
     b = breaker(clock)
     for _ in range(3):
         fail(b)
@@ -75,7 +68,7 @@ def test_one_trial_call_after_the_cool_down_then_closed_or_open_again() -> None:
 
 
 def test_each_state_change_is_logged_once(caplog: pytest.LogCaptureFixture) -> None:
-    clock = Clock()
+    clock = Seconds()
     b = breaker(clock)
     with caplog.at_level(logging.INFO, logger="storefront.circuit"):
         for _ in range(3):
@@ -93,7 +86,7 @@ def test_each_state_change_is_logged_once(caplog: pytest.LogCaptureFixture) -> N
 
 def test_an_answer_that_is_not_an_outage_keeps_the_circuit_closed() -> None:
     """A 4xx is the service answering: counted as health, never as a failure."""
-    clock = Clock()
+    clock = Seconds()
     b = breaker(clock, threshold=2)
     calls = []
 
@@ -115,7 +108,7 @@ def test_an_answer_that_is_not_an_outage_keeps_the_circuit_closed() -> None:
 
 
 def test_an_open_circuit_sends_nothing_and_names_itself() -> None:
-    clock = Clock()
+    clock = Seconds()
     b = breaker(clock, threshold=1)
     sent = []
 

@@ -13,19 +13,12 @@ from limits.strategies import FixedWindowRateLimiter
 from storefront.web import ratelimit_store
 from storefront.web.ratelimit_store import ProcessMemoryStorage
 from storefront.web.security import limiter
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_000_000.0
-
-    def time(self) -> float:
-        return self.now
+from tests.support.clocks import Seconds
 
 
 @pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    fake = Clock()
+def clock(monkeypatch: pytest.MonkeyPatch) -> Seconds:
+    fake = Seconds(1_000_000.0)
     monkeypatch.setattr(ratelimit_store, "time", fake)
     return fake
 
@@ -34,7 +27,7 @@ def test_the_scheme_names_this_store() -> None:
     assert isinstance(storage_from_string("process-memory://"), ProcessMemoryStorage)
 
 
-def test_counts_within_a_window_and_starts_again_after_it(clock: Clock) -> None:
+def test_counts_within_a_window_and_starts_again_after_it(clock: Seconds) -> None:
     store = ProcessMemoryStorage()
     assert [store.incr("k", 60) for _ in range(3)] == [1, 2, 3]
     assert store.get("k") == 3
@@ -48,7 +41,7 @@ def test_counts_within_a_window_and_starts_again_after_it(clock: Clock) -> None:
     assert store.get_expiry("k") == clock.now + 60
 
 
-def test_keys_are_counted_apart_and_cleared_apart(clock: Clock) -> None:
+def test_keys_are_counted_apart_and_cleared_apart(clock: Seconds) -> None:
     store = ProcessMemoryStorage()
     store.incr("a", 60)
     store.incr("b", 60)
@@ -59,7 +52,7 @@ def test_keys_are_counted_apart_and_cleared_apart(clock: Clock) -> None:
     assert store.check()
 
 
-def test_ended_windows_are_swept_at_most_once_a_minute(clock: Clock) -> None:
+def test_ended_windows_are_swept_at_most_once_a_minute(clock: Seconds) -> None:
     store = ProcessMemoryStorage()
     for n in range(100):
         store.incr(f"visitor-{n}", 1)
@@ -71,7 +64,7 @@ def test_ended_windows_are_swept_at_most_once_a_minute(clock: Clock) -> None:
     assert store.counters() == 1
 
 
-def test_the_limiter_refuses_the_hit_after_the_limit(clock: Clock) -> None:
+def test_the_limiter_refuses_the_hit_after_the_limit(clock: Seconds) -> None:
     limits = FixedWindowRateLimiter(ProcessMemoryStorage())
     five = parse("5/minute")
     assert [limits.hit(five, "198.51.100.7") for _ in range(6)] == [True] * 5 + [False]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -11,23 +11,10 @@ import pytest
 from emulators.mailchimp import MailchimpEmulator
 from storefront.http_retry import RetryPolicy
 from storefront.mailchimp.client import MailchimpProvider
+from tests.support.clocks import Instant
 
 API_KEY = "0123456789abcdef-us21"
 LIST_ID = "a1b2c3d4e5"
-
-
-class Clock:
-    """A controllable ``now`` for ``last_changed``."""
-
-    def __init__(self) -> None:
-        self.now = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> datetime:
-        self.now += timedelta(**delta)
-        return self.now
 
 
 class Sleeps(list[float]):
@@ -36,8 +23,9 @@ class Sleeps(list[float]):
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> Instant:
+    """A controllable ``now`` for ``last_changed``."""
+    return Instant(datetime(2026, 11, 1, 12, 0, tzinfo=UTC))
 
 
 @pytest.fixture
@@ -46,7 +34,7 @@ def sleeps() -> Sleeps:
 
 
 @pytest.fixture
-def emulator(clock: Clock) -> MailchimpEmulator:
+def emulator(clock: Instant) -> MailchimpEmulator:
     return MailchimpEmulator(api_key=API_KEY, list_id=LIST_ID, clock=clock)
 
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -15,6 +14,7 @@ from storefront.db import Database
 from sync.context import JobContext
 from sync.registry import JobRegistry
 from tests.conftest import make_settings
+from tests.support.clocks import Instant
 
 
 @pytest.fixture
@@ -54,19 +54,7 @@ def registry() -> JobRegistry:
     return reg
 
 
-class FakeClock:
-    """An injectable clock: tests move time instead of sleeping."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self.now = start or datetime(2026, 1, 1, 12, 0, tzinfo=UTC)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture
-def clock() -> Callable[[], datetime]:
-    return FakeClock()
+def clock() -> Instant:
+    """An injectable clock: tests move time instead of sleeping."""
+    return Instant()

@@ -10,10 +10,10 @@ from sqlalchemy import delete
 from storefront.db import Database, utcnow
 from storefront.jobs.models import Lease as LeaseRow
 from sync.lease import Lease, default_holder, read_lease
-from tests.sync.conftest import FakeClock
+from tests.support.clocks import Instant
 
 
-def test_first_claim_wins_and_a_second_process_idles(db: Database, clock: FakeClock) -> None:
+def test_first_claim_wins_and_a_second_process_idles(db: Database, clock: Instant) -> None:
     first = Lease(db, holder="a", ttl=90, clock=clock)
     second = Lease(db, holder="b", ttl=90, clock=clock)
 
@@ -26,7 +26,7 @@ def test_first_claim_wins_and_a_second_process_idles(db: Database, clock: FakeCl
     assert (state.holder, state.expires_at) == ("a", clock.now + first.ttl)
 
 
-def test_acquiring_again_renews_our_own_lease(db: Database, clock: FakeClock) -> None:
+def test_acquiring_again_renews_our_own_lease(db: Database, clock: Instant) -> None:
     lease = Lease(db, holder="a", ttl=90, clock=clock)
     assert lease.try_acquire()
     clock.advance(60)
@@ -34,7 +34,7 @@ def test_acquiring_again_renews_our_own_lease(db: Database, clock: FakeClock) ->
     assert lease.current().expires_at == clock.now + lease.ttl  # type: ignore[union-attr]
 
 
-def test_a_crashed_holder_is_taken_over_after_ttl(db: Database, clock: FakeClock) -> None:
+def test_a_crashed_holder_is_taken_over_after_ttl(db: Database, clock: Instant) -> None:
     crashed = Lease(db, holder="a", ttl=90, clock=clock)
     standby = Lease(db, holder="b", ttl=90, clock=clock)
     assert crashed.try_acquire()
@@ -52,7 +52,7 @@ def test_a_crashed_holder_is_taken_over_after_ttl(db: Database, clock: FakeClock
     assert not crashed.try_acquire()
 
 
-def test_renewal_before_expiry_keeps_the_standby_out(db: Database, clock: FakeClock) -> None:
+def test_renewal_before_expiry_keeps_the_standby_out(db: Database, clock: Instant) -> None:
     holder = Lease(db, holder="a", ttl=90, clock=clock)
     standby = Lease(db, holder="b", ttl=90, clock=clock)
     assert holder.try_acquire()
@@ -63,7 +63,7 @@ def test_renewal_before_expiry_keeps_the_standby_out(db: Database, clock: FakeCl
     assert holder.is_held()
 
 
-def test_release_lets_the_standby_in_at_once(db: Database, clock: FakeClock) -> None:
+def test_release_lets_the_standby_in_at_once(db: Database, clock: Instant) -> None:
     holder = Lease(db, holder="a", ttl=90, clock=clock)
     standby = Lease(db, holder="b", ttl=90, clock=clock)
     assert holder.try_acquire()
@@ -73,7 +73,7 @@ def test_release_lets_the_standby_in_at_once(db: Database, clock: FakeClock) -> 
     assert not holder.renew()  # renew never re-creates a released lease
 
 
-def test_leases_with_different_names_are_independent(db: Database, clock: FakeClock) -> None:
+def test_leases_with_different_names_are_independent(db: Database, clock: Instant) -> None:
     assert Lease(db, "sync", holder="a", clock=clock).try_acquire()
     assert Lease(db, "other", holder="b", clock=clock).try_acquire()
 
@@ -111,7 +111,7 @@ def test_concurrent_acquire_of_a_free_lease_has_exactly_one_winner(db: Database)
 
 
 def test_concurrent_takeover_of_an_expired_lease_has_exactly_one_winner(db: Database) -> None:
-    past = FakeClock(utcnow() - timedelta(hours=1))
+    past = Instant(utcnow() - timedelta(hours=1))
     for _ in range(3):
         with db.session_scope(write=True) as session:
             session.execute(delete(LeaseRow))
