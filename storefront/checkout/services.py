@@ -161,7 +161,6 @@ def place_order(
                 )
             except DiscountRefused as exc:
                 applied, notice = None, str(exc)
-        event = _created_data(values, details.provider)
         if applied is not None:
             # VAT is on what the shopper pays: the goods and shipping after the discount.
             vat = checkout_vat(
@@ -184,11 +183,9 @@ def place_order(
             values.update(discounted)
             for item, share in zip(items, applied.per_line, strict=True):
                 item["discount_amount"] = share
-            event = {
-                **_created_data(values, details.provider),
-                "discount_code": applied.code,
-                "discount": applied.total,
-            }
+        event = _created_data(values, details.provider)
+        if applied is not None:
+            event |= {"discount_code": applied.code, "discount": applied.total}
         rows.insert_items(session, order_id, items)
         rows.insert_event(
             session, order_id, "created", actor=f"customer:{customer_id or 'guest'}", data=event
